@@ -1,0 +1,361 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+)
+
+// Defaults used by New when no option overrides them.
+const (
+	// DefaultBaseURL is Composio's production API.
+	DefaultBaseURL = "https://backend.composio.dev"
+	// DefaultUserAgent names this program to Composio.
+	DefaultUserAgent = "composio-proxy-mcp"
+	// DefaultTimeout bounds one call. It stays under the 60 s that MCP clients commonly
+	// allow a tool call, so the caller gets our TimeoutError rather than its own.
+	DefaultTimeout = 50 * time.Second
+	// DefaultMaxResponseBytes bounds a success body: a proxied upstream answer can be
+	// arbitrarily large, and it is held in memory whole.
+	DefaultMaxResponseBytes int64 = 32 << 20
+)
+
+const (
+	// maxErrorBodyBytes bounds how much of an error body is read: enough for any JSON
+	// envelope, small enough that a broken proxy's HTML page costs nothing.
+	maxErrorBodyBytes = 64 << 10
+	// maxErrorBodyKept bounds the non-JSON error body kept in APIError.Body.
+	maxErrorBodyKept = 1024
+	// maxDrainBytes is how much of an unread body is discarded so that the connection
+	// can be reused; past it, closing the connection is cheaper than reading on.
+	maxDrainBytes = 64 << 10
+)
+
+// Client is a Composio tool-router API client. It is safe for concurrent use; create one
+// and share it.
+type Client struct {
+	baseURL          *url.URL // always ends in "/", so relative paths resolve under it
+	httpClient       *http.Client
+	apiKey           string
+	userAPIKey       string
+	userAgent        string
+	timeout          time.Duration
+	maxResponseBytes int64
+}
+
+// Option configures a Client in New.
+type Option func(*Client) error
+
+// WithBaseURL sets the API base URL, e.g. a regional endpoint or a fake. It must be an
+// absolute http or https URL; it may carry a path prefix (http://host/prefix), with or
+// without a trailing slash.
+func WithBaseURL(rawURL string) Option {
+	return func(c *Client) error {
+		u, err := parseBaseURL(rawURL)
+		if err != nil {
+			return err
+		}
+		c.baseURL = u
+		return nil
+	}
+}
+
+// WithAPIKey sets the project API key (ak_…), sent as x-api-key. An empty key counts as
+// not given, so a caller can pass an unset environment variable straight through.
+func WithAPIKey(key string) Option {
+	return func(c *Client) error {
+		c.apiKey = key
+		return nil
+	}
+}
+
+// WithUserAPIKey sets the user API key (uak_…), sent as x-user-api-key. It is used only
+// when no project API key is set: Composio rejects a request that carries both.
+func WithUserAPIKey(key string) Option {
+	return func(c *Client) error {
+		c.userAPIKey = key
+		return nil
+	}
+}
+
+// WithHTTPClient sets the HTTP client, e.g. one with a custom transport or a proxy.
+// The client's own Timeout, if any, applies in addition to WithTimeout.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *Client) error {
+		if hc == nil {
+			return errors.New("composio: nil HTTP client")
+		}
+		c.httpClient = hc
+		return nil
+	}
+}
+
+// WithUserAgent sets the User-Agent header; an empty string keeps DefaultUserAgent.
+func WithUserAgent(ua string) Option {
+	return func(c *Client) error {
+		if ua != "" {
+			c.userAgent = ua
+		}
+		return nil
+	}
+}
+
+// WithTimeout bounds each call, from sending the request to reading the whole answer.
+// Zero means no bound beyond the caller's context. When it runs out, the call returns a
+// *TimeoutError.
+func WithTimeout(d time.Duration) Option {
+	return func(c *Client) error {
+		if d < 0 {
+			return fmt.Errorf("composio: negative timeout %s", d)
+		}
+		c.timeout = d
+		return nil
+	}
+}
+
+// WithMaxResponseBytes bounds the size of a success body; a longer one yields a
+// *ResponseTooLargeError.
+func WithMaxResponseBytes(n int64) Option {
+	return func(c *Client) error {
+		if n <= 0 {
+			return fmt.Errorf("composio: max response bytes must be positive, got %d", n)
+		}
+		c.maxResponseBytes = n
+		return nil
+	}
+}
+
+// New returns a Client configured by opts. It fails when neither WithAPIKey nor
+// WithUserAPIKey gave a key, since every Composio call needs one.
+func New(opts ...Option) (*Client, error) {
+	base, err := parseBaseURL(DefaultBaseURL)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		baseURL:          base,
+		userAgent:        DefaultUserAgent,
+		timeout:          DefaultTimeout,
+		maxResponseBytes: DefaultMaxResponseBytes,
+	}
+	for _, opt := range opts {
+		if err := opt(c); err != nil {
+			return nil, err
+		}
+	}
+	if c.apiKey == "" && c.userAPIKey == "" {
+		return nil, errors.New("composio: no API key: set a project API key or a user API key")
+	}
+	if c.httpClient == nil {
+		c.httpClient = &http.Client{Transport: sharedTransport()}
+	}
+	return c, nil
+}
+
+// BaseURL returns the API base URL the client sends to, ending in "/".
+func (c *Client) BaseURL() string { return c.baseURL.String() }
+
+// String describes the client without its keys, so that printing a Client (say with
+// %v in a log line) cannot leak a credential.
+func (c *Client) String() string {
+	return fmt.Sprintf("composio.Client{base: %s, auth: %s}", c.baseURL, c.authMode())
+}
+
+// GoString is String for %#v, for the same reason.
+func (c *Client) GoString() string { return c.String() }
+
+func (c *Client) authMode() string {
+	if c.apiKey != "" {
+		return "x-api-key"
+	}
+	return "x-user-api-key"
+}
+
+// sharedTransport is one transport for every Client that brings no HTTP client, so that
+// all calls share one keep-alive pool. Go's default keeps only 2 idle connections per
+// host, which makes 64 concurrent calls redial constantly.
+var sharedTransport = sync.OnceValue(func() *http.Transport {
+	t, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		t = &http.Transport{Proxy: http.ProxyFromEnvironment}
+	} else {
+		t = t.Clone()
+	}
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 128
+	t.IdleConnTimeout = 90 * time.Second
+	t.ForceAttemptHTTP2 = true
+	return t
+})
+
+// parseBaseURL checks that raw is an absolute http(s) URL and gives its path a trailing
+// slash, so that ResolveReference keeps a path prefix instead of replacing its last
+// segment.
+func parseBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("composio: base URL: %w", err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("composio: base URL %q: want an absolute http or https URL", raw)
+	}
+	u.RawQuery, u.Fragment, u.RawFragment = "", "", ""
+	if len(u.Path) == 0 || u.Path[len(u.Path)-1] != '/' {
+		u.Path += "/"
+		if u.RawPath != "" {
+			u.RawPath += "/"
+		}
+	}
+	return u, nil
+}
+
+// ProxyExecute runs one proxied call in the tool-router session sessionID: Composio
+// injects the session user's credentials for req.ToolkitSlug and calls the third-party
+// API. An upstream error status is not an error here: it is in the result's Status.
+// Composio's own failures are *APIError.
+func (c *Client) ProxyExecute(ctx context.Context, sessionID string, req *ProxyRequest) (*ProxyResponse, error) {
+	if req == nil {
+		return nil, errors.New("composio: nil proxy request")
+	}
+	path, err := sessionPath("api/v3", sessionID, "/proxy_execute")
+	if err != nil {
+		return nil, err
+	}
+	out := new(ProxyResponse)
+	resp, err := c.do(ctx, http.MethodPost, path, nil, req, out)
+	if err != nil {
+		return nil, err
+	}
+	out.HTTPStatus = resp.StatusCode
+	out.RequestID = requestID(resp.Header)
+	return out, nil
+}
+
+// requestID finds Composio's request id among the header names proxies commonly use.
+func requestID(h http.Header) string {
+	for _, k := range []string{"X-Request-Id", "Request-Id", "X-Amzn-Requestid"} {
+		if v := h.Get(k); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// sessionPath builds prefix/tool_router/session/{id}{suffix}, escaping the id so that
+// it stays one path segment.
+func sessionPath(prefix, sessionID, suffix string) (string, error) {
+	// "." and ".." survive PathEscape and would be resolved away, aiming the request
+	// at another endpoint.
+	if sessionID == "" || sessionID == "." || sessionID == ".." {
+		return "", fmt.Errorf("composio: invalid session id %q", sessionID)
+	}
+	return prefix + "/tool_router/session/" + url.PathEscape(sessionID) + suffix, nil
+}
+
+// newRequest builds a request for path, relative to the base URL and without a leading
+// slash, with body encoded as JSON when it is not nil.
+func (c *Client) newRequest(ctx context.Context, method, path string, query url.Values, body any) (*http.Request, error) {
+	u, err := c.baseURL.Parse(path)
+	if err != nil {
+		return nil, fmt.Errorf("composio: building URL: %w", err)
+	}
+	if len(query) > 0 {
+		u.RawQuery = query.Encode()
+	}
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			// The error names the type at fault, never the body's content.
+			return nil, fmt.Errorf("composio: encoding request: %w", err)
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), r)
+	if err != nil {
+		return nil, fmt.Errorf("composio: building request: %w", err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if c.apiKey != "" {
+		req.Header.Set("x-api-key", c.apiKey)
+	} else {
+		req.Header.Set("x-user-api-key", c.userAPIKey)
+	}
+	return req, nil
+}
+
+// errClientTimeout is the cause of the per-call context, which tells our own timeout
+// apart from a deadline the caller set. It wraps context.DeadlineExceeded because the
+// transport reports the cause, and code that checks for a deadline should still see one.
+var errClientTimeout = fmt.Errorf("composio: client timeout: %w", context.DeadlineExceeded)
+
+// do sends a request and decodes a 2xx JSON answer into v (when v is not nil); any
+// other status becomes CheckResponse's error. The returned response's body is already
+// read and closed; only its status and headers are left to use.
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, v any) (*http.Response, error) {
+	callCtx := ctx
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		callCtx, cancel = context.WithTimeoutCause(ctx, c.timeout, errClientTimeout)
+		defer cancel()
+	}
+	req, err := c.newRequest(callCtx, method, path, query, body)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.httpClient.Do(req)
+	if err != nil {
+		return nil, c.callError(ctx, callCtx, err)
+	}
+	defer func() {
+		// Drain a little so the connection goes back to the pool.
+		_, _ = io.CopyN(io.Discard, resp.Body, maxDrainBytes)
+		_ = resp.Body.Close()
+	}()
+	if err := CheckResponse(resp); err != nil {
+		if callCtx.Err() != nil {
+			// The error body may be cut short; the timeout is the better answer.
+			return resp, c.callError(ctx, callCtx, err)
+		}
+		return resp, err
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, c.maxResponseBytes+1))
+	if err != nil {
+		return resp, c.callError(ctx, callCtx, err)
+	}
+	if int64(len(b)) > c.maxResponseBytes {
+		return resp, &ResponseTooLargeError{Limit: c.maxResponseBytes}
+	}
+	if v == nil || len(bytes.TrimSpace(b)) == 0 {
+		return resp, nil
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return resp, fmt.Errorf("composio: decoding %s response: %w", http.StatusText(resp.StatusCode), err)
+	}
+	return resp, nil
+}
+
+// callError turns a failure while talking to Composio into the error callers act on:
+// the caller's own context error when that context is done (the transport's message
+// would only obscure it), a *TimeoutError when the client's timeout ran out, or the
+// transport error wrapped, so errors.Is still finds e.g. syscall.ECONNREFUSED.
+func (c *Client) callError(ctx, callCtx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if errors.Is(context.Cause(callCtx), errClientTimeout) {
+		return &TimeoutError{After: c.timeout, Err: err}
+	}
+	return fmt.Errorf("composio: %w", err)
+}

@@ -1,0 +1,98 @@
+package client
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Error slugs that callers act on.
+const (
+	SlugNoActiveConnection = "ToolRouterV2_NoActiveConnection"
+	SlugSessionNotFound    = "ToolRouterV2_SessionNotFound"
+	SlugBadRequest         = "ToolRouterV2_BadRequest"
+	SlugOriginMismatch     = "OriginMismatch"
+	SlugSSRFBlocked        = "ExternalProxy_SSRFBlocked"
+	SlugUnauthorized       = "HTTP_Unauthorized"
+	SlugTooManyRequests    = "HTTP_TooManyRequests"
+)
+
+// APIError is an error answered by Composio itself (HTTP 4xx/5xx), as opposed to an
+// error status of the third-party API, which arrives in ProxyResponse.Status.
+// It is built from the {"error":{…}} envelope, a bare {"message":…} body, or a
+// non-JSON body (kept, cut to 1 KiB, in Body).
+type APIError struct {
+	// HTTPStatus is the status of Composio's HTTP response.
+	HTTPStatus int
+	// Message is Composio's message, or empty for a non-JSON body.
+	Message string
+	// Code is Composio's numeric or string code, in text form.
+	Code Code
+	// Slug names the error kind, e.g. ToolRouterV2_NoActiveConnection.
+	Slug string
+	// RequestID identifies the request for Composio's support.
+	RequestID string
+	// SuggestedFix is Composio's advice on what to do next.
+	SuggestedFix string
+	// Errors lists the individual validation errors.
+	Errors []string
+	// RetryAfter is the wait Composio asked for (Retry-After), zero if none.
+	RetryAfter time.Duration
+	// Body holds at most 1 KiB of a body that was not a JSON error envelope.
+	Body string
+}
+
+// Error implements error. It never includes credentials: they are not part of any
+// field.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "composio: HTTP %d", e.HTTPStatus)
+	if e.Slug != "" {
+		fmt.Fprintf(&b, " %s", e.Slug)
+	}
+	if e.Code != "" {
+		fmt.Fprintf(&b, " (code %s)", e.Code)
+	}
+	if e.Message != "" {
+		fmt.Fprintf(&b, ": %s", e.Message)
+	} else if e.Body != "" {
+		fmt.Fprintf(&b, ": %s", e.Body)
+	}
+	return b.String()
+}
+
+// Is reports whether target is an *APIError with the same slug, so callers can write
+// errors.Is(err, &client.APIError{Slug: client.SlugSessionNotFound}).
+func (e *APIError) Is(target error) bool {
+	t, ok := target.(*APIError)
+	return ok && t.Slug != "" && t.Slug == e.Slug
+}
+
+// TimeoutError reports that a call got no complete answer within the client's timeout.
+type TimeoutError struct {
+	// After is the timeout that ran out.
+	After time.Duration
+	// Err is the underlying error.
+	Err error
+}
+
+// Error implements error.
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("composio: no answer within %s", e.After)
+}
+
+// Unwrap returns the underlying error.
+func (e *TimeoutError) Unwrap() error { return e.Err }
+
+// ResponseTooLargeError reports a success body longer than the client's limit
+// (WithMaxResponseBytes). The body is not decoded: a cut JSON document is useless, and
+// reading on would let one upstream answer exhaust the process's memory.
+type ResponseTooLargeError struct {
+	// Limit is the limit in bytes that the body exceeded.
+	Limit int64
+}
+
+// Error implements error.
+func (e *ResponseTooLargeError) Error() string {
+	return fmt.Sprintf("composio: response body larger than %d bytes", e.Limit)
+}

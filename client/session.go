@@ -1,0 +1,286 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// maxToolkitPages bounds AllToolkits, so that a server that never stops handing out
+// cursors cannot keep a caller looping.
+const maxToolkitPages = 100
+
+// CreateSessionRequest is the body of POST /api/v3/tool_router/session.
+type CreateSessionRequest struct {
+	// UserID is the user whose connected accounts the session uses. Required.
+	UserID string
+	// Toolkits restricts the session to these toolkit slugs; empty means Composio's
+	// default set.
+	Toolkits []string
+}
+
+// createSessionWire is CreateSessionRequest as Composio spells it.
+type createSessionWire struct {
+	UserID   string                `json:"user_id"`
+	Toolkits *createSessionToolkit `json:"toolkits,omitempty"`
+}
+
+type createSessionToolkit struct {
+	Enable []string `json:"enable"`
+}
+
+// MarshalJSON implements json.Marshaler with Composio's nested shape,
+// {"user_id", "toolkits": {"enable": […]}}, leaving toolkits out when none are given.
+func (r CreateSessionRequest) MarshalJSON() ([]byte, error) {
+	w := createSessionWire{UserID: r.UserID}
+	if len(r.Toolkits) > 0 {
+		w.Toolkits = &createSessionToolkit{Enable: r.Toolkits}
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON implements json.Unmarshaler, the inverse of MarshalJSON; it lets a
+// fake server decode what the client sends.
+func (r *CreateSessionRequest) UnmarshalJSON(b []byte) error {
+	var w createSessionWire
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	r.UserID = w.UserID
+	r.Toolkits = nil
+	if w.Toolkits != nil {
+		r.Toolkits = w.Toolkits.Enable
+	}
+	return nil
+}
+
+// Session is a tool-router session: a user plus the toolkits the session may use.
+type Session struct {
+	// SessionID identifies the session (trs_…) in every other call.
+	SessionID string `json:"session_id"`
+	// MCP is Composio's own hosted MCP endpoint for the session.
+	MCP SessionMCP `json:"mcp"`
+	// Config is the session's configuration.
+	Config SessionConfig `json:"config"`
+	// ConfigVersion counts changes to Config.
+	ConfigVersion int `json:"config_version"`
+}
+
+// SessionMCP is the MCP endpoint Composio hosts for a session.
+type SessionMCP struct {
+	Type string `json:"type"`
+	URL  string `json:"url"`
+}
+
+// SessionConfig is the part of a session's configuration callers act on.
+type SessionConfig struct {
+	UserID   string          `json:"user_id"`
+	Toolkits SessionToolkits `json:"toolkits"`
+}
+
+// SessionToolkits lists the toolkits enabled in a session.
+type SessionToolkits struct {
+	Enabled []string `json:"enabled"`
+}
+
+// Toolkit is one toolkit of a session, with the session user's connected account for it.
+type Toolkit struct {
+	Name                       string            `json:"name"`
+	Slug                       string            `json:"slug"`
+	Enabled                    bool              `json:"enabled"`
+	IsNoAuth                   bool              `json:"is_no_auth"`
+	ComposioManagedAuthSchemes []string          `json:"composio_managed_auth_schemes"`
+	Meta                       ToolkitMeta       `json:"meta"`
+	ConnectedAccount           *ConnectedAccount `json:"connected_account"`
+}
+
+// Connected reports whether the toolkit can be used by proxy_execute now: it needs no
+// auth, or the user has an active connected account.
+func (t *Toolkit) Connected() bool {
+	if t.IsNoAuth {
+		return true
+	}
+	return t.ConnectedAccount != nil && (t.ConnectedAccount.Status == "" || strings.EqualFold(t.ConnectedAccount.Status, "ACTIVE"))
+}
+
+// ToolkitMeta is a toolkit's display information.
+type ToolkitMeta struct {
+	Logo        string `json:"logo"`
+	Description string `json:"description"`
+}
+
+// ConnectedAccount is a user's connection to a toolkit.
+type ConnectedAccount struct {
+	ID         string     `json:"id"`
+	UserID     string     `json:"user_id"`
+	Status     string     `json:"status"`
+	CreatedAt  string     `json:"created_at"`
+	AuthConfig AuthConfig `json:"auth_config"`
+}
+
+// AuthConfig is the auth configuration a connected account was made with.
+type AuthConfig struct {
+	ID                string `json:"id"`
+	AuthScheme        string `json:"auth_scheme"`
+	IsComposioManaged bool   `json:"is_composio_managed"`
+}
+
+// ToolkitPage is one page of a session's toolkits.
+type ToolkitPage struct {
+	Items []Toolkit `json:"items"`
+	// NextCursor fetches the next page; empty on the last one.
+	NextCursor  string `json:"next_cursor"`
+	TotalPages  int    `json:"total_pages"`
+	CurrentPage int    `json:"current_page"`
+	TotalItems  int    `json:"total_items"`
+}
+
+// ListToolkitsOptions filters and pages ListToolkits; zero values are left out of the
+// query, so Composio's defaults apply.
+type ListToolkitsOptions struct {
+	// Limit is the page size, 1 to 50 (Composio's default is 20).
+	Limit int
+	// Cursor is a ToolkitPage.NextCursor from the previous page.
+	Cursor string
+	// Toolkits keeps only these slugs.
+	Toolkits []string
+	// IsConnected, when set, keeps only connected (true) or unconnected (false) toolkits.
+	IsConnected *bool
+	// Search matches toolkit names and slugs.
+	Search string
+}
+
+func (o *ListToolkitsOptions) query() url.Values {
+	q := url.Values{}
+	if o == nil {
+		return q
+	}
+	if o.Limit > 0 {
+		q.Set("limit", strconv.Itoa(o.Limit))
+	}
+	if o.Cursor != "" {
+		q.Set("cursor", o.Cursor)
+	}
+	if len(o.Toolkits) > 0 {
+		q.Set("toolkits", strings.Join(o.Toolkits, ","))
+	}
+	if o.IsConnected != nil {
+		q.Set("is_connected", strconv.FormatBool(*o.IsConnected))
+	}
+	if o.Search != "" {
+		q.Set("search", o.Search)
+	}
+	return q
+}
+
+// Link is the answer to CreateLink: the URL a person opens to connect an account.
+type Link struct {
+	LinkToken          string `json:"link_token"`
+	RedirectURL        string `json:"redirect_url"`
+	ConnectedAccountID string `json:"connected_account_id"`
+}
+
+// CreateSession creates a tool-router session for req.UserID.
+func (c *Client) CreateSession(ctx context.Context, req *CreateSessionRequest) (*Session, error) {
+	if req == nil || req.UserID == "" {
+		return nil, errors.New("composio: creating a session needs a user id")
+	}
+	s := new(Session)
+	if _, err := c.do(ctx, http.MethodPost, "api/v3/tool_router/session", nil, req, s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// GetSession fetches a session; an expired one yields an *APIError with
+// SlugSessionNotFound.
+func (c *Client) GetSession(ctx context.Context, sessionID string) (*Session, error) {
+	path, err := sessionPath("api/v3", sessionID, "")
+	if err != nil {
+		return nil, err
+	}
+	s := new(Session)
+	if _, err := c.do(ctx, http.MethodGet, path, nil, nil, s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// ListToolkits fetches one page of a session's toolkits, with the user's connection
+// state for each.
+func (c *Client) ListToolkits(ctx context.Context, sessionID string, opts *ListToolkitsOptions) (*ToolkitPage, error) {
+	path, err := sessionPath("api/v3", sessionID, "/toolkits")
+	if err != nil {
+		return nil, err
+	}
+	p := new(ToolkitPage)
+	if _, err := c.do(ctx, http.MethodGet, path, opts.query(), nil, p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// AllToolkits fetches every page of a session's toolkits, starting at opts.Cursor and
+// following NextCursor. It gives up with an error after 100 pages or on a cursor that
+// repeats, rather than loop forever.
+func (c *Client) AllToolkits(ctx context.Context, sessionID string, opts *ListToolkitsOptions) ([]Toolkit, error) {
+	o := ListToolkitsOptions{}
+	if opts != nil {
+		o = *opts
+	}
+	var all []Toolkit
+	seen := map[string]bool{}
+	for range maxToolkitPages {
+		p, err := c.ListToolkits(ctx, sessionID, &o)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, p.Items...)
+		if p.NextCursor == "" {
+			return all, nil
+		}
+		if seen[p.NextCursor] {
+			return nil, fmt.Errorf("composio: listing toolkits: cursor %q repeated", p.NextCursor)
+		}
+		seen[p.NextCursor] = true
+		o.Cursor = p.NextCursor
+	}
+	return nil, fmt.Errorf("composio: listing toolkits: more than %d pages", maxToolkitPages)
+}
+
+// CreateLink starts connecting the session user's account for toolkit: a person opens
+// the returned RedirectURL. callbackURL, if not empty, is where Composio sends them
+// afterwards.
+func (c *Client) CreateLink(ctx context.Context, sessionID, toolkit, callbackURL string) (*Link, error) {
+	if toolkit == "" {
+		return nil, errors.New("composio: creating a link needs a toolkit")
+	}
+	path, err := sessionPath("api/v3", sessionID, "/link")
+	if err != nil {
+		return nil, err
+	}
+	body := struct {
+		Toolkit     string `json:"toolkit"`
+		CallbackURL string `json:"callback_url,omitempty"`
+	}{toolkit, callbackURL}
+	l := new(Link)
+	if _, err := c.do(ctx, http.MethodPost, path, nil, body, l); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// DeleteSession deletes a session. Composio offers this only under /api/v3.1.
+func (c *Client) DeleteSession(ctx context.Context, sessionID string) error {
+	path, err := sessionPath("api/v3.1", sessionID, "")
+	if err != nil {
+		return err
+	}
+	_, err = c.do(ctx, http.MethodDelete, path, nil, nil, nil)
+	return err
+}

@@ -1,0 +1,651 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	mcpclient "github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
+)
+
+// The end-to-end tests drive the built binary, as an MCP client would, against
+// the fake Composio backend over real HTTP on loopback.
+
+// secretKey stands for a user's real API key: it must never leave the process
+// except in the x-api-key header.
+const secretKey = "ak_e2e_VERY_SECRET_KEY_0123456789"
+
+var binPath string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "cpm-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binPath = filepath.Join(dir, "composio-proxy-mcp")
+	build := exec.Command("go", "build", "-o", binPath, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building the binary:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// backend starts a fake Composio that accepts only secretKey.
+func backend(t *testing.T) *composiotest.Server {
+	t.Helper()
+	fake := composiotest.NewServer(composiotest.WithAPIKey(secretKey))
+	t.Cleanup(fake.Close)
+	return fake
+}
+
+func serverEnv(baseURL string) []string {
+	return []string{
+		"COMPOSIO_API_KEY=" + secretKey,
+		"COMPOSIO_SESSION_ID=" + composiotest.SessionID,
+		"COMPOSIO_BASE_URL=" + baseURL,
+	}
+}
+
+func initialize(t *testing.T, ctx context.Context, c *mcpclient.Client) {
+	t.Helper()
+	var req mcp.InitializeRequest
+	req.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	req.Params.ClientInfo = mcp.Implementation{Name: "e2e", Version: "0"}
+	if _, err := c.Initialize(ctx, req); err != nil {
+		t.Fatalf("initialize: %v", err)
+	}
+}
+
+func callTool(ctx context.Context, c *mcpclient.Client, args map[string]any) (*mcp.CallToolResult, error) {
+	var req mcp.CallToolRequest
+	req.Params.Name = "proxy_execute"
+	req.Params.Arguments = args
+	return c.CallTool(ctx, req)
+}
+
+func resultText(res *mcp.CallToolResult) string {
+	var b strings.Builder
+	for _, c := range res.Content {
+		if tc, ok := c.(mcp.TextContent); ok {
+			b.WriteString(tc.Text)
+		}
+	}
+	return b.String()
+}
+
+// exerciseTool runs the scenarios every transport must get right.
+func exerciseTool(t *testing.T, ctx context.Context, c *mcpclient.Client, fake *composiotest.Server) {
+	t.Helper()
+	tools, err := c.ListTools(ctx, mcp.ListToolsRequest{})
+	if err != nil {
+		t.Fatalf("tools/list: %v", err)
+	}
+	if len(tools.Tools) != 1 || tools.Tools[0].Name != "proxy_execute" {
+		t.Fatalf("tools = %+v", tools.Tools)
+	}
+	schema, _ := json.Marshal(tools.Tools[0].InputSchema)
+	if !strings.Contains(string(schema), `"type":"object"`) {
+		t.Errorf("input schema root: %s", schema)
+	}
+
+	cases := []struct {
+		name    string
+		args    map[string]any
+		isError bool
+		want    []string
+	}{
+		{"json data", map[string]any{"toolkit_slug": "github", "endpoint": "/user", "method": "get",
+			"parameters": []any{map[string]any{"name": "per_page", "value": "5", "type": "query"}}},
+			false, []string{"HTTP 200", `"endpoint":"/user"`, `"per_page":"5"`}},
+		{"post body", map[string]any{"toolkit_slug": "github", "endpoint": "/user/repos", "method": "POST", "body": map[string]any{"name": "demo"}},
+			false, []string{"HTTP 201", `"body":{"name":"demo"}`}},
+		{"upstream 404", map[string]any{"toolkit_slug": "github", "endpoint": "/status/404", "method": "GET"},
+			true, []string{"HTTP 404", "relative to the github account's base URL"}},
+		{"no connection", map[string]any{"toolkit_slug": "slack", "endpoint": "/conversations.list", "method": "GET"},
+			true, []string{"ToolRouterV2_NoActiveConnection", "connect their slack account", "Request ID: req_"}},
+		{"bad method", map[string]any{"toolkit_slug": "github", "endpoint": "/user", "method": "FETCH"},
+			true, []string{"nothing was sent", "method:"}},
+		{"html 502", map[string]any{"toolkit_slug": "github", "endpoint": "/html502", "method": "GET"},
+			true, []string{"HTTP 502"}},
+		{"binary", map[string]any{"toolkit_slug": "gmail", "endpoint": "/download/report.pdf", "method": "GET"},
+			false, []string{"application/pdf", "Download link", "expires at"}},
+	}
+	for _, tc := range cases {
+		res, err := callTool(ctx, c, tc.args)
+		if err != nil {
+			t.Errorf("%s: tools/call: %v", tc.name, err)
+			continue
+		}
+		txt := resultText(res)
+		if res.IsError != tc.isError {
+			t.Errorf("%s: isError=%v, want %v:\n%s", tc.name, res.IsError, tc.isError, txt)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(txt, w) {
+				t.Errorf("%s: text lacks %q:\n%s", tc.name, w, txt)
+			}
+		}
+		if strings.Contains(txt, secretKey) {
+			t.Errorf("%s: the API key is in a tool result", tc.name)
+		}
+		if tc.name == "binary" {
+			var link *mcp.ResourceLink
+			for _, c := range res.Content {
+				if l, ok := c.(mcp.ResourceLink); ok {
+					link = &l
+				}
+			}
+			if link == nil || !strings.HasPrefix(link.URI, fake.URL+"/files/report.pdf") || link.MIMEType != "application/pdf" || link.Size == nil {
+				t.Errorf("binary: resource link = %+v", link)
+			}
+		}
+		if !tc.isError && tc.name == "json data" {
+			var sc struct {
+				Status int `json:"status"`
+			}
+			b, _ := json.Marshal(res.StructuredContent)
+			if json.Unmarshal(b, &sc) != nil || sc.Status != 200 {
+				t.Errorf("structuredContent = %s", b)
+			}
+		}
+	}
+
+	// What reached Composio: the key in x-api-key only, the arguments as given.
+	var sawProxy bool
+	for _, r := range fake.Requests() {
+		if !strings.HasSuffix(r.Path, "/proxy_execute") {
+			continue
+		}
+		sawProxy = true
+		if r.Header.Get("x-api-key") != secretKey || r.Header.Get("x-user-api-key") != "" {
+			t.Errorf("auth headers: %v", r.Header)
+		}
+		if !strings.HasPrefix(r.Header.Get("User-Agent"), "composio-proxy-mcp/") || r.Header.Get("Accept") != "application/json" || r.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("headers: %v", r.Header)
+		}
+		if bytes.Contains(r.Body, []byte("FETCH")) {
+			t.Errorf("invalid arguments reached Composio: %s", r.Body)
+		}
+	}
+	if !sawProxy {
+		t.Error("no proxy_execute request reached the fake backend")
+	}
+}
+
+func TestStdioEndToEnd(t *testing.T) {
+	t.Parallel()
+	fake := backend(t)
+	var stderr bytes.Buffer
+	var mu sync.Mutex
+	c, err := mcpclient.NewStdioMCPClientWithOptions(binPath, serverEnv(fake.URL), []string{"--log-level", "debug"},
+		transport.WithCommandStderrWriter(writerFunc(func(p []byte) (int, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return stderr.Write(p)
+		})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	initialize(t, ctx, c)
+	exerciseTool(t, ctx, c, fake)
+	c.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Contains(stderr.String(), secretKey) {
+		t.Errorf("the API key is on stderr:\n%s", stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "proxy_execute") || !strings.Contains(stderr.String(), "status=404") {
+		t.Errorf("stderr lacks per-call log lines:\n%s", stderr.String())
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// rawSession runs the binary with the given stdin lines and returns stdout,
+// stderr and the exit error once it has exited on EOF.
+func rawSession(t *testing.T, env []string, args []string, lines ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	cmd := exec.Command(binPath, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdin = strings.NewReader(strings.Join(lines, "\n") + "\n")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	done := make(chan error, 1)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("server did not exit on EOF; stderr:\n%s", errb.String())
+	}
+	return out.String(), errb.String(), err
+}
+
+const (
+	initLine  = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}`
+	initdLine = `{"jsonrpc":"2.0","method":"notifications/initialized"}`
+)
+
+func TestStdioCarriesOnlyJSONRPCAndNoSecret(t *testing.T) {
+	t.Parallel()
+	fake := backend(t)
+	out, errOut, err := rawSession(t, serverEnv(fake.URL), []string{"--log-level", "debug"},
+		initLine, initdLine,
+		`{"jsonrpc":"2.0","id":2,"method":"tools/list"}`,
+		`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"proxy_execute","arguments":{"toolkit_slug":"github","endpoint":"/user","method":"GET"}}}`,
+		`{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"proxy_execute","arguments":{"toolkit_slug":"slack","endpoint":"/x","method":"GET"}}}`,
+		`{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"proxy_execute","arguments":{"toolkit_slug":"github","endpoint":"/x","method":"FETCH"}}}`,
+		`not json at all`,
+		`{"jsonrpc":"2.0","id":6,"method":"no/such/method"}`,
+		`{"jsonrpc":"2.0","id":7,"method":"ping"}`,
+	)
+	if err != nil {
+		t.Fatalf("exit on EOF: %v; stderr:\n%s", err, errOut)
+	}
+	ids := map[float64]bool{}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() {
+		var msg struct {
+			JSONRPC string   `json:"jsonrpc"`
+			ID      *float64 `json:"id"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &msg); err != nil || msg.JSONRPC != "2.0" {
+			t.Errorf("stdout line is not JSON-RPC: %q", sc.Text())
+			continue
+		}
+		if msg.ID != nil {
+			ids[*msg.ID] = true
+		}
+	}
+	for _, id := range []float64{1, 2, 3, 4, 5, 6, 7} {
+		if !ids[id] {
+			t.Errorf("no response with id %v; stdout:\n%s", id, out)
+		}
+	}
+	if strings.Contains(out+errOut, secretKey) {
+		t.Errorf("the API key appeared on stdout or stderr")
+	}
+}
+
+// freeAddr returns a loopback address with a port that was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// proc is a running server process.
+type proc struct {
+	cmd    *exec.Cmd
+	stderr *lockedBuffer
+	exited chan struct{} // closed when the process has exited
+	err    error         // its exit error, once exited is closed
+}
+
+// start runs the binary with env and args; the test's cleanup kills it.
+func start(t *testing.T, env []string, args ...string) *proc {
+	t.Helper()
+	p := &proc{cmd: exec.Command(binPath, args...), stderr: &lockedBuffer{}, exited: make(chan struct{})}
+	p.cmd.Env = append(os.Environ(), env...)
+	p.cmd.Stderr = p.stderr
+	// An open stdin that reaches EOF only when the process ends.
+	if _, err := p.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.err = p.cmd.Wait(); close(p.exited) }()
+	t.Cleanup(func() {
+		p.cmd.Process.Kill()
+		<-p.exited
+	})
+	return p
+}
+
+// startHTTP runs the binary on an HTTP transport and waits for /healthz.
+func startHTTP(t *testing.T, env []string, args ...string) (addr string, p *proc) {
+	t.Helper()
+	addr = freeAddr(t)
+	p = start(t, env, append([]string{"--listen", addr}, args...)...)
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return addr, p
+			}
+		}
+		select {
+		case <-p.exited:
+			t.Fatalf("server exited: %s", p.stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("server not healthy: %s", p.stderr.String())
+	return
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestHTTPTransportsEndToEnd(t *testing.T) {
+	t.Parallel()
+	for _, tr := range []string{"sse", "http"} {
+		t.Run(tr, func(t *testing.T) {
+			t.Parallel()
+			fake := backend(t)
+			addr, p := startHTTP(t, serverEnv(fake.URL), "--transport", tr, "--log-level", "debug")
+			var c *mcpclient.Client
+			var err error
+			if tr == "sse" {
+				c, err = mcpclient.NewSSEMCPClient("http://" + addr + "/sse")
+			} else {
+				c, err = mcpclient.NewStreamableHttpClient("http://" + addr + "/mcp")
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := c.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			initialize(t, ctx, c)
+			exerciseTool(t, ctx, c, fake)
+			if strings.Contains(p.stderr.String(), secretKey) {
+				t.Errorf("the API key is on stderr")
+			}
+		})
+	}
+}
+
+func TestHTTPGuards(t *testing.T) {
+	t.Parallel()
+	fake := backend(t)
+	addr, _ := startHTTP(t, serverEnv(fake.URL), "--transport", "http")
+	body := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"g","version":"0"}}}`
+	post := func(header map[string]string, body string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest("POST", "http://"+addr+"/mcp", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		for k, v := range header {
+			if k == "Host" {
+				req.Host = v
+			} else {
+				req.Header.Set(k, v)
+			}
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	tests := []struct {
+		name   string
+		header map[string]string
+		body   string
+		want   int
+	}{
+		{"no origin", nil, body, 200},
+		{"localhost origin", map[string]string{"Origin": "http://localhost:3000"}, body, 200},
+		{"foreign origin", map[string]string{"Origin": "https://evil.example"}, body, 403},
+		{"rebound host", map[string]string{"Host": "evil.example:80"}, body, 403},
+		{"made-up session", map[string]string{"Mcp-Session-Id": "mcp-session-00000000-0000-0000-0000-000000000000"}, `{"jsonrpc":"2.0","id":2,"method":"ping"}`, 404},
+		{"body too large", nil, `{"x":"` + strings.Repeat("a", 9<<20) + `"}`, 413},
+	}
+	for _, tt := range tests {
+		if got := post(tt.header, tt.body).StatusCode; got != tt.want {
+			t.Errorf("%s: status %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestConcurrentCallsOnOneStdioConnection(t *testing.T) {
+	t.Parallel()
+	fake := backend(t)
+	c, err := mcpclient.NewStdioMCPClient(binPath, serverEnv(fake.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	initialize(t, ctx, c)
+	const n = 64
+	const delay = 1500 * time.Millisecond
+	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan string, n)
+	for i := range n {
+		wg.Go(func() {
+			res, err := callTool(ctx, c, map[string]any{"toolkit_slug": "github", "endpoint": fmt.Sprintf("/delay/%d", delay.Milliseconds()), "method": "GET",
+				"parameters": []any{map[string]any{"name": "i", "value": fmt.Sprint(i), "type": "query"}}})
+			switch {
+			case err != nil:
+				errs <- err.Error()
+			case res.IsError:
+				errs <- resultText(res)
+			case !strings.Contains(resultText(res), fmt.Sprintf(`"i":"%d"`, i)):
+				errs <- "result for another call: " + resultText(res)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	// Run one after another, 64 calls would take 64 × 1.5 s; all in flight at
+	// once they take one delay plus overhead. The bound leaves room for a
+	// loaded machine while still failing if calls queue behind each other.
+	if elapsed := time.Since(start); elapsed > 6*delay {
+		t.Errorf("64 concurrent calls took %s; they did not run concurrently", elapsed)
+	}
+}
+
+func TestCancellationAbortsUpstreamRequest(t *testing.T) {
+	t.Parallel()
+	aborted := make(chan struct{}, 1)
+	arrived := make(chan struct{}, 1)
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The server notices a closed connection only once the body is read.
+		io.Copy(io.Discard, r.Body)
+		arrived <- struct{}{}
+		select {
+		case <-r.Context().Done():
+			aborted <- struct{}{}
+		case <-time.After(30 * time.Second):
+		}
+	}))
+	defer upstream.Close()
+	c, err := mcpclient.NewStdioMCPClient(binPath, serverEnv(upstream.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	initialize(t, ctx, c)
+	callCtx, cancelCall := context.WithCancel(ctx)
+	go func() {
+		<-arrived
+		cancelCall() // the client sends notifications/cancelled
+	}()
+	if _, err := callTool(callCtx, c, map[string]any{"toolkit_slug": "github", "endpoint": "/slow", "method": "GET"}); err == nil {
+		t.Error("cancelled call returned a result")
+	}
+	select {
+	case <-aborted:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the upstream request was not aborted after notifications/cancelled")
+	}
+	// The connection still serves calls.
+	if err := c.Ping(ctx); err != nil {
+		t.Errorf("ping after cancellation: %v", err)
+	}
+}
+
+func TestUpstreamTimeout(t *testing.T) {
+	t.Parallel()
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		<-r.Context().Done()
+	}))
+	defer upstream.Close()
+	c, err := mcpclient.NewStdioMCPClient(binPath, serverEnv(upstream.URL), "--timeout", "300ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	initialize(t, ctx, c)
+	res, err := callTool(ctx, c, map[string]any{"toolkit_slug": "github", "endpoint": "/user", "method": "GET"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.IsError || !strings.Contains(resultText(res), "within 300ms") {
+		t.Errorf("timeout result: %v %s", res.IsError, resultText(res))
+	}
+}
+
+func TestSignalsShutDownCleanly(t *testing.T) {
+	t.Parallel()
+	fake := backend(t)
+	for _, tr := range []string{"stdio", "http", "sse"} {
+		t.Run(tr, func(t *testing.T) {
+			t.Parallel()
+			var p *proc
+			if tr == "stdio" {
+				p = start(t, serverEnv(fake.URL))
+				time.Sleep(300 * time.Millisecond)
+			} else {
+				_, p = startHTTP(t, serverEnv(fake.URL), "--transport", tr)
+			}
+			p.cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-p.exited:
+				if p.err != nil {
+					t.Errorf("exit after SIGTERM: %v\n%s", p.err, p.stderr.String())
+				}
+			case <-time.After(15 * time.Second):
+				t.Fatal("no exit within 15 s of SIGTERM")
+			}
+		})
+	}
+}
+
+func TestStartupErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		env  []string
+		args []string
+		want string
+	}{
+		{"no key", []string{"COMPOSIO_SESSION_ID=trs_x"}, nil, "COMPOSIO_API_KEY"},
+		{"no session", []string{"COMPOSIO_API_KEY=" + secretKey}, nil, "COMPOSIO_SESSION_ID"},
+		{"bad transport", serverEnv("http://127.0.0.1:9"), []string{"--transport", "ws"}, "--transport"},
+		{"bare port", serverEnv("http://127.0.0.1:9"), []string{"--transport", "http", "--listen", ":8080"}, "binds every interface; name a host"},
+		{"public without token", serverEnv("http://127.0.0.1:9"), []string{"--transport", "http", "--listen", "0.0.0.0:0"}, "COMPOSIO_MCP_AUTH_TOKEN"},
+		{"bad env value", append(serverEnv("http://127.0.0.1:9"), "COMPOSIO_MCP_TIMEOUT=soon"), nil, "COMPOSIO_MCP_TIMEOUT"},
+		{"positional secret", serverEnv("http://127.0.0.1:9"), []string{secretKey}, "unexpected argument"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command(binPath, tt.args...)
+			cmd.Env = append(cleanEnv(), tt.env...)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			if err == nil {
+				t.Fatalf("exit 0, want an error; stderr:\n%s", stderr.String())
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout carried %q", stdout.String())
+			}
+			if !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("stderr lacks %q:\n%s", tt.want, stderr.String())
+			}
+			if strings.Count(strings.TrimSpace(stderr.String()), "\n") != 0 {
+				t.Errorf("want one line on stderr, got:\n%s", stderr.String())
+			}
+		})
+	}
+}
+
+// cleanEnv is the test's environment without any Composio settings.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "COMPOSIO_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command(binPath, "--version").Output()
+	if err != nil || !strings.HasPrefix(string(out), "composio-proxy-mcp ") {
+		t.Errorf("--version = %q, %v", out, err)
+	}
+}

@@ -1,0 +1,61 @@
+package logging
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestRedactMasksEverywhere(t *testing.T) {
+	t.Parallel()
+	const secret = "ak_live_SECRET_1234"
+	var buf bytes.Buffer
+	l := New(&buf, slog.LevelDebug, secret, "ab") // "ab" is too short to mask
+	u, _ := url.Parse("https://x.test/?key=" + secret)
+	l = l.With("preset", "with "+secret)
+	l.Debug("message "+secret,
+		"attr", secret,
+		"err", errors.New("failed with "+secret),
+		"url", u,
+		slog.Group("g", "nested", secret),
+		"n", 42,
+		"tab", "ab",
+	)
+	out := buf.String()
+	if strings.Contains(out, secret) {
+		t.Fatalf("secret in log output:\n%s", out)
+	}
+	if got := strings.Count(out, Mask); got != 6 {
+		t.Errorf("%d masks, want 6:\n%s", got, out)
+	}
+	for _, want := range []string{"n=42", "tab=ab"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestNoColorOffTerminal(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	New(&buf, slog.LevelInfo).Info("hello", "k", "v")
+	if strings.Contains(buf.String(), "\x1b[") {
+		t.Errorf("colour codes written to a non-terminal: %q", buf.String())
+	}
+}
+
+func TestParseLevel(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]slog.Level{"debug": slog.LevelDebug, "INFO": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError} {
+		got, err := ParseLevel(in)
+		if err != nil || got != want {
+			t.Errorf("ParseLevel(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	if _, err := ParseLevel("loud"); err == nil {
+		t.Error("ParseLevel(loud) succeeded")
+	}
+}

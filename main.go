@@ -1,0 +1,132 @@
+// Command composio-proxy-mcp is an MCP server whose proxy_execute tool lets an
+// LLM agent call any endpoint of a third-party API (Gmail, GitHub, Slack, …)
+// through Composio, which adds the user's connected-account credentials.
+//
+// It speaks MCP over stdio (the default), SSE or streamable HTTP. Configuration
+// comes from flags and environment variables; secrets from the environment
+// only. Run with --sandbox to try it against an embedded fake backend.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/logging"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/server"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
+	mcpserver "github.com/mark3labs/mcp-go/server"
+)
+
+// version is set at build time with -ldflags "-X main.version=…"; otherwise it
+// comes from the module's build information.
+var version = ""
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "composio-proxy-mcp:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+// run is the whole program, with its inputs passed in so that tests can drive it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	if cfg.version {
+		_, err := fmt.Fprintln(stdout, "composio-proxy-mcp", programVersion())
+		return err
+	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	level, err := logging.ParseLevel(cfg.logLevel)
+	if err != nil {
+		return fmt.Errorf("--log-level %q: want debug, info, warn or error", cfg.logLevel)
+	}
+	logger := logging.New(stderr, level, cfg.apiKey, cfg.userAPIKey, cfg.authToken)
+
+	if cfg.sandbox {
+		fake := composiotest.NewServer()
+		defer fake.Close()
+		cfg.baseURL, cfg.apiKey, cfg.userAPIKey = fake.URL, composiotest.APIKey, ""
+		if cfg.sessionID == "" {
+			cfg.sessionID = composiotest.SessionID
+		}
+		logger.Warn("SANDBOX: serving against an embedded fake Composio backend; no real API is called", "backend", fake.URL, "session", cfg.sessionID)
+	}
+
+	c, err := client.New(
+		client.WithBaseURL(cfg.baseURL),
+		client.WithAPIKey(cfg.apiKey),
+		client.WithUserAPIKey(cfg.userAPIKey),
+		client.WithTimeout(cfg.timeout),
+		client.WithUserAgent("composio-proxy-mcp/"+programVersion()),
+	)
+	if err != nil {
+		return err
+	}
+	proxy := &tools.Proxy{Client: c, SessionID: cfg.sessionID, Logger: logger}
+	s := server.New(server.Options{
+		Name:         "composio-proxy-mcp",
+		Version:      programVersion(),
+		Instructions: instructions,
+		Logger:       logger,
+	}, mcpserver.ServerTool{Tool: proxy.Tool(), Handler: proxy.Handle})
+
+	if cfg.transport == "stdio" {
+		logger.Info("serving MCP over stdio", "version", programVersion(), "session", cfg.sessionID)
+		return server.ServeStdio(ctx, s, stdin, stdout, logger)
+	}
+	loopback := server.IsLoopbackAddr(cfg.listen)
+	if !loopback && cfg.authToken == "" {
+		return fmt.Errorf("--listen %s is reachable from other machines: set COMPOSIO_MCP_AUTH_TOKEN so that clients must send it as a bearer token, or listen on 127.0.0.1", cfg.listen)
+	}
+	ln, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		return err
+	}
+	path := "/mcp"
+	if cfg.transport == server.TransportSSE {
+		path = "/sse"
+	}
+	logger.Info("serving MCP over HTTP", "transport", cfg.transport, "url", "http://"+ln.Addr().String()+path, "version", programVersion(), "auth", cfg.authToken != "")
+	return server.ServeHTTP(ctx, s, ln, server.HTTPOptions{
+		Transport: cfg.transport,
+		Guard: server.Guard{
+			AllowedOrigins:       cfg.allowedOrigins,
+			AllowLoopbackOrigins: loopback,
+			Token:                cfg.authToken,
+			MaxRequestBytes:      cfg.maxRequestBytes,
+		},
+		Logger: logger,
+	})
+}
+
+const instructions = `Use proxy_execute to call a third-party API (Gmail, GitHub, Slack, …) as the user: Composio adds the credentials of the user's connected account. Endpoints are paths relative to the API's base URL; query parameters and headers go in "parameters". Read error results: they say what to fix.`
+
+func programVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}

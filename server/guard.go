@@ -1,0 +1,153 @@
+package server
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+)
+
+// DefaultMaxRequestBytes is the default cap on an HTTP request body.
+const DefaultMaxRequestBytes = 8 << 20
+
+// Guard is the HTTP middleware policy in front of the MCP endpoints: what a
+// browser page, a stranger on the network, or a runaway client cannot do.
+type Guard struct {
+	// AllowedOrigins are browser origins ("https://app.example.com") allowed to
+	// call the server, beyond the loopback ones.
+	AllowedOrigins []string
+	// AllowLoopbackOrigins lets pages on localhost call the server; it suits a
+	// server that itself listens on loopback.
+	AllowLoopbackOrigins bool
+	// Token, when set, must arrive as "Authorization: Bearer <Token>".
+	Token string
+	// MaxRequestBytes caps request bodies; 0 means DefaultMaxRequestBytes.
+	MaxRequestBytes int64
+}
+
+// Wrap returns next behind the guard's checks, in this order: Origin (403),
+// bearer token (401), body size (413). It also drops the wildcard
+// Access-Control-Allow-Origin that mcp-go's SSE transport sets.
+func (g Guard) Wrap(next http.Handler) http.Handler {
+	limit := g.MaxRequestBytes
+	if limit <= 0 {
+		limit = DefaultMaxRequestBytes
+	}
+	allowed := make(map[string]bool, len(g.AllowedOrigins))
+	for _, o := range g.AllowedOrigins {
+		allowed[strings.ToLower(strings.TrimRight(o, "/"))] = true
+	}
+	token := []byte(g.Token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if origin := r.Header.Get("Origin"); origin != "" && !g.originAllowed(origin, allowed) {
+			http.Error(w, fmt.Sprintf("Forbidden: origin %q is not allowed", origin), http.StatusForbidden)
+			return
+		}
+		if len(token) > 0 && !bearerMatches(r.Header.Get("Authorization"), token) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="composio-proxy-mcp"`)
+			http.Error(w, "Unauthorized: send Authorization: Bearer <token>", http.StatusUnauthorized)
+			return
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			if r.ContentLength > limit {
+				http.Error(w, fmt.Sprintf("Request body over %d bytes", limit), http.StatusRequestEntityTooLarge)
+				return
+			}
+			if r.ContentLength < 0 {
+				// Unknown length: read it here, so the answer past the limit is a
+				// clear 413 rather than whatever the transport makes of a cut body.
+				b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+				if err != nil {
+					http.Error(w, "Reading request body: "+err.Error(), http.StatusBadRequest)
+					return
+				}
+				if int64(len(b)) > limit {
+					http.Error(w, fmt.Sprintf("Request body over %d bytes", limit), http.StatusRequestEntityTooLarge)
+					return
+				}
+				r.Body = io.NopCloser(bytes.NewReader(b))
+			} else {
+				r.Body = http.MaxBytesReader(w, r.Body, limit)
+			}
+		}
+		next.ServeHTTP(noWildcardCORS{w}, r)
+	})
+}
+
+func (g Guard) originAllowed(origin string, allowed map[string]bool) bool {
+	if allowed[strings.ToLower(strings.TrimRight(origin, "/"))] {
+		return true
+	}
+	if !g.AllowLoopbackOrigins {
+		return false
+	}
+	u, err := url.Parse(origin)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	return IsLoopback(u.Hostname())
+}
+
+// IsLoopback reports whether host (a name or an IP, without port) is loopback.
+func IsLoopback(host string) bool {
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
+
+// IsLoopbackAddr reports whether a listen address ("127.0.0.1:8080") names a
+// loopback host.
+func IsLoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	return err == nil && IsLoopback(host)
+}
+
+func bearerMatches(header string, token []byte) bool {
+	const prefix = "bearer "
+	if len(header) < len(prefix) || !strings.EqualFold(header[:len(prefix)], prefix) {
+		return false
+	}
+	got := []byte(strings.TrimSpace(header[len(prefix):]))
+	return subtle.ConstantTimeCompare(got, token) == 1
+}
+
+// noWildcardCORS removes "Access-Control-Allow-Origin: *" before the response
+// is sent: a wildcard would let any web page read the server's answers.
+type noWildcardCORS struct{ http.ResponseWriter }
+
+func (w noWildcardCORS) strip() {
+	h := w.ResponseWriter.Header()
+	if h.Get("Access-Control-Allow-Origin") == "*" {
+		h.Del("Access-Control-Allow-Origin")
+	}
+}
+
+func (w noWildcardCORS) WriteHeader(code int) {
+	w.strip()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w noWildcardCORS) Write(b []byte) (int, error) {
+	w.strip()
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush keeps streaming working: mcp-go's SSE and streamable transports need
+// an http.Flusher.
+func (w noWildcardCORS) Flush() {
+	w.strip()
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w noWildcardCORS) Unwrap() http.ResponseWriter { return w.ResponseWriter }

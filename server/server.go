@@ -1,0 +1,47 @@
+// Package server builds the MCP server and serves it over stdio, SSE or
+// streamable HTTP, with the HTTP middleware that guards the network
+// transports. It knows nothing of Composio: the tools it serves are handed in.
+//
+//	s := server.New(server.Options{Name: "demo", Version: "1.0.0"}, tool)
+//	err := server.ServeStdio(ctx, s, os.Stdin, os.Stdout, logger)
+package server
+
+import (
+	"log/slog"
+
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// Options configures the MCP server.
+type Options struct {
+	// Name and Version identify the server in the initialize handshake.
+	Name, Version string
+	// Instructions tell the client's model how to use the server.
+	Instructions string
+	// Logger receives the server's own log lines; nil discards.
+	Logger *slog.Logger
+}
+
+// New returns an MCP server that serves the given tools. It declares the tools
+// and logging capabilities and turns a panicking tool handler into an error
+// response rather than a crash.
+func New(o Options, tools ...server.ServerTool) *server.MCPServer {
+	opts := []server.ServerOption{
+		server.WithToolCapabilities(false),
+		server.WithLogging(),
+		server.WithRecovery(),
+	}
+	if o.Instructions != "" {
+		opts = append(opts, server.WithInstructions(o.Instructions))
+	}
+	s := server.NewMCPServer(o.Name, o.Version, opts...)
+	s.AddTools(tools...)
+	return s
+}
+
+func orDiscard(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
+}

@@ -1,0 +1,279 @@
+package tools
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
+)
+
+// MaxBinaryBytes is Composio's cap on a base64 binary_body, decoded.
+const MaxBinaryBytes = 4 << 20
+
+// argError lists every problem found in one call's arguments, field by field, so a
+// model can fix them all in one retry.
+type argError struct {
+	problems []string
+}
+
+func (e *argError) add(field, format string, a ...any) {
+	e.problems = append(e.problems, field+": "+fmt.Sprintf(format, a...))
+}
+
+func (e *argError) Error() string {
+	return "invalid arguments, nothing was sent:\n- " + strings.Join(e.problems, "\n- ")
+}
+
+// fieldHints answers the names that models commonly reach for with the field they
+// meant.
+var fieldHints = map[string]string{
+	"toolkit":     `use "toolkit_slug"`,
+	"slug":        `use "toolkit_slug"`,
+	"url":         `use "endpoint"`,
+	"path":        `use "endpoint"`,
+	"query":       `put query parameters in "parameters" as {"name":…,"value":…,"type":"query"}`,
+	"params":      `put query parameters in "parameters" as {"name":…,"value":…,"type":"query"}`,
+	"headers":     `put headers in "parameters" as {"name":…,"value":…,"type":"header"}`,
+	"data":        `use "body" for a JSON body`,
+	"json":        `use "body" for a JSON body`,
+	"binary":      `use "binary_body"`,
+	"http_method": `use "method"`,
+}
+
+// parseArgs decodes and checks proxy_execute's arguments. It returns the request to
+// forward, which holds exactly the fields that were given (method upper-cased,
+// parameter types lower-cased), or an *argError naming every field at fault.
+func parseArgs(raw []byte) (*client.ProxyRequest, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil, &argError{problems: []string{`arguments: want a JSON object with "toolkit_slug", "endpoint" and "method"`}}
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return nil, &argError{problems: []string{"arguments: not valid JSON: " + err.Error()}}
+	}
+	var (
+		req  client.ProxyRequest
+		errs argError
+	)
+	req.ToolkitSlug = requiredString(&errs, fields, "", "toolkit_slug", "the toolkit whose connected account to use, e.g. \"gmail\"")
+	req.Endpoint = requiredString(&errs, fields, "", "endpoint", "a path relative to the API's base URL, e.g. \"/gmail/v1/users/me/messages\"")
+	if m := requiredString(&errs, fields, "", "method", "one of "+strings.Join(client.Methods, ", ")); m != "" {
+		req.Method = strings.ToUpper(m)
+		if !slices.Contains(client.Methods, req.Method) {
+			errs.add("method", "%q is not one of %s", m, strings.Join(client.Methods, ", "))
+		}
+	}
+	if v, ok := fields["body"]; ok {
+		switch firstByte(v) {
+		case '{':
+			req.Body = v
+		case 'n':
+			req.Body = json.RawMessage("null")
+		default:
+			errs.add("body", "must be a JSON object or null, got %s; send raw or binary payloads with binary_body", kind(v))
+		}
+	}
+	if v, ok := fields["binary_body"]; ok && firstByte(v) != 'n' {
+		req.BinaryBody = parseBinaryBody(&errs, v)
+	}
+	if v, ok := fields["parameters"]; ok && firstByte(v) != 'n' {
+		req.Parameters = parseParameters(&errs, v)
+	}
+	if v, ok := fields["custom_connection_data"]; ok && firstByte(v) != 'n' {
+		if firstByte(v) != '{' {
+			errs.add("custom_connection_data", "must be an object, got %s", kind(v))
+		} else {
+			req.CustomConnectionData = v
+		}
+	}
+	for name := range fields {
+		switch name {
+		case "toolkit_slug", "endpoint", "method", "body", "binary_body", "parameters", "custom_connection_data":
+		default:
+			if hint, ok := fieldHints[strings.ToLower(name)]; ok {
+				errs.add(name, "unknown field; %s", hint)
+			} else {
+				errs.add(name, "unknown field; the fields are toolkit_slug, endpoint, method, body, binary_body, parameters")
+			}
+		}
+	}
+	if len(errs.problems) > 0 {
+		slices.Sort(errs.problems)
+		return nil, &errs
+	}
+	return &req, nil
+}
+
+// requiredString reads fields[name] as a non-empty string; prefix locates the
+// object in messages ("" at the top level, "parameters[2]." in an item).
+func requiredString(errs *argError, fields map[string]json.RawMessage, prefix, name, want string) string {
+	v, ok := fields[name]
+	if !ok || firstByte(v) == 'n' {
+		errs.add(prefix+name, "required: %s", want)
+		return ""
+	}
+	var s string
+	if json.Unmarshal(v, &s) != nil {
+		errs.add(prefix+name, "must be a string, got %s", kind(v))
+		return ""
+	}
+	if strings.TrimSpace(s) == "" {
+		errs.add(prefix+name, "must not be empty: %s", want)
+		return ""
+	}
+	return s
+}
+
+func parseBinaryBody(errs *argError, v json.RawMessage) *client.BinaryBody {
+	var in map[string]json.RawMessage
+	if firstByte(v) != '{' || json.Unmarshal(v, &in) != nil {
+		errs.add("binary_body", `must be an object: {"url":…} or {"base64":…}, with an optional "content_type"`)
+		return nil
+	}
+	var bb client.BinaryBody
+	for name, raw := range in {
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			errs.add("binary_body."+name, "must be a string, got %s", kind(raw))
+			continue
+		}
+		switch name {
+		case "url":
+			bb.URL = s
+		case "base64":
+			bb.Base64 = s
+		case "content_type":
+			bb.ContentType = s
+		default:
+			errs.add("binary_body."+name, `unknown field; binary_body takes "url" or "base64", and "content_type"`)
+		}
+	}
+	_, hasURL := in["url"]
+	_, hasB64 := in["base64"]
+	switch {
+	case hasURL && hasB64:
+		errs.add("binary_body", `give exactly one of "url" or "base64", not both`)
+	case !hasURL && !hasB64:
+		errs.add("binary_body", `give exactly one of "url" (a file to fetch) or "base64" (the bytes themselves)`)
+	case hasURL:
+		if u, err := url.Parse(bb.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs.add("binary_body.url", "must be an absolute http or https URL, got %q", bb.URL)
+		}
+	case hasB64:
+		checkBase64(errs, bb.Base64)
+	}
+	return &bb
+}
+
+// checkBase64 accepts standard base64 with or without padding, the forms models
+// and tools produce, and enforces Composio's 4 MB cap before anything is sent.
+func checkBase64(errs *argError, s string) {
+	if s == "" {
+		errs.add("binary_body.base64", "must not be empty")
+		return
+	}
+	if n := base64.StdEncoding.DecodedLen(len(s)); n > MaxBinaryBytes+3 {
+		errs.add("binary_body.base64", "decodes to about %d bytes, over the 4 MB (%d bytes) limit", n, MaxBinaryBytes)
+		return
+	}
+	enc := base64.StdEncoding
+	if !strings.HasSuffix(s, "=") && len(s)%4 != 0 {
+		enc = base64.RawStdEncoding
+	}
+	b, err := enc.DecodeString(s)
+	if err != nil {
+		errs.add("binary_body.base64", "is not valid standard base64: %v", err)
+		return
+	}
+	if len(b) > MaxBinaryBytes {
+		errs.add("binary_body.base64", "decodes to %d bytes, over the 4 MB (%d bytes) limit", len(b), MaxBinaryBytes)
+	}
+}
+
+func parseParameters(errs *argError, v json.RawMessage) []client.Parameter {
+	var items []json.RawMessage
+	if firstByte(v) != '[' || json.Unmarshal(v, &items) != nil {
+		errs.add("parameters", `must be an array of {"name":…,"value":…,"type":"header"|"query"}, got %s`, kind(v))
+		return nil
+	}
+	out := make([]client.Parameter, 0, len(items))
+	for i, item := range items {
+		field := fmt.Sprintf("parameters[%d]", i)
+		var in map[string]json.RawMessage
+		if firstByte(item) != '{' || json.Unmarshal(item, &in) != nil {
+			errs.add(field, `must be an object {"name":…,"value":…,"type":"header"|"query"}, got %s`, kind(item))
+			continue
+		}
+		var p client.Parameter
+		p.Name = requiredString(errs, in, field+".", "name", "the header or query parameter name")
+		p.Value = paramValue(errs, field, in["value"])
+		if t := requiredString(errs, in, field+".", "type", `"header" or "query"`); t != "" {
+			p.Type = strings.ToLower(t)
+			if p.Type != "header" && p.Type != "query" {
+				errs.add(field+".type", `%q is not "header" or "query"`, t)
+			}
+		}
+		for name := range in {
+			if name != "name" && name != "value" && name != "type" {
+				errs.add(field+"."+name, `unknown field; a parameter has "name", "value" and "type"`)
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// paramValue reads a parameter value. The wire format is a string; numbers and
+// booleans are taken in their JSON spelling, because models often write
+// {"value": 10} and the meaning is not in doubt.
+func paramValue(errs *argError, field string, v json.RawMessage) string {
+	switch firstByte(v) {
+	case '"':
+		var s string
+		if json.Unmarshal(v, &s) == nil {
+			return s
+		}
+	case 't', 'f', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return string(v)
+	}
+	if v == nil {
+		errs.add(field+".value", "required: the value, as a string")
+	} else {
+		errs.add(field+".value", "must be a string, got %s", kind(v))
+	}
+	return ""
+}
+
+func firstByte(v json.RawMessage) byte {
+	v = bytes.TrimLeft(v, " \t\r\n")
+	if len(v) == 0 {
+		return 0
+	}
+	return v[0]
+}
+
+// kind names a JSON value's type for error messages.
+func kind(v json.RawMessage) string {
+	switch firstByte(v) {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	case 0:
+		return "nothing"
+	default:
+		return "a number"
+	}
+}
