@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
 )
 
 // config is everything the program is told at start, from flags and the
@@ -28,6 +31,29 @@ type config struct {
 
 	allowedOrigins  []string
 	maxRequestBytes int64
+
+	// Agent policy.
+	allowToolkits             []string
+	allowMethods              []string
+	readOnly                  bool
+	allowAbsoluteURLs         bool
+	allowCustomConnectionData bool
+
+	// rateLimit is tool calls per minute per MCP session; -1 means the
+	// transport's default (off on stdio, 600 on HTTP).
+	rateLimit  int
+	maxRetries int
+
+	// Sessions, companion tools and operation (see operator.go).
+	userID      string
+	toolkits    []string
+	tools       []string
+	auditLog    string
+	multiTenant bool
+
+	// Large results, inline downloads, uploads, dry run, confirmation
+	// (see features.go).
+	features featureConfig
 }
 
 // envPrefix is the prefix of the environment variable that backs each flag
@@ -38,6 +64,7 @@ const envPrefix = "COMPOSIO_MCP_"
 var envNames = map[string]string{
 	"base-url":   "COMPOSIO_BASE_URL",
 	"session-id": "COMPOSIO_SESSION_ID",
+	"user-id":    "COMPOSIO_USER_ID",
 }
 
 func envName(flagName string) string {
@@ -66,10 +93,31 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		return nil
 	})
 	fs.Int64Var(&c.maxRequestBytes, "max-request-bytes", 8<<20, "largest HTTP request body accepted")
+	fs.Func("allow-toolkits", "comma-separated toolkit slugs proxy_execute may call (default: all)", func(s string) error {
+		c.allowToolkits = nil
+		for _, t := range splitList(s) {
+			c.allowToolkits = append(c.allowToolkits, strings.ToLower(t))
+		}
+		return nil
+	})
+	fs.Func("allow-methods", "comma-separated HTTP methods proxy_execute may use (default: all)", func(s string) error {
+		c.allowMethods = nil
+		for _, m := range splitList(s) {
+			c.allowMethods = append(c.allowMethods, strings.ToUpper(m))
+		}
+		return nil
+	})
+	fs.BoolVar(&c.readOnly, "read-only", false, "allow only GET and HEAD")
+	fs.BoolVar(&c.allowAbsoluteURLs, "allow-absolute-urls", false, "allow endpoints that are absolute URLs (the user's credential goes to the host named)")
+	fs.BoolVar(&c.allowCustomConnectionData, "allow-custom-connection-data", false, "allow custom_connection_data (raw credentials; deprecated by Composio)")
+	fs.IntVar(&c.rateLimit, "rate-limit", -1, "tool calls per minute per MCP session; 0 turns it off (default: off on stdio, 600 on sse and http)")
+	fs.IntVar(&c.maxRetries, "max-retries", 2, "retries of a call Composio did not execute (429, refused connection) or of a read that failed in transit")
+	c.addOperatorFlags(fs)
+	c.addFeatureFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: composio-proxy-mcp [flags]\n\nAn MCP server whose proxy_execute tool calls third-party APIs through Composio.\n\n"+
+		fmt.Fprintf(stderr, "Usage: composio-proxy-mcp [flags]\n       composio-proxy-mcp print-config [claude-desktop|cursor|vscode|claude-code] [flags]\n       composio-proxy-mcp doctor [flags]\n\nAn MCP server whose proxy_execute tool calls third-party APIs through Composio.\n\n"+
 			"Environment: COMPOSIO_API_KEY or COMPOSIO_USER_API_KEY (secrets: environment only), COMPOSIO_MCP_AUTH_TOKEN;\n"+
-			"every flag --x-y also reads COMPOSIO_MCP_X_Y (COMPOSIO_BASE_URL, COMPOSIO_SESSION_ID for those two); a flag wins.\n\nFlags:\n")
+			"every flag --x-y also reads COMPOSIO_MCP_X_Y (COMPOSIO_BASE_URL, COMPOSIO_SESSION_ID, COMPOSIO_USER_ID for those three); a flag wins.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -111,6 +159,18 @@ func (c *config) validate() error {
 	if c.timeout <= 0 {
 		return fmt.Errorf("--timeout %s: want a positive duration such as 50s", c.timeout)
 	}
+	if c.maxRetries < 0 || c.maxRetries > 10 {
+		return fmt.Errorf("--max-retries %d: want 0 to 10", c.maxRetries)
+	}
+	if c.rateLimit < -1 {
+		return fmt.Errorf("--rate-limit %d: want a number of calls per minute, or 0 for no limit", c.rateLimit)
+	}
+	if err := c.policy().Validate(); err != nil {
+		return fmt.Errorf("--allow-methods: %w", err)
+	}
+	if c.readOnly && len(c.allowMethods) > 0 && !slices.ContainsFunc(c.allowMethods, func(m string) bool { return slices.Contains(tools.ReadOnlyMethods, m) }) {
+		return fmt.Errorf("--read-only with --allow-methods %s leaves no method allowed", strings.Join(c.allowMethods, ","))
+	}
 	if c.maxRequestBytes <= 0 {
 		return fmt.Errorf("--max-request-bytes %d: want a positive number of bytes", c.maxRequestBytes)
 	}
@@ -123,16 +183,63 @@ func (c *config) validate() error {
 			return fmt.Errorf("--listen %q binds every interface; name a host, such as 127.0.0.1%s", c.listen, c.listen)
 		}
 	}
-	if c.sandbox {
+	if err := c.validateOperator(); err != nil {
+		return err
+	}
+	if err := c.validateFeatures(); err != nil {
+		return err
+	}
+	if c.sandbox || c.multiTenant {
 		return nil
 	}
 	if c.apiKey == "" && c.userAPIKey == "" {
 		return errors.New("set COMPOSIO_API_KEY (your Composio project API key, ak_…) in the environment, or run with --sandbox to try the server without one")
 	}
-	if c.sessionID == "" {
-		return errors.New("set COMPOSIO_SESSION_ID (or --session-id) to your tool-router session id (trs_…), or run with --sandbox to try the server without one")
+	if c.sessionID == "" && c.userID == "" {
+		return errors.New("set COMPOSIO_USER_ID (or --user-id) so that the server creates its own tool-router session, or COMPOSIO_SESSION_ID (or --session-id) to an existing one (trs_…), or run with --sandbox to try the server without either")
 	}
 	return nil
+}
+
+// policy is the agent policy the flags describe. --read-only narrows any
+// --allow-methods list to its reading methods.
+func (c *config) policy() tools.Policy {
+	p := tools.Policy{
+		Toolkits:                  c.allowToolkits,
+		Methods:                   c.allowMethods,
+		AllowAbsoluteURLs:         c.allowAbsoluteURLs,
+		AllowCustomConnectionData: c.allowCustomConnectionData,
+	}
+	if c.readOnly {
+		if len(p.Methods) == 0 {
+			p.Methods = tools.ReadOnlyMethods
+		} else {
+			var ro []string
+			for _, m := range p.Methods {
+				if slices.Contains(tools.ReadOnlyMethods, m) {
+					ro = append(ro, m)
+				}
+			}
+			if len(ro) == 0 {
+				// validate refuses this combination; should it get here, the
+				// stricter setting wins.
+				ro = tools.ReadOnlyMethods
+			}
+			p.Methods = ro
+		}
+	}
+	return p
+}
+
+// rateLimitPerMinute resolves the transport default of --rate-limit.
+func (c *config) rateLimitPerMinute() int {
+	if c.rateLimit >= 0 {
+		return c.rateLimit
+	}
+	if c.transport == "stdio" {
+		return 0
+	}
+	return 600
 }
 
 func splitList(s string) []string {

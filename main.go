@@ -24,7 +24,6 @@ import (
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/logging"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/server"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
-	mcpserver "github.com/mark3labs/mcp-go/server"
 )
 
 // version is set at build time with -ldflags "-X main.version=…"; otherwise it
@@ -45,6 +44,14 @@ func main() {
 
 // run is the whole program, with its inputs passed in so that tests can drive it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "print-config":
+			return printConfig(args[1:], getenv, stdout, stderr)
+		case "doctor":
+			return doctor(ctx, args[1:], getenv, stdout, stderr)
+		}
+	}
 	cfg, err := parseConfig(args, getenv, stderr)
 	if err != nil {
 		return err
@@ -72,30 +79,43 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		logger.Warn("SANDBOX: serving against an embedded fake Composio backend; no real API is called", "backend", fake.URL, "session", cfg.sessionID)
 	}
 
-	c, err := client.New(
+	// clientOpts also make the per-caller clients of a multi-tenant server.
+	clientOpts := []client.Option{
 		client.WithBaseURL(cfg.baseURL),
 		client.WithAPIKey(cfg.apiKey),
 		client.WithUserAPIKey(cfg.userAPIKey),
 		client.WithTimeout(cfg.timeout),
-		client.WithUserAgent("composio-proxy-mcp/"+programVersion()),
-	)
+		client.WithMaxRetries(cfg.maxRetries),
+		client.WithUserAgent("composio-proxy-mcp/" + programVersion()),
+	}
+	c, err := newClient(cfg, clientOpts)
 	if err != nil {
 		return err
 	}
-	proxy := &tools.Proxy{Client: c, SessionID: cfg.sessionID, Logger: logger}
+	proxy := &tools.Proxy{Client: c, SessionID: cfg.sessionID, Logger: logger, Policy: cfg.policy()}
+	results := cfg.applyFeatures(proxy)
+	serverTools, closeTools, err := buildTools(ctx, cfg, c, clientOpts, proxy, logger)
+	if err != nil {
+		return err
+	}
+	defer closeTools()
 	s := server.New(server.Options{
 		Name:         "composio-proxy-mcp",
 		Version:      programVersion(),
-		Instructions: instructions,
+		Instructions: instructions + toolsInstructions(cfg),
 		Logger:       logger,
-	}, mcpserver.ServerTool{Tool: proxy.Tool(), Handler: proxy.Handle})
+		RateLimit:    cfg.rateLimitPerMinute(),
+		Resources:    results.Templates(),
+	}, serverTools...)
 
 	if cfg.transport == "stdio" {
 		logger.Info("serving MCP over stdio", "version", programVersion(), "session", cfg.sessionID)
 		return server.ServeStdio(ctx, s, stdin, stdout, logger)
 	}
 	loopback := server.IsLoopbackAddr(cfg.listen)
-	if !loopback && cfg.authToken == "" {
+	// A multi-tenant server holds no credential a stranger could use: each
+	// caller brings its own Composio key.
+	if !loopback && cfg.authToken == "" && !cfg.multiTenant {
 		return fmt.Errorf("--listen %s is reachable from other machines: set COMPOSIO_MCP_AUTH_TOKEN so that clients must send it as a bearer token, or listen on 127.0.0.1", cfg.listen)
 	}
 	ln, err := net.Listen("tcp", cfg.listen)
@@ -106,7 +126,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if cfg.transport == server.TransportSSE {
 		path = "/sse"
 	}
-	logger.Info("serving MCP over HTTP", "transport", cfg.transport, "url", "http://"+ln.Addr().String()+path, "version", programVersion(), "auth", cfg.authToken != "")
+	logger.Info("serving MCP over HTTP", "transport", cfg.transport, "url", "http://"+ln.Addr().String()+path, "version", programVersion(), "auth", cfg.authToken != "", "multi_tenant", cfg.multiTenant)
 	return server.ServeHTTP(ctx, s, ln, server.HTTPOptions{
 		Transport: cfg.transport,
 		Guard: server.Guard{
@@ -115,7 +135,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			Token:                cfg.authToken,
 			MaxRequestBytes:      cfg.maxRequestBytes,
 		},
-		Logger: logger,
+		Logger:    logger,
+		Stateless: cfg.multiTenant,
 	})
 }
 

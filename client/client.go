@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 )
@@ -19,8 +20,9 @@ const (
 	DefaultBaseURL = "https://backend.composio.dev"
 	// DefaultUserAgent names this program to Composio.
 	DefaultUserAgent = "composio-proxy-mcp"
-	// DefaultTimeout bounds one call. It stays under the 60 s that MCP clients commonly
-	// allow a tool call, so the caller gets our TimeoutError rather than its own.
+	// DefaultTimeout bounds a whole call, retries included. It stays under the 60 s
+	// that MCP clients commonly allow a tool call, so the caller gets our TimeoutError
+	// rather than its own.
 	DefaultTimeout = 50 * time.Second
 	// DefaultMaxResponseBytes bounds a success body: a proxied upstream answer can be
 	// arbitrarily large, and it is held in memory whole.
@@ -48,6 +50,13 @@ type Client struct {
 	userAgent        string
 	timeout          time.Duration
 	maxResponseBytes int64
+	maxRetries       int
+	retryAfterCap    time.Duration
+
+	// Hooks for tests, so that retry tests neither sleep nor depend on chance.
+	sleep  func(ctx context.Context, d time.Duration) error // waits between attempts
+	now    func() time.Time                                 // compared with the caller's deadline
+	jitter func(ceiling time.Duration) time.Duration        // picks a backoff in [0, ceiling]
 }
 
 // Option configures a Client in New.
@@ -107,9 +116,10 @@ func WithUserAgent(ua string) Option {
 	}
 }
 
-// WithTimeout bounds each call, from sending the request to reading the whole answer.
-// Zero means no bound beyond the caller's context. When it runs out, the call returns a
-// *TimeoutError.
+// WithTimeout bounds a whole call, from sending the first request to reading the last
+// answer, retries and the waits between them included: no retry starts that could not
+// begin before it runs out. Zero means no bound beyond the caller's context. When it
+// runs out, the call fails with a *TimeoutError.
 func WithTimeout(d time.Duration) Option {
 	return func(c *Client) error {
 		if d < 0 {
@@ -144,6 +154,11 @@ func New(opts ...Option) (*Client, error) {
 		userAgent:        DefaultUserAgent,
 		timeout:          DefaultTimeout,
 		maxResponseBytes: DefaultMaxResponseBytes,
+		maxRetries:       DefaultMaxRetries,
+		retryAfterCap:    DefaultRetryAfterCap,
+		sleep:            sleepCtx,
+		now:              time.Now,
+		jitter:           fullJitter,
 	}
 	for _, opt := range opts {
 		if err := opt(c); err != nil {
@@ -220,21 +235,26 @@ func parseBaseURL(raw string) (*url.URL, error) {
 // injects the session user's credentials for req.ToolkitSlug and calls the third-party
 // API. An upstream error status is not an error here: it is in the result's Status.
 // Composio's own failures are *APIError.
+//
+// A failure that is safe to repeat is retried (see WithMaxRetries): for any method
+// when Composio did not execute the call (a 429, a refused connection), and only for a
+// GET or HEAD when it may have (a 502/503/504, a timeout, a connection cut mid-answer),
+// since repeating a write could do it twice.
 func (c *Client) ProxyExecute(ctx context.Context, sessionID string, req *ProxyRequest) (*ProxyResponse, error) {
-	if req == nil {
-		return nil, errors.New("composio: nil proxy request")
-	}
-	path, err := sessionPath("api/v3", sessionID, "/proxy_execute")
+	// proxyCall is shared with NewProxyRequest, so a dry run shows these bytes.
+	path, payload, err := proxyCall(sessionID, req)
 	if err != nil {
 		return nil, err
 	}
+	idempotent := req.Method == http.MethodGet || req.Method == http.MethodHead
 	out := new(ProxyResponse)
-	resp, err := c.do(ctx, http.MethodPost, path, nil, req, out)
+	resp, attempts, err := c.do(ctx, http.MethodPost, path, nil, encodedJSON(payload), idempotent, out)
 	if err != nil {
 		return nil, err
 	}
 	out.HTTPStatus = resp.StatusCode
 	out.RequestID = requestID(resp.Header)
+	out.Attempts = attempts
 	return out, nil
 }
 
@@ -260,8 +280,9 @@ func sessionPath(prefix, sessionID, suffix string) (string, error) {
 }
 
 // newRequest builds a request for path, relative to the base URL and without a leading
-// slash, with body encoded as JSON when it is not nil.
-func (c *Client) newRequest(ctx context.Context, method, path string, query url.Values, body any) (*http.Request, error) {
+// slash, with payload as its JSON body when it is not nil. Each attempt gets its own
+// reader over the same bytes, so a retry re-sends the whole body.
+func (c *Client) newRequest(ctx context.Context, method, path string, query url.Values, payload []byte) (*http.Request, error) {
 	u, err := c.baseURL.Parse(path)
 	if err != nil {
 		return nil, fmt.Errorf("composio: building URL: %w", err)
@@ -270,19 +291,14 @@ func (c *Client) newRequest(ctx context.Context, method, path string, query url.
 		u.RawQuery = query.Encode()
 	}
 	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			// The error names the type at fault, never the body's content.
-			return nil, fmt.Errorf("composio: encoding request: %w", err)
-		}
-		r = bytes.NewReader(b)
+	if payload != nil {
+		r = bytes.NewReader(payload)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), r)
 	if err != nil {
 		return nil, fmt.Errorf("composio: building request: %w", err)
 	}
-	if body != nil {
+	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
@@ -295,22 +311,59 @@ func (c *Client) newRequest(ctx context.Context, method, path string, query url.
 	return req, nil
 }
 
-// errClientTimeout is the cause of the per-call context, which tells our own timeout
+// errClientTimeout is the cause of the call's timeout context, which tells our own timeout
 // apart from a deadline the caller set. It wraps context.DeadlineExceeded because the
 // transport reports the cause, and code that checks for a deadline should still see one.
 var errClientTimeout = fmt.Errorf("composio: client timeout: %w", context.DeadlineExceeded)
 
 // do sends a request and decodes a 2xx JSON answer into v (when v is not nil); any
-// other status becomes CheckResponse's error. The returned response's body is already
-// read and closed; only its status and headers are left to use.
-func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, v any) (*http.Response, error) {
-	callCtx := ctx
+// other status becomes CheckResponse's error. It retries as retryWait allows, with
+// idempotent saying whether the call may be repeated after it may have taken effect,
+// and returns how many attempts it made; an error from more than one attempt comes
+// wrapped in *AttemptsError. The returned response's body is already read and closed;
+// only its status and headers are left to use.
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, body any, idempotent bool, v any) (*http.Response, int, error) {
+	var payload []byte
+	if b, ok := body.(encodedJSON); ok {
+		payload = b
+	} else if body != nil {
+		var err error
+		// Encoded once: every attempt sends the same bytes.
+		if payload, err = json.Marshal(body); err != nil {
+			// The error names the type at fault, never the body's content.
+			return nil, 0, fmt.Errorf("composio: encoding request: %w", err)
+		}
+	}
+	// The timeout bounds the whole call, retries and waits included: MCP
+	// clients give a tool call about a minute, and an answer after that is lost.
+	callerCtx := ctx
 	if c.timeout > 0 {
 		var cancel context.CancelFunc
-		callCtx, cancel = context.WithTimeoutCause(ctx, c.timeout, errClientTimeout)
+		ctx, cancel = context.WithTimeoutCause(ctx, c.timeout, errClientTimeout)
 		defer cancel()
 	}
-	req, err := c.newRequest(callCtx, method, path, query, body)
+	for attempts := 1; ; attempts++ {
+		resp, err := c.attempt(callerCtx, ctx, method, path, query, payload, v)
+		if err == nil {
+			return resp, attempts, nil
+		}
+		wait, ok := c.retryWait(ctx, err, attempts, idempotent)
+		if !ok {
+			return resp, attempts, withAttempts(err, attempts)
+		}
+		observeRetry(ctx, attempts, wait, err)
+		if err := c.sleep(ctx, wait); err != nil {
+			// The caller gave up while we waited: its context's error is the answer,
+			// as in callError.
+			return nil, attempts, withAttempts(c.callError(callerCtx, ctx, err), attempts)
+		}
+	}
+}
+
+// attempt is one try of do. ctx is the caller's context; callCtx bounds the
+// attempt (the caller's context with the client's timeout for the whole call).
+func (c *Client) attempt(ctx, callCtx context.Context, method, path string, query url.Values, payload []byte, v any) (*http.Response, error) {
+	req, err := c.newRequest(callCtx, method, path, query, payload)
 	if err != nil {
 		return nil, err
 	}
@@ -330,6 +383,10 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		}
 		return resp, err
 	}
+	if resp.ContentLength > c.maxResponseBytes {
+		// Announced too long: no need to read a byte of it.
+		return resp, &ResponseTooLargeError{Limit: c.maxResponseBytes}
+	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, c.maxResponseBytes+1))
 	if err != nil {
 		return resp, c.callError(ctx, callCtx, err)
@@ -341,9 +398,19 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		return resp, nil
 	}
 	if err := json.Unmarshal(b, v); err != nil {
-		return resp, fmt.Errorf("composio: decoding %s response: %w", http.StatusText(resp.StatusCode), err)
+		return resp, fmt.Errorf("composio: decoding %s response%s: %w", http.StatusText(resp.StatusCode), contentTypeNote(resp.Header), err)
 	}
 	return resp, nil
+}
+
+// contentTypeNote names a non-JSON Content-Type for a decoding error, since "invalid
+// character '<'" alone does not say that a proxy answered with an HTML page.
+func contentTypeNote(h http.Header) string {
+	ct := h.Get("Content-Type")
+	if ct == "" || strings.Contains(ct, "json") {
+		return ""
+	}
+	return " (Content-Type " + truncateUTF8(strings.ToValidUTF8(ct, "?"), 100) + ")"
 }
 
 // callError turns a failure while talking to Composio into the error callers act on:

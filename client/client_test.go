@@ -42,7 +42,14 @@ func setup(t *testing.T, opts ...Option) (*Client, *http.ServeMux) {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	noWait(c)
 	return c, mux
+}
+
+// noWait makes c's retries immediate, so that tests which meet a retryable failure
+// in passing do not sleep through real backoffs.
+func noWait(c *Client) {
+	c.sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 }
 
 const proxyPath = "/api/v3/tool_router/session/trs_test/proxy_execute"
@@ -476,6 +483,7 @@ func TestProxyExecuteConnectionRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	noWait(c)
 	_, err = c.ProxyExecute(context.Background(), "trs_test", getReq())
 	if !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatalf("err = %v, want ECONNREFUSED", err)

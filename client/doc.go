@@ -30,4 +30,30 @@
 //
 // A call that outlives the client's timeout (WithTimeout) fails with *TimeoutError; one
 // whose context the caller cancelled fails with the context's error.
+//
+// # Retries
+//
+// A failed call is repeated, up to WithMaxRetries times (2 by default), when repeating
+// it is safe. What is safe depends on whether the call may already have taken effect,
+// and for proxy_execute on the proxied method, since a POST to the third-party API must
+// not be done twice:
+//
+//   - a Composio 429 (Composio documents that the call was not executed) and a refused
+//     or failed connection (nothing was sent) are retried for any method;
+//   - a Composio 502, 503 or 504, a timeout, and a connection cut before the answer
+//     was complete are retried only for GET and HEAD, as Composio may have called the
+//     third-party API already;
+//   - nothing else is: not other 4xx and 5xx, not a decoding error, and never a
+//     third-party error status, which arrives in ProxyResponse.Status of a success.
+//
+// The wait before a retry is the answer's Retry-After (or retry-after-ms) when it has
+// one, else a random wait up to 0.5 s·2^n, at most 8 s. An answer asking for longer than
+// WithRetryAfterCap (30 s by default) is returned at once instead of waited out, so a
+// tool call never blocks for minutes: the caller finds the wait in APIError.RetryAfter.
+// A retry whose wait would end after the context's deadline is not started, and
+// cancelling the context stops the retries at once. WithTimeout bounds the whole call.
+//
+// A result says how many attempts it took in ProxyResponse.Attempts; an error from more
+// than one attempt is an *AttemptsError (see Attempts), through which errors.Is and
+// errors.As still find *APIError, *TimeoutError or syscall.ECONNREFUSED.
 package client

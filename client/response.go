@@ -44,7 +44,22 @@ func CheckResponse(r *http.Response) error {
 	if e.Slug == "" && r.StatusCode == http.StatusTooManyRequests {
 		e.Slug = SlugTooManyRequests
 	}
+	e.sanitize()
 	return e
+}
+
+// sanitize makes every text field valid UTF-8. The body and headers are whatever the
+// far end sent, and the fields end up in JSON tool results and logs, where an invalid
+// byte is at best replaced and at worst fails the encoding of the whole message.
+func (e *APIError) sanitize() {
+	for _, s := range []*string{&e.Message, (*string)(&e.Code), &e.Slug, &e.RequestID, &e.SuggestedFix, &e.Body} {
+		*s = strings.ToValidUTF8(*s, "\uFFFD")
+	}
+	for i := range e.Errors {
+		e.Errors[i] = strings.ToValidUTF8(e.Errors[i], "\uFFFD")
+	}
+	// The replacement character is longer than the byte it replaces; cut again.
+	e.Body = truncateUTF8(e.Body, maxErrorBodyKept)
 }
 
 // decode fills e from a JSON error body and reports whether the body was one. Each field

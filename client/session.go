@@ -191,7 +191,7 @@ func (c *Client) CreateSession(ctx context.Context, req *CreateSessionRequest) (
 		return nil, errors.New("composio: creating a session needs a user id")
 	}
 	s := new(Session)
-	if _, err := c.do(ctx, http.MethodPost, "api/v3/tool_router/session", nil, req, s); err != nil {
+	if _, _, err := c.do(ctx, http.MethodPost, "api/v3/tool_router/session", nil, req, false, s); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -205,7 +205,7 @@ func (c *Client) GetSession(ctx context.Context, sessionID string) (*Session, er
 		return nil, err
 	}
 	s := new(Session)
-	if _, err := c.do(ctx, http.MethodGet, path, nil, nil, s); err != nil {
+	if _, _, err := c.do(ctx, http.MethodGet, path, nil, nil, true, s); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -219,7 +219,7 @@ func (c *Client) ListToolkits(ctx context.Context, sessionID string, opts *ListT
 		return nil, err
 	}
 	p := new(ToolkitPage)
-	if _, err := c.do(ctx, http.MethodGet, path, opts.query(), nil, p); err != nil {
+	if _, _, err := c.do(ctx, http.MethodGet, path, opts.query(), nil, true, p); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -269,7 +269,7 @@ func (c *Client) CreateLink(ctx context.Context, sessionID, toolkit, callbackURL
 		CallbackURL string `json:"callback_url,omitempty"`
 	}{toolkit, callbackURL}
 	l := new(Link)
-	if _, err := c.do(ctx, http.MethodPost, path, nil, body, l); err != nil {
+	if _, _, err := c.do(ctx, http.MethodPost, path, nil, body, false, l); err != nil {
 		return nil, err
 	}
 	return l, nil
@@ -281,6 +281,6 @@ func (c *Client) DeleteSession(ctx context.Context, sessionID string) error {
 	if err != nil {
 		return err
 	}
-	_, err = c.do(ctx, http.MethodDelete, path, nil, nil, nil)
+	_, _, err = c.do(ctx, http.MethodDelete, path, nil, nil, false, nil)
 	return err
 }

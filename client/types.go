@@ -60,6 +60,9 @@ type ProxyResponse struct {
 	// RequestID is Composio's request id from the response headers, empty if none;
 	// Composio's support asks for it.
 	RequestID string `json:"-"`
+	// Attempts is how many times the call was sent (1 unless a retry was needed), so
+	// that a caller can tell the model an answer came only after retrying.
+	Attempts int `json:"-"`
 }
 
 // BinaryData is a signed, expiring download link for a binary upstream response.

@@ -30,6 +30,10 @@ type HTTPOptions struct {
 	ShutdownTimeout time.Duration
 	// Logger receives transport errors; nil discards.
 	Logger *slog.Logger
+	// Stateless runs streamable HTTP without sessions: every request stands
+	// alone, so replicas behind a load balancer need no shared state. It
+	// suits servers whose callers send their credentials with every request.
+	Stateless bool
 }
 
 // Handler returns the HTTP handler for s: the chosen MCP transport behind the
@@ -59,6 +63,9 @@ func Handler(s *server.MCPServer, o HTTPOptions) (http.Handler, func(context.Con
 			// with 404 instead of being served.
 			server.WithStateful(true),
 			server.WithStreamableHTTPLogger(orDiscard(o.Logger)),
+		}
+		if o.Stateless {
+			opts = append(opts, server.WithStateLess(true))
 		}
 		if len(o.Guard.AllowedOrigins) > 0 {
 			opts = append(opts, server.WithStreamableHTTPCORS(server.WithCORSAllowedOrigins(o.Guard.AllowedOrigins...)))

@@ -7,6 +7,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -20,6 +21,12 @@ type Options struct {
 	Instructions string
 	// Logger receives the server's own log lines; nil discards.
 	Logger *slog.Logger
+	// RateLimit is how many tool calls per minute each MCP session may make;
+	// 0 means no limit.
+	RateLimit int
+	// Resources are resource templates to serve; with any, the server
+	// declares the resources capability.
+	Resources []server.ServerResourceTemplate
 }
 
 // New returns an MCP server that serves the given tools. It declares the tools
@@ -34,8 +41,22 @@ func New(o Options, tools ...server.ServerTool) *server.MCPServer {
 	if o.Instructions != "" {
 		opts = append(opts, server.WithInstructions(o.Instructions))
 	}
+	if o.RateLimit > 0 {
+		l := newRateLimiter(o.RateLimit)
+		hooks := &server.Hooks{}
+		hooks.AddOnUnregisterSession(func(_ context.Context, s server.ClientSession) { l.forget(s.SessionID()) })
+		opts = append(opts, server.WithToolHandlerMiddleware(l.middleware), server.WithHooks(hooks))
+	}
+	if len(o.Resources) > 0 {
+		// No subscriptions or list changes: resources come and go with tool
+		// calls, which name them in their results.
+		opts = append(opts, server.WithResourceCapabilities(false, false), server.WithResourceRecovery())
+	}
 	s := server.NewMCPServer(o.Name, o.Version, opts...)
 	s.AddTools(tools...)
+	if len(o.Resources) > 0 {
+		s.AddResourceTemplates(o.Resources...)
+	}
 	return s
 }
 

@@ -19,6 +19,8 @@ const MaxBinaryBytes = 4 << 20
 // model can fix them all in one retry.
 type argError struct {
 	problems []string
+	// policy marks calls that are well-formed but refused by the Policy.
+	policy bool
 }
 
 func (e *argError) add(field, format string, a ...any) {
@@ -26,6 +28,9 @@ func (e *argError) add(field, format string, a ...any) {
 }
 
 func (e *argError) Error() string {
+	if e.policy {
+		return "refused by this server's policy, nothing was sent:\n- " + strings.Join(e.problems, "\n- ")
+	}
 	return "invalid arguments, nothing was sent:\n- " + strings.Join(e.problems, "\n- ")
 }
 

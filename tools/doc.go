@@ -12,4 +12,16 @@
 //
 //	p := &tools.Proxy{Client: c, SessionID: "trs_…", Logger: logger}
 //	mcpServer.AddTool(p.Tool(), p.Handle)
+//
+// Beside proxy_execute, two companion tools get it working: list_toolkits
+// (which toolkits the session has, and which are connected) and
+// connect_toolkit (a link the user opens to connect an account). All three
+// find their client and session through Tenants: one fixed tenant, whose
+// session is renewed on expiry, or, on a multi-tenant server, the caller's
+// own credentials from the request's HTTP headers.
+//
+//	tenants := tools.SingleTenant{Client: c, Sessions: sessionManager}
+//	p := &tools.Proxy{Tenants: tenants, ConnectTool: tools.ConnectToolkitName}
+//	l := &tools.ListToolkits{Tenants: tenants, ConnectTool: tools.ConnectToolkitName}
+//	ct := &tools.ConnectToolkit{Tenants: tenants}
 package tools

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -32,6 +34,37 @@ type Proxy struct {
 	SessionID string
 	// Logger receives one line per call; nil discards.
 	Logger *slog.Logger
+	// Policy limits what calls are allowed; the zero value is the safe default.
+	Policy Policy
+	// Tenants, when set, gives each call its client and session in place of
+	// Client and SessionID: a session that is renewed when it expires, or a
+	// multi-tenant caller's own credentials.
+	Tenants Tenants
+	// ConnectTool names the tool that connects an account when the server
+	// offers it; a NoActiveConnection error then tells the model to call it.
+	ConnectTool string
+
+	// MaxResultBytes, when positive, is the size above which a response is
+	// cut: the text shows its first part, and the whole goes to Results.
+	MaxResultBytes int
+	// Results keeps cut responses for resources/read; nil keeps none.
+	Results *ResultStore
+	// InlineImagesMax, when positive, is the largest binary response that is
+	// downloaded and shown inline: images as image content, text and JSON as
+	// text.
+	InlineImagesMax int64
+	// DownloadClient fetches those downloads; nil uses a default client.
+	DownloadClient *http.Client
+	// DownloadTimeout bounds one download; 0 means DefaultDownloadTimeout.
+	DownloadTimeout time.Duration
+	// UploadRoots, when set, are the directories from which binary_body
+	// {"file": …} may read local files; without them there is no such variant.
+	UploadRoots []string
+	// DryRun answers every call with the request it would send, sending none.
+	DryRun bool
+	// ConfirmWrites asks the person, through MCP elicitation, before any call
+	// that is not a GET or HEAD.
+	ConfirmWrites bool
 }
 
 // proxyInput documents proxy_execute's arguments; it exists to generate the
@@ -82,14 +115,48 @@ const proxyDescription = `Call any endpoint of a third-party API (Gmail, GitHub,
 
 Give the toolkit, an endpoint path relative to that API's base URL, the method, and optionally a JSON body, query parameters and headers, or binary data. The result has the API's HTTP status, response body and headers; binary responses come as a download link. Error results explain what went wrong and what to do next.`
 
-// Tool returns the proxy_execute tool definition.
+// Tool returns the proxy_execute tool definition. Its schema and annotations
+// reflect the Policy, so that a model is told up front what it may do.
 func (p *Proxy) Tool() mcp.Tool {
-	return proxyTool
+	in := baseInputSchema()
+	methods := p.Policy.methods()
+	schema.Property(in, "method")["enum"] = methods
+	if len(p.Policy.Toolkits) > 0 {
+		schema.Property(in, "toolkit_slug")["enum"] = p.Policy.Toolkits
+	}
+	if !p.Policy.AllowAbsoluteURLs {
+		ep := schema.Property(in, "endpoint")
+		ep["description"] = strings.Replace(ep["description"].(string),
+			"An absolute URL works only on the toolkit's own API domain.",
+			"Absolute URLs are refused by this server.", 1)
+	}
+	if !p.Policy.AllowCustomConnectionData {
+		ccd := schema.Property(in, "custom_connection_data")
+		ccd["description"] = "Deprecated by Composio, and refused by this server: raw credentials to use instead of the connected account. Leave it out."
+	}
+	p.extendInput(in)
+	rawIn, err := schema.Marshal(in)
+	if err != nil {
+		panic(err) // the schema is built from fixed types: a failure is a bug
+	}
+	t := mcp.NewToolWithRawSchema(ProxyExecuteName, proxyDescription, rawIn)
+	t.RawOutputSchema = outputSchema()
+	t.Title = "Call a third-party API through Composio"
+	readOnly := p.Policy.ReadOnly()
+	t.Annotations = mcp.ToolAnnotation{
+		Title:           t.Title,
+		ReadOnlyHint:    mcp.ToBoolPtr(readOnly),
+		DestructiveHint: mcp.ToBoolPtr(!readOnly),
+		IdempotentHint:  mcp.ToBoolPtr(readOnly),
+		OpenWorldHint:   mcp.ToBoolPtr(true),
+	}
+	p.extendTool(&t)
+	return t
 }
 
-// proxyTool is built once: reflecting the schemas is start-up work that need
-// not be repeated per call or per session.
-var proxyTool = func() mcp.Tool {
+// inputSchemaJSON is the policy-free input schema, reflected once: the
+// reflection is start-up work that need not be repeated per tool or session.
+var inputSchemaJSON = sync.OnceValue(func() []byte {
 	in := schema.MustReflect(proxyInput{})
 	bin, err := schema.OneOf("Binary request body, instead of body: either a URL Composio fetches the bytes from, or the bytes as base64 (at most 4 MB decoded).",
 		binaryURLInput{}, binaryBase64Input{})
@@ -97,27 +164,29 @@ var proxyTool = func() mcp.Tool {
 		panic(err)
 	}
 	schema.SetProperty(in, "binary_body", bin)
-	rawIn, err := schema.Marshal(in)
+	b, err := schema.Marshal(in)
 	if err != nil {
 		panic(err)
 	}
-	out := schema.MustReflect(proxyOutput{})
-	rawOut, err := schema.Marshal(out)
+	return b
+})
+
+// baseInputSchema returns a fresh, mutable copy of the input schema.
+func baseInputSchema() schema.Object {
+	var in schema.Object
+	if err := json.Unmarshal(inputSchemaJSON(), &in); err != nil {
+		panic(err)
+	}
+	return in
+}
+
+var outputSchema = sync.OnceValue(func() json.RawMessage {
+	b, err := schema.Marshal(schema.MustReflect(proxyOutput{}))
 	if err != nil {
 		panic(err)
 	}
-	t := mcp.NewToolWithRawSchema(ProxyExecuteName, proxyDescription, rawIn)
-	t.RawOutputSchema = rawOut
-	t.Title = "Call a third-party API through Composio"
-	t.Annotations = mcp.ToolAnnotation{
-		Title:           t.Title,
-		ReadOnlyHint:    mcp.ToBoolPtr(false),
-		DestructiveHint: mcp.ToBoolPtr(true),
-		IdempotentHint:  mcp.ToBoolPtr(false),
-		OpenWorldHint:   mcp.ToBoolPtr(true),
-	}
-	return t
-}()
+	return b
+})
 
 // Handle is the tool handler for proxy_execute.
 func (p *Proxy) Handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
@@ -130,14 +199,39 @@ func (p *Proxy) Handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallT
 		}
 		raw = b
 	}
-	call, err := parseArgs(raw)
+	raw, up, err := p.resolveUpload(raw)
 	if err != nil {
-		p.logger().InfoContext(ctx, "proxy_execute rejected", "reason", "invalid arguments")
+		p.logger().InfoContext(ctx, "proxy_execute rejected", "reason", err.Error())
 		return errorResult(err.Error()), nil
 	}
+	call, err := parseArgs(raw)
+	if err == nil {
+		err = p.Policy.check(call)
+	}
+	if err != nil {
+		p.logger().InfoContext(ctx, "proxy_execute rejected", "reason", err.Error())
+		return errorResult(err.Error()), nil
+	}
+	ex, sessions, err := p.target(ctx, req)
+	if err != nil {
+		p.logger().InfoContext(ctx, "proxy_execute rejected", "reason", "no Composio credentials for the caller")
+		return errorResult(err.Error()), nil
+	}
+	if p.DryRun {
+		return p.dryRun(ctx, ex, sessions, call), nil
+	}
+	if res := p.confirm(ctx, req, call, up); res != nil {
+		return res, nil
+	}
+	ctx, prog := p.startProgress(ctx, req, call)
 	start := time.Now()
-	resp, err := p.Client.ProxyExecute(ctx, p.SessionID, call)
+	var resp *client.ProxyResponse
+	err = sessions.Run(ctx, func(sessionID string) (err error) {
+		resp, err = ex.ProxyExecute(ctx, sessionID, call)
+		return err
+	})
 	elapsed := time.Since(start)
+	prog.done(doneMessage(resp, err))
 	attrs := []any{
 		"toolkit", call.ToolkitSlug,
 		"method", call.Method,
@@ -150,7 +244,23 @@ func (p *Proxy) Handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallT
 		return res, nil
 	}
 	p.logger().InfoContext(ctx, "proxy_execute", append(attrs, "status", resp.Status, "request_id", resp.RequestID)...)
-	return responseResult(call, resp), nil
+	return p.result(ctx, call, resp), nil
+}
+
+// target finds where a call goes: the client that sends it and the session it
+// runs in. The client is wrapped to fill the call's audit record and to point
+// a NoActiveConnection error at ConnectTool.
+func (p *Proxy) target(ctx context.Context, req mcp.CallToolRequest) (Executor, Sessions, error) {
+	var ex Executor = p.Client
+	var sessions Sessions = FixedSession(p.SessionID)
+	if p.Tenants != nil {
+		t, err := p.Tenants.Tenant(ctx, req.Header)
+		if err != nil {
+			return nil, nil, err
+		}
+		ex, sessions = t.Client, t.Sessions
+	}
+	return recordingExecutor{next: ex, rec: recordFrom(ctx), connectTool: p.ConnectTool}, sessions, nil
 }
 
 func (p *Proxy) logger() *slog.Logger {

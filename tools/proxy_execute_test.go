@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -200,6 +201,12 @@ func TestHandleResults(t *testing.T) {
 			wantText: []string{"connection refused", "Nothing was sent"}},
 		{name: "cancelled", args: getUser, wantErr: true, err: context.Canceled, wantText: []string{"cancelled"}},
 		{name: "too large", args: getUser, wantErr: true, err: &client.ResponseTooLargeError{Limit: 32 << 20}, wantText: []string{"larger than 32.0 MiB", "pagination"}},
+		{name: "retried ok", args: getUser,
+			resp:     &client.ProxyResponse{Status: 200, Attempts: 3},
+			wantText: []string{"HTTP 200 OK (after 3 attempts)"}, structured: true},
+		{name: "retried failure", args: getUser, wantErr: true,
+			err:      &client.AttemptsError{Attempts: 3, Err: &client.APIError{HTTPStatus: 429, Slug: client.SlugTooManyRequests, RetryAfter: time.Second}},
+			wantText: []string{"HTTP 429", "(3 attempts were made.)"}},
 		{name: "other", args: getUser, wantErr: true, err: errors.New("tls: bad certificate"), wantText: []string{"tls: bad certificate"}},
 		{name: "bad arguments", args: `{"toolkit_slug":"github","endpoint":"/user","method":"FETCH"}`, wantErr: true, wantText: []string{"nothing was sent", "method:"}},
 	}
@@ -280,5 +287,21 @@ func TestLogEndpointDropsQuery(t *testing.T) {
 		if got := logEndpoint(in); got != want {
 			t.Errorf("logEndpoint(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestResultIsValidUTF8(t *testing.T) {
+	t.Parallel()
+	resp := &client.ProxyResponse{Status: 200, Data: json.RawMessage("{\"k\xff\":\"\xfe\xfd\"}")}
+	res := responseResult(&client.ProxyRequest{ToolkitSlug: "github", Method: "GET", Endpoint: "/x"}, resp)
+	out, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !utf8.Valid(out) {
+		t.Errorf("result is not valid UTF-8: %q", out)
+	}
+	if !strings.Contains(string(out), "\uFFFD") {
+		t.Errorf("invalid bytes were not replaced: %s", out)
 	}
 }

@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -37,6 +39,12 @@ func responseResult(call *client.ProxyRequest, resp *client.ProxyResponse) *mcp.
 		out.BinaryData = &binaryOutput{URL: bd.URL, ContentType: bd.ContentType, Size: bd.Size, ExpiresAt: bd.ExpiresAt}
 	}
 	structured, err := json.Marshal(out)
+	if err == nil && !utf8.Valid(structured) {
+		// Data passes through as raw bytes, and encoding/json does not check
+		// the UTF-8 of a RawMessage; invalid bytes can only sit inside JSON
+		// strings, so replacing them keeps the JSON valid and the output clean.
+		structured = bytes.ToValidUTF8(structured, []byte("\uFFFD"))
+	}
 	if err != nil {
 		// Data came from a JSON decoder, so this is a fault of ours; still, the
 		// model gets the status rather than nothing.
@@ -45,6 +53,9 @@ func responseResult(call *client.ProxyRequest, resp *client.ProxyResponse) *mcp.
 
 	var text strings.Builder
 	fmt.Fprintf(&text, "%s %s %s → HTTP %s", call.ToolkitSlug, call.Method, call.Endpoint, statusText(resp.Status))
+	if resp.Attempts > 1 {
+		fmt.Fprintf(&text, " (after %d attempts)", resp.Attempts)
+	}
 	if resp.Status >= 400 {
 		fmt.Fprintf(&text, "\nThe %s API answered with an error; nothing in its answer came from Composio.", call.ToolkitSlug)
 		if hint := upstreamHint(call, resp); hint != "" {
@@ -102,12 +113,22 @@ func upstreamHint(call *client.ProxyRequest, resp *client.ProxyResponse) string 
 // clientErrorResult maps a failed call: an error from Composio itself, a
 // network failure, a timeout, or a cancellation.
 func clientErrorResult(call *client.ProxyRequest, err error) *mcp.CallToolResult {
+	res := clientErrorResultOnce(call, err)
+	if n := client.Attempts(err); n > 1 {
+		tc := res.Content[0].(mcp.TextContent)
+		tc.Text += fmt.Sprintf("\n(%d attempts were made.)", n)
+		res.Content[0] = tc
+	}
+	return res
+}
+
+func clientErrorResultOnce(call *client.ProxyRequest, err error) *mcp.CallToolResult {
 	var apiErr *client.APIError
 	var timeout *client.TimeoutError
 	var tooLarge *client.ResponseTooLargeError
 	switch {
 	case errors.As(err, &apiErr):
-		return errorResult(apiErrorText(call, apiErr))
+		return errorResult(apiErrorText(call, apiErr, connectToolOf(err)))
 	case errors.As(err, &tooLarge):
 		return errorResult(fmt.Sprintf("The %s API's response to %s %s was larger than %s, so it was not read. Ask for less: use the API's pagination (a page size such as maxResults, per_page or limit) or its field selection (such as fields), then call again.",
 			call.ToolkitSlug, call.Method, call.Endpoint, sizeText(tooLarge.Limit)))
@@ -133,8 +154,9 @@ func retryAdvice(method string) string {
 	return "Before repeating this " + method + ", check whether it took effect, so as not to do it twice."
 }
 
-// apiErrorText renders Composio's error envelope in full, then says what to do.
-func apiErrorText(call *client.ProxyRequest, e *client.APIError) string {
+// apiErrorText renders Composio's error envelope in full, then says what to do;
+// connectTool names the tool that connects an account, "" when none is served.
+func apiErrorText(call *client.ProxyRequest, e *client.APIError, connectTool string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Composio refused the call (HTTP %d", e.HTTPStatus)
 	if e.Slug != "" {
@@ -162,19 +184,21 @@ func apiErrorText(call *client.ProxyRequest, e *client.APIError) string {
 	if e.RequestID != "" {
 		b.WriteString("\nRequest ID: " + e.RequestID)
 	}
-	if next := nextStep(call, e); next != "" {
+	if next := nextStep(call, e, connectTool); next != "" {
 		b.WriteString("\nWhat to do: " + next)
 	}
 	return b.String()
 }
 
 // nextStep tells the model what to do about a Composio error.
-func nextStep(call *client.ProxyRequest, e *client.APIError) string {
+func nextStep(call *client.ProxyRequest, e *client.APIError, connectTool string) string {
 	switch {
+	case e.Slug == client.SlugNoActiveConnection && connectTool != "":
+		return fmt.Sprintf("the user has no connected %[1]s account in this session. Call %[2]s with {\"toolkit\": %[3]q}: it gives a link the user opens to connect their %[1]s account. Call again once they have.", call.ToolkitSlug, connectTool, call.ToolkitSlug)
 	case e.Slug == client.SlugNoActiveConnection:
 		return fmt.Sprintf("the user has no connected %[1]s account in this session. Ask them to connect their %[1]s account in Composio, then call again.", call.ToolkitSlug)
 	case e.Slug == client.SlugSessionNotFound:
-		return "the tool-router session has expired or does not exist. The server's operator must create a new session and restart the server with it (COMPOSIO_SESSION_ID). Retrying will not help until then."
+		return sessionNotFoundStep
 	case e.Slug == client.SlugOriginMismatch:
 		return fmt.Sprintf("the endpoint is an absolute URL on a domain other than the %s account's API. Use a path relative to the API's base URL instead.", call.ToolkitSlug)
 	case e.Slug == client.SlugSSRFBlocked:

@@ -392,7 +392,8 @@ func TestDelay(t *testing.T) {
 	if err != nil || r.Status != 200 || time.Since(start) < 50*time.Millisecond {
 		t.Errorf("delay: %v after %s", err, time.Since(start))
 	}
-	short, _ := client.New(client.WithBaseURL(c.BaseURL()), client.WithAPIKey(composiotest.APIKey), client.WithTimeout(50*time.Millisecond))
+	short, _ := client.New(client.WithBaseURL(c.BaseURL()), client.WithAPIKey(composiotest.APIKey), client.WithTimeout(50*time.Millisecond),
+		client.WithMaxRetries(0)) // this checks the fake's delay, not the client's retries
 	start = time.Now()
 	_, err = proxy(t, short, get("github", "/delay/10000"))
 	var te *client.TimeoutError
@@ -451,7 +452,13 @@ func TestDownload(t *testing.T) {
 
 func TestTextAndErrors(t *testing.T) {
 	t.Parallel()
-	_, c := newServer(t)
+	srv, _ := newServer(t)
+	// The client would retry these answers with real waits of seconds; this test is
+	// about what the fake sends, so one attempt each is enough.
+	c, err := srv.Client(client.WithMaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
 	r, err := proxy(t, c, get("github", "/text"))
 	var s string
 	if err != nil || json.Unmarshal(r.Data, &s) != nil || s == "" || !strings.HasPrefix(r.Headers["content-type"], "text/plain") {

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"io"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+func TestConfigFlagWinsOverEnv(t *testing.T) {
+	t.Parallel()
+	e := env(map[string]string{
+		"COMPOSIO_API_KEY":            " ak_x ",
+		"COMPOSIO_SESSION_ID":         "trs_env",
+		"COMPOSIO_BASE_URL":           "http://env.test",
+		"COMPOSIO_MCP_TIMEOUT":        "5s",
+		"COMPOSIO_MCP_TRANSPORT":      "http",
+		"COMPOSIO_MCP_READ_ONLY":      "true",
+		"COMPOSIO_MCP_ALLOW_TOOLKITS": "Gmail, github",
+	})
+	c, err := parseConfig([]string{"--session-id", "trs_flag", "--timeout", "7s"}, e, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.sessionID != "trs_flag" || c.timeout != 7*time.Second {
+		t.Errorf("flags did not win: session %q timeout %s", c.sessionID, c.timeout)
+	}
+	if c.baseURL != "http://env.test" || c.transport != "http" || !c.readOnly || c.apiKey != "ak_x" {
+		t.Errorf("env not read: %+v", c)
+	}
+	if !slices.Equal(c.allowToolkits, []string{"gmail", "github"}) {
+		t.Errorf("toolkits = %v", c.allowToolkits)
+	}
+	if err := c.validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestConfigPolicyAndRateLimit(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args        []string
+		wantMethods []string
+		wantRate    int
+		wantErr     string
+	}{
+		{args: nil, wantMethods: nil, wantRate: 0},
+		{args: []string{"--transport", "http"}, wantRate: 600},
+		{args: []string{"--transport", "sse", "--rate-limit", "0"}, wantRate: 0},
+		{args: []string{"--rate-limit", "30"}, wantRate: 30},
+		{args: []string{"--read-only"}, wantMethods: []string{"GET", "HEAD"}},
+		{args: []string{"--allow-methods", "get,post"}, wantMethods: []string{"GET", "POST"}},
+		{args: []string{"--allow-methods", "GET,POST", "--read-only"}, wantMethods: []string{"GET"}},
+		{args: []string{"--allow-methods", "POST", "--read-only"}, wantErr: "leaves no method allowed"},
+		{args: []string{"--allow-methods", "FETCH"}, wantErr: `"FETCH" is not one of`},
+		{args: []string{"--rate-limit", "-5"}, wantErr: "--rate-limit"},
+		{args: []string{"--max-retries", "99"}, wantErr: "--max-retries"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			t.Parallel()
+			c, err := parseConfig(tt.args, env(map[string]string{"COMPOSIO_API_KEY": "ak_x", "COMPOSIO_SESSION_ID": "trs_x"}), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.validate()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("validate = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.policy().Methods; !slices.Equal(got, tt.wantMethods) {
+				t.Errorf("methods = %v, want %v", got, tt.wantMethods)
+			}
+			if got := c.rateLimitPerMinute(); got != tt.wantRate {
+				t.Errorf("rate = %d, want %d", got, tt.wantRate)
+			}
+		})
+	}
+}
+
+func TestConfigSandboxNeedsNoSecrets(t *testing.T) {
+	t.Parallel()
+	c, err := parseConfig([]string{"--sandbox"}, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.validate(); err != nil {
+		t.Errorf("sandbox: %v", err)
+	}
+}

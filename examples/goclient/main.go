@@ -1,0 +1,202 @@
+// Command goclient is a minimal MCP client for composio-proxy-mcp, written with
+// mcp-go's client package: it starts the server binary as a subprocess, talks
+// to it over stdio, lists its tools, calls proxy_execute once and prints the
+// result. Copy it as the starting point of a Go agent or orchestrator.
+//
+// Against the embedded sandbox (no Composio account needed):
+//
+//	go build -o /tmp/composio-proxy-mcp .
+//	go run ./examples/goclient -server /tmp/composio-proxy-mcp -sandbox
+//
+// Against Composio, with the credentials in the environment, which the server
+// inherits (secrets never go on a command line):
+//
+//	export COMPOSIO_API_KEY=ak_… COMPOSIO_SESSION_ID=trs_…
+//	go run ./examples/goclient -server /tmp/composio-proxy-mcp \
+//		-toolkit gmail -endpoint /gmail/v1/users/me/profile
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"sync"
+	"time"
+
+	mcpclient "github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "goclient:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// run is the whole program, with its inputs passed in so that a test can drive it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("goclient", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	server := fs.String("server", "composio-proxy-mcp", "server binary: a path, or a name looked up on PATH")
+	sandbox := fs.Bool("sandbox", false, "start the server with --sandbox (embedded fake Composio; no API key needed)")
+	toolkit := fs.String("toolkit", "github", "toolkit_slug of the call")
+	endpoint := fs.String("endpoint", "/user", "endpoint of the call, relative to the toolkit's API base URL")
+	method := fs.String("method", "GET", "HTTP method of the call")
+	body := fs.String("body", "", `optional JSON object sent as the request body, e.g. '{"name":"x"}'`)
+	timeout := fs.Duration("timeout", 60*time.Second, "time allowed for the whole session")
+	verbose := fs.Bool("v", false, "copy the server's log (its stderr) to this program's stderr")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+
+	path, err := exec.LookPath(*server)
+	if err != nil {
+		return fmt.Errorf("server binary %q: %w (build it with go build -o <path> . in the repository, then pass -server <path>)", *server, err)
+	}
+	var serverArgs []string
+	if *sandbox {
+		serverArgs = append(serverArgs, "--sandbox")
+	}
+
+	arguments := map[string]any{"toolkit_slug": *toolkit, "endpoint": *endpoint, "method": *method}
+	if *body != "" {
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(*body), &obj); err != nil {
+			return fmt.Errorf("-body: want a JSON object: %w", err)
+		}
+		arguments["body"] = obj
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+
+	// The server logs to its stderr; keep the log to explain a failed start,
+	// and show it as it comes with -v.
+	serverLog := &tailBuffer{}
+	var logTo io.Writer = serverLog
+	if *verbose {
+		logTo = io.MultiWriter(serverLog, stderr)
+	}
+	opts := []transport.StdioOption{transport.WithCommandStderrWriter(logTo)}
+	if *sandbox {
+		opts = append(opts, transport.WithCommandFunc(sandboxCommand))
+	}
+	// The server inherits this process's environment: that is how
+	// COMPOSIO_API_KEY and COMPOSIO_SESSION_ID reach it.
+	c, err := mcpclient.NewStdioMCPClientWithOptions(path, nil, serverArgs, opts...)
+	if err != nil {
+		return fmt.Errorf("starting %s: %w", path, err)
+	}
+	defer c.Close()
+
+	var init mcp.InitializeRequest
+	init.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "goclient", Version: "1.0.0"}
+	info, err := c.Initialize(ctx, init)
+	if err != nil {
+		_ = c.Close() // waits for the server to exit, so its log is complete
+		return fmt.Errorf("initialize: %w\nserver log:\n%s", err, indent(serverLog.String()))
+	}
+	fmt.Fprintf(stdout, "server: %s %s, protocol %s\n", info.ServerInfo.Name, info.ServerInfo.Version, info.ProtocolVersion)
+
+	tools, err := c.ListTools(ctx, mcp.ListToolsRequest{})
+	if err != nil {
+		return fmt.Errorf("tools/list: %w", err)
+	}
+	for _, t := range tools.Tools {
+		fmt.Fprintf(stdout, "tool:   %s (%s)\n", t.Name, t.Title)
+	}
+
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "proxy_execute"
+	req.Params.Arguments = arguments
+	call, _ := json.Marshal(arguments)
+	fmt.Fprintf(stdout, "call:   proxy_execute %s\n", call)
+	res, err := c.CallTool(ctx, req)
+	if err != nil {
+		// A protocol error: the server could not run the tool at all. Failures of
+		// the call itself come back as a result with isError set.
+		return fmt.Errorf("tools/call: %w", err)
+	}
+	printResult(stdout, res)
+	return nil
+}
+
+// printResult shows a tool result as a client would hand it to a model: the
+// isError flag, then each content block.
+func printResult(w io.Writer, res *mcp.CallToolResult) {
+	fmt.Fprintf(w, "isError: %t\n", res.IsError)
+	for _, content := range res.Content {
+		switch c := content.(type) {
+		case mcp.TextContent:
+			fmt.Fprintf(w, "text:\n%s\n", indent(c.Text))
+		case mcp.ResourceLink:
+			size := "unknown size"
+			if c.Size != nil {
+				size = fmt.Sprintf("%d bytes", *c.Size)
+			}
+			fmt.Fprintf(w, "resource_link: %s (%s, %s)\n  %s\n  %s\n", c.Name, c.MIMEType, size, c.URI, c.Description)
+		default:
+			b, _ := json.Marshal(c)
+			fmt.Fprintf(w, "content: %s\n", b)
+		}
+	}
+}
+
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ")
+}
+
+// sandboxCommand starts the server without the caller's COMPOSIO_* variables:
+// the sandbox would otherwise pick up a real COMPOSIO_SESSION_ID (unknown to
+// the fake backend) or a COMPOSIO_MCP_TRANSPORT other than stdio.
+func sandboxCommand(ctx context.Context, command string, env []string, args []string) (*exec.Cmd, error) {
+	cmd := exec.CommandContext(ctx, command, args...)
+	for _, kv := range append(os.Environ(), env...) {
+		if !strings.HasPrefix(kv, "COMPOSIO_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	return cmd, nil
+}
+
+// tailBuffer keeps the last few KB written to it; the server's stderr is
+// written from another goroutine.
+type tailBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (b *tailBuffer) Write(p []byte) (int, error) {
+	const keep = 4 << 10
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	if len(b.buf) > keep {
+		b.buf = b.buf[len(b.buf)-keep:]
+	}
+	return len(p), nil
+}
+
+func (b *tailBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.buf)
+}

@@ -1,0 +1,73 @@
+package server
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+func TestRateLimitPerSession(t *testing.T) {
+	t.Parallel()
+	var ran int
+	tool := server.ServerTool{
+		Tool: mcp.NewTool("count"),
+		Handler: func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			ran++
+			return mcp.NewToolResultText("ok"), nil
+		},
+	}
+	s := New(Options{Name: "t", Version: "0", RateLimit: 3}, tool)
+	ctx := context.Background()
+	connect := func() *client.Client {
+		c, err := client.NewInProcessClient(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var init mcp.InitializeRequest
+		init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+		if _, err := c.Initialize(ctx, init); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	callOnce := func(c *client.Client) *mcp.CallToolResult {
+		var req mcp.CallToolRequest
+		req.Params.Name = "count"
+		res, err := c.CallTool(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	a := connect()
+	for i := range 3 {
+		if res := callOnce(a); res.IsError {
+			t.Fatalf("call %d refused: %+v", i, res.Content)
+		}
+	}
+	res := callOnce(a)
+	if !res.IsError {
+		t.Fatal("4th call in a minute was not refused")
+	}
+	txt := res.Content[0].(mcp.TextContent).Text
+	for _, w := range []string{"3 tool calls per minute", "nothing was sent", "Retry in 20 s"} {
+		if !strings.Contains(txt, w) {
+			t.Errorf("refusal lacks %q: %s", w, txt)
+		}
+	}
+	if ran != 3 {
+		t.Errorf("handler ran %d times, want 3", ran)
+	}
+	// Another session has its own bucket.
+	if res := callOnce(connect()); res.IsError {
+		t.Errorf("a second session was limited by the first: %+v", res.Content)
+	}
+}

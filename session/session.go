@@ -1,0 +1,209 @@
+// Package session keeps a Composio tool-router session alive for a server: it
+// creates the session when only a user id is known, and replaces it when
+// Composio reports it expired (ToolRouterV2_SessionNotFound), so that an
+// agent's calls keep working without an operator pasting a new session id.
+//
+// Composio documents no session lifetime; callers that cache a session id are
+// expected to create a new one once when it is not found. A Manager does that,
+// and makes concurrent calls that all hit the expiry share one re-creation:
+//
+//	m := session.New(c, session.Config{UserID: "user_123", Toolkits: []string{"gmail"}})
+//	if _, err := m.Current(ctx); err != nil { // creates the session now
+//		return err
+//	}
+//	err := m.Run(ctx, func(id string) error {
+//		resp, err = c.ProxyExecute(ctx, id, req)
+//		return err
+//	})
+//
+// It imports only the client package and the standard library.
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
+)
+
+// Creator creates tool-router sessions; *client.Client is one.
+type Creator interface {
+	CreateSession(ctx context.Context, req *client.CreateSessionRequest) (*client.Session, error)
+}
+
+// Config is what a Manager knows at start.
+type Config struct {
+	// SessionID is the session to use first; empty means create one on first use.
+	SessionID string
+	// UserID is the user sessions are created for. Without it a Manager can use
+	// SessionID but never replace it.
+	UserID string
+	// Toolkits restricts created sessions to these toolkit slugs; empty means
+	// Composio's default set.
+	Toolkits []string
+	// Logger receives a line for every session created; nil discards.
+	Logger *slog.Logger
+}
+
+// ErrNoSession is returned when there is no session id and no user id to
+// create a session for.
+var ErrNoSession = errors.New("no tool-router session: give a session id or a user id to create one for")
+
+// Manager holds the current tool-router session id and replaces it when it
+// expires. It is safe for concurrent use.
+type Manager struct {
+	creator  Creator
+	userID   string
+	toolkits []string
+	logger   *slog.Logger
+
+	mu      sync.Mutex
+	id      string
+	pending *creation // the creation in flight, nil when none
+}
+
+// creation is one CreateSession call that any number of callers wait for.
+type creation struct {
+	done chan struct{} // closed when id and err are set
+	id   string
+	err  error
+}
+
+// New returns a Manager that creates sessions with c.
+func New(c Creator, cfg Config) *Manager {
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Manager{
+		creator:  c,
+		userID:   cfg.UserID,
+		toolkits: slices.Clone(cfg.Toolkits),
+		logger:   logger,
+		id:       cfg.SessionID,
+	}
+}
+
+// UserID returns the user sessions are created for, "" when unknown.
+func (m *Manager) UserID() string { return m.userID }
+
+// CanRenew reports whether the Manager can create a session, which it can
+// only when it knows the user id.
+func (m *Manager) CanRenew() bool { return m.userID != "" }
+
+// ID returns the current session id without creating one; "" when there is
+// none yet.
+func (m *Manager) ID() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.id
+}
+
+// Current returns the current session id, creating a session first when there
+// is none and the user id is known.
+func (m *Manager) Current(ctx context.Context) (string, error) {
+	m.mu.Lock()
+	id := m.id
+	m.mu.Unlock()
+	if id != "" {
+		return id, nil
+	}
+	return m.replace(ctx, "")
+}
+
+// Run calls fn with the current session id. When fn fails because Composio no
+// longer knows that session and the user id is known, Run creates a new
+// session (or joins a creation already under way) and calls fn once more with
+// the new id. Any other error, or a second expiry, is returned as it is.
+//
+// fn is called at most twice, so a write is repeated only when Composio
+// refused the first attempt outright for the unknown session.
+func (m *Manager) Run(ctx context.Context, fn func(sessionID string) error) error {
+	id, err := m.Current(ctx)
+	if err != nil {
+		return err
+	}
+	err = fn(id)
+	if !IsNotFound(err) {
+		return err
+	}
+	if !m.CanRenew() {
+		m.logger.Warn("tool-router session not found, and without a user id it cannot be replaced: set COMPOSIO_USER_ID (or --user-id)", "session", id)
+		return err
+	}
+	fresh, rerr := m.replace(ctx, id)
+	if rerr != nil {
+		return fmt.Errorf("session %s expired, and creating a new one failed: %w", id, rerr)
+	}
+	return fn(fresh)
+}
+
+// IsNotFound reports whether err is Composio's ToolRouterV2_SessionNotFound.
+func IsNotFound(err error) bool {
+	return errors.Is(err, &client.APIError{Slug: client.SlugSessionNotFound})
+}
+
+// replace returns a session id other than stale: the current one if another
+// caller has already replaced stale, else the id of a new session. Callers
+// that arrive while a creation is in flight wait for it instead of starting
+// their own, so n concurrent expiries cost one CreateSession.
+func (m *Manager) replace(ctx context.Context, stale string) (string, error) {
+	if !m.CanRenew() {
+		return "", ErrNoSession
+	}
+	m.mu.Lock()
+	if m.id != "" && m.id != stale {
+		id := m.id
+		m.mu.Unlock()
+		return id, nil
+	}
+	c := m.pending
+	if c == nil {
+		c = &creation{done: make(chan struct{})}
+		m.pending = c
+		// Detached from the caller's cancellation: the others waiting on this
+		// creation must not fail because the first caller gave up. The
+		// client's own timeout still bounds it.
+		go m.create(context.WithoutCancel(ctx), c, stale)
+	}
+	m.mu.Unlock()
+	select {
+	case <-c.done:
+		return c.id, c.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// create runs one CreateSession and publishes its outcome to every waiter.
+func (m *Manager) create(ctx context.Context, c *creation, stale string) {
+	s, err := m.creator.CreateSession(ctx, &client.CreateSessionRequest{UserID: m.userID, Toolkits: m.toolkits})
+	if err == nil && s.SessionID == "" {
+		err = errors.New("composio answered without a session id")
+	}
+	m.mu.Lock()
+	if err == nil {
+		m.id = s.SessionID
+		c.id = s.SessionID
+	} else {
+		c.err = err
+	}
+	m.pending = nil
+	m.mu.Unlock()
+	close(c.done)
+
+	switch {
+	case err != nil && stale == "":
+		// The first session: the callers report the failure themselves.
+	case err != nil:
+		m.logger.Warn("replacing the expired tool-router session failed", "expired", stale, "user", m.userID, "err", err)
+	case stale == "":
+		m.logger.Info("created tool-router session", "session", s.SessionID, "user", m.userID, "toolkits", s.Config.Toolkits.Enabled)
+	default:
+		m.logger.Info("tool-router session expired; created a new one", "expired", stale, "session", s.SessionID, "user", m.userID)
+	}
+}

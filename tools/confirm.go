@@ -1,0 +1,180 @@
+package tools
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
+)
+
+// confirmID keys the confirmation among a multi round-trip exchange's inputs.
+const confirmID = "confirm_write"
+
+// confirmStateTTL is how long an answer to a confirmation stays usable on a
+// multi round-trip retry.
+const confirmStateTTL = 10 * time.Minute
+
+// maxSummaryChars bounds each part of the confirmation message: the person
+// needs to recognise the call, not read a 4 MB body.
+const maxSummaryChars = 600
+
+const confirmNote = "\n\nThis server runs with --confirm-writes: each POST, PUT, PATCH or DELETE first asks the person to confirm it (MCP elicitation); if they decline, the call is not made."
+
+// confirm asks the person, through MCP elicitation, whether a call that can
+// change data may go ahead. It returns nil when it may (a read, a server
+// without ConfirmWrites, or an accepted confirmation), else the result to
+// answer with: declined, cancelled, or refused because the client cannot ask.
+//
+// A client on protocol 2026-07-28 or later gets no server-initiated request:
+// the question goes back as an input_required result, and the client repeats
+// the call with the answer, which is accepted only for the same call (the
+// request state is a MAC of the call) and for a limited time.
+func (p *Proxy) confirm(ctx context.Context, req mcp.CallToolRequest, call *client.ProxyRequest, up *upload) *mcp.CallToolResult {
+	if !p.ConfirmWrites || slices.Contains(ReadOnlyMethods, call.Method) {
+		return nil
+	}
+	if !clientCanElicit(ctx) {
+		return errorResult(fmt.Sprintf("Refused, and nothing was sent: this server runs with --confirm-writes, so a %s needs the person's confirmation through MCP elicitation, and this MCP client does not support elicitation. Tell the person: use a client that supports elicitation, or have the operator restart the server without --confirm-writes (or with --read-only to allow reads only).", call.Method))
+	}
+	params := mcp.ElicitationParams{
+		Message: confirmMessage(call, up),
+		// No fields: accepting is the confirmation.
+		RequestedSchema: map[string]any{"type": "object", "properties": map[string]any{}},
+	}
+	var answer *mcp.ElicitationResult
+	if server.IsModernRequest(ctx) {
+		if checkConfirmState(req.Params.RequestState, call, time.Now()) {
+			answer = server.ElicitationResponse(req.Params.InputResponses, confirmID)
+		}
+		if answer == nil {
+			return server.NewInputRequestBuilder(confirmState(call, time.Now())).Elicit(confirmID, params).ToolResult()
+		}
+	} else {
+		srv := server.ServerFromContext(ctx)
+		if srv == nil {
+			return errorResult("Refused, and nothing was sent: this server runs with --confirm-writes, and this call came without an MCP session to ask the person through.")
+		}
+		var err error
+		answer, err = srv.RequestElicitation(ctx, mcp.ElicitationRequest{
+			Request: mcp.Request{Method: string(mcp.MethodElicitationCreate)},
+			Params:  params,
+		})
+		switch {
+		case errors.Is(err, server.ErrElicitationNotSupported):
+			return errorResult(fmt.Sprintf("Refused, and nothing was sent: this server runs with --confirm-writes, so a %s needs the person's confirmation through MCP elicitation, and this MCP client could not be asked. Tell the person: use a client that supports elicitation, or have the operator restart the server without --confirm-writes.", call.Method))
+		case err != nil:
+			p.logger().InfoContext(ctx, "proxy_execute: confirmation failed", "err", err)
+			return errorResult(fmt.Sprintf("The person could not be asked to confirm this %s (%v), so nothing was sent. This server runs with --confirm-writes; try again, or ask the person.", call.Method, err))
+		}
+	}
+	what := fmt.Sprintf("%s %s on %s", call.Method, call.Endpoint, call.ToolkitSlug)
+	switch answer.Action {
+	case mcp.ElicitationResponseActionAccept:
+		return nil
+	case mcp.ElicitationResponseActionDecline:
+		return errorResult(fmt.Sprintf("The person declined this call (%s), so nothing was sent. Do not repeat it unless they ask you to; ask them what they want instead.", what))
+	default:
+		return errorResult(fmt.Sprintf("The person dismissed the confirmation of this call (%s) without approving it, so nothing was sent. Ask them before trying again.", what))
+	}
+}
+
+// clientCanElicit reports whether the client declared the elicitation
+// capability: per request on 2026-07-28 and later, at initialize before.
+func clientCanElicit(ctx context.Context) bool {
+	if info := server.RequestProtocolInfoFromContext(ctx); info != nil && info.Modern {
+		return info.ClientCapabilities != nil && info.ClientCapabilities.Elicitation != nil
+	}
+	s, ok := server.ClientSessionFromContext(ctx).(server.SessionWithClientInfo)
+	return ok && s.GetClientCapabilities().Elicitation != nil
+}
+
+// confirmMessage is what the person is shown: toolkit, method, endpoint, and
+// a summary of what would be sent.
+func confirmMessage(call *client.ProxyRequest, up *upload) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Allow the AI agent to make this call with your %s account? It may change data.\n\n", call.ToolkitSlug)
+	fmt.Fprintf(&b, "Toolkit: %s\nMethod: %s\nEndpoint: %s\n", call.ToolkitSlug, call.Method, call.Endpoint)
+	for _, prm := range call.Parameters {
+		fmt.Fprintf(&b, "%s parameter: %s = %s\n", prm.Type, prm.Name, clip(prm.Value, 200))
+	}
+	if len(call.Body) > 0 && string(call.Body) != "null" {
+		fmt.Fprintf(&b, "Body (%s): %s\n", sizeText(int64(len(call.Body))), clip(string(call.Body), maxSummaryChars))
+	}
+	if bb := call.BinaryBody; bb != nil {
+		switch {
+		case up != nil:
+			fmt.Fprintf(&b, "File: %s (%s, %s)\n", up.path, up.contentType, sizeText(int64(len(up.data))))
+		case bb.URL != "":
+			fmt.Fprintf(&b, "Binary body fetched from: %s (%s)\n", clip(bb.URL, 300), orUnknown(bb.ContentType))
+		default:
+			fmt.Fprintf(&b, "Binary body: about %s of %s\n", sizeText(int64(len(bb.Base64)*3/4)), orUnknown(bb.ContentType))
+		}
+	}
+	b.WriteString("\nAccept to send it; decline to refuse.")
+	return b.String()
+}
+
+// clip shortens s to at most n runes, marking the cut.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + fmt.Sprintf("… (%d more characters)", len(r)-n)
+}
+
+// confirmKey signs confirmation states; it lives as long as the process, so a
+// state from before a restart is simply asked again.
+var confirmKey = sync.OnceValue(func() []byte {
+	k := make([]byte, 32)
+	_, _ = rand.Read(k)
+	return k
+})
+
+// confirmState is the request state of a confirmation: when it was asked,
+// and a MAC binding that time to the exact call.
+func confirmState(call *client.ProxyRequest, t time.Time) string {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	return ts + "." + confirmMAC(ts, call)
+}
+
+// checkConfirmState reports whether state is a live confirmation state for call.
+func checkConfirmState(state string, call *client.ProxyRequest, now time.Time) bool {
+	ts, mac, ok := strings.Cut(state, ".")
+	if !ok {
+		return false
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return false
+	}
+	age := now.Sub(time.Unix(sec, 0))
+	if age < -time.Minute || age > confirmStateTTL {
+		return false
+	}
+	return hmac.Equal([]byte(mac), []byte(confirmMAC(ts, call)))
+}
+
+func confirmMAC(ts string, call *client.ProxyRequest) string {
+	m := hmac.New(sha256.New, confirmKey())
+	m.Write([]byte(ts))
+	m.Write([]byte{0})
+	b, _ := json.Marshal(call)
+	m.Write(b)
+	return hex.EncodeToString(m.Sum(nil))
+}

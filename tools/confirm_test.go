@@ -1,0 +1,126 @@
+package tools
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	mcpclient "github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
+)
+
+// person answers elicitations as a test tells it to, and remembers what it
+// was asked.
+type person struct {
+	action mcp.ElicitationResponseAction
+	mu     sync.Mutex
+	asked  []string
+}
+
+func (p *person) Elicit(_ context.Context, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.asked = append(p.asked, req.Params.Message)
+	return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: p.action}}, nil
+}
+
+const postIssue = `{"toolkit_slug":"github","endpoint":"/repos/o/r/issues","method":"POST","body":{"title":"Hello"},"parameters":[{"name":"per_page","value":"5","type":"query"}]}`
+
+func TestConfirmWrites(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		action  mcp.ElicitationResponseAction // "" for a client without elicitation
+		args    string
+		sent    bool
+		asked   bool
+		isError bool
+		want    string
+	}{
+		{"accept", mcp.ElicitationResponseActionAccept, postIssue, true, true, false, "HTTP 200"},
+		{"decline", mcp.ElicitationResponseActionDecline, postIssue, false, true, true, "The person declined this call (POST /repos/o/r/issues on github), so nothing was sent"},
+		{"cancel", mcp.ElicitationResponseActionCancel, postIssue, false, true, true, "dismissed the confirmation"},
+		{"unsupported", "", postIssue, false, false, true, "--confirm-writes"},
+		{"read needs no confirmation", mcp.ElicitationResponseActionDecline, getUser, true, false, false, "HTTP 200"},
+		{"read on a client without elicitation", "", getUser, true, false, false, "HTTP 200"},
+	} {
+		for version, protocol := range protocols {
+			t.Run(tc.name+"/"+version, func(t *testing.T) {
+				t.Parallel()
+				ex := &fakeExecutor{resp: &client.ProxyResponse{Status: 200}}
+				p := &Proxy{Client: ex, SessionID: "trs_test", ConfirmWrites: true}
+				who := &person{action: tc.action}
+				opts := protocol
+				if tc.action != "" {
+					opts = append(opts[:len(opts):len(opts)], mcpclient.WithElicitationHandler(who))
+				}
+				mc := inProcess(t, p, opts...)
+				if mc.ProtocolVersion() != version {
+					t.Fatalf("the client speaks %s", mc.ProtocolVersion())
+				}
+				res := callArgs(t, mc, tc.args, nil)
+				if res.IsError != tc.isError || !strings.Contains(text(res), tc.want) {
+					t.Errorf("isError=%v, text:\n%s\nwant %q", res.IsError, text(res), tc.want)
+				}
+				if sent := len(ex.calls) > 0; sent != tc.sent {
+					t.Errorf("sent = %v, want %v", sent, tc.sent)
+				}
+				if asked := len(who.asked) > 0; asked != tc.asked {
+					t.Errorf("asked = %v, want %v", asked, tc.asked)
+				}
+				if tc.asked {
+					for _, w := range []string{"Toolkit: github", "Method: POST", "Endpoint: /repos/o/r/issues", `Body (17 bytes): {"title":"Hello"}`, "query parameter: per_page = 5"} {
+						if !strings.Contains(who.asked[0], w) {
+							t.Errorf("the person was not shown %q:\n%s", w, who.asked[0])
+						}
+					}
+				}
+			})
+		}
+	}
+	if d := (&Proxy{ConfirmWrites: true}).Tool().Description; !strings.Contains(d, "--confirm-writes") {
+		t.Errorf("description does not mention confirmation: %s", d)
+	}
+}
+
+func TestConfirmMessageSummarisesLargeBodies(t *testing.T) {
+	t.Parallel()
+	body := `{"text":"` + strings.Repeat("é", 5000) + `"}`
+	msg := confirmMessage(&client.ProxyRequest{ToolkitSlug: "gmail", Method: "POST", Endpoint: "/send", Body: []byte(body)}, nil)
+	if len(msg) > 3000 || !strings.Contains(msg, "more characters)") {
+		t.Errorf("message is %d bytes:\n%.500s", len(msg), msg)
+	}
+	msg = confirmMessage(&client.ProxyRequest{ToolkitSlug: "gmail", Method: "PUT", Endpoint: "/f", BinaryBody: &client.BinaryBody{Base64: "aGVsbG8=", ContentType: "text/plain"}},
+		&upload{path: "/srv/up/notes.txt", data: []byte("hello"), contentType: "text/plain"})
+	if !strings.Contains(msg, "File: /srv/up/notes.txt (text/plain, 5 bytes)") {
+		t.Errorf("upload summary:\n%s", msg)
+	}
+}
+
+// TestConfirmState: a multi round-trip answer counts only for the call it
+// was asked about, and only for a while.
+func TestConfirmState(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	a := &client.ProxyRequest{ToolkitSlug: "github", Method: "DELETE", Endpoint: "/repos/o/r"}
+	b := &client.ProxyRequest{ToolkitSlug: "github", Method: "DELETE", Endpoint: "/repos/o/other"}
+	st := confirmState(a, now)
+	if !checkConfirmState(st, a, now.Add(time.Minute)) {
+		t.Error("a fresh state for the same call was refused")
+	}
+	if checkConfirmState(st, b, now) {
+		t.Error("a state was accepted for another call")
+	}
+	if checkConfirmState(st, a, now.Add(confirmStateTTL+time.Second)) {
+		t.Error("an old state was accepted")
+	}
+	for _, bad := range []string{"", "x", "1.2", st + "0"} {
+		if checkConfirmState(bad, a, now) {
+			t.Errorf("state %q accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,113 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
+)
+
+// RequestBuilder builds, without sending it, the HTTP request of a
+// proxy_execute call; *client.Client is one. A dry run shows what it builds,
+// so the request shown is the request a real call sends.
+type RequestBuilder interface {
+	NewProxyRequest(ctx context.Context, sessionID string, req *client.ProxyRequest) (*http.Request, error)
+}
+
+const dryRunNote = "\n\nDRY RUN: this server runs with --dry-run, so it sends nothing: each call answers with the exact HTTP request it would send to Composio (credentials redacted)."
+
+// dryRunOutput is the structuredContent of a dry-run result. The tool
+// declares no outputSchema in dry-run mode, since its results are not API
+// responses.
+type dryRunOutput struct {
+	DryRun  bool              `json:"dry_run"`
+	Method  string            `json:"method"`
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers"`
+	Body    json.RawMessage   `json:"body,omitempty"`
+}
+
+// dryRun answers a call with the request it would send. The session is found
+// as for a real call (a server that creates its session on first use may
+// create it now); the proxied call itself is never sent.
+func (p *Proxy) dryRun(ctx context.Context, ex Executor, sessions Sessions, call *client.ProxyRequest) *mcp.CallToolResult {
+	p.logger().InfoContext(ctx, "proxy_execute dry run", "toolkit", call.ToolkitSlug, "method", call.Method, "endpoint", logEndpoint(call.Endpoint))
+	b, ok := builderOf(ex)
+	if !ok {
+		return errorResult("--dry-run: this server's Composio client cannot show its requests, so nothing was sent.")
+	}
+	var hr *http.Request
+	err := sessions.Run(ctx, func(sessionID string) (err error) {
+		hr, err = b.NewProxyRequest(ctx, sessionID, call)
+		return err
+	})
+	if err != nil {
+		return errorResult(fmt.Sprintf("--dry-run: the request could not be built, and nothing was sent: %v", err))
+	}
+	var body []byte
+	if hr.GetBody != nil {
+		rc, err := hr.GetBody()
+		if err == nil {
+			body, err = io.ReadAll(rc)
+			rc.Close()
+		}
+		if err != nil {
+			return errorResult(fmt.Sprintf("--dry-run: reading the request body failed, and nothing was sent: %v", err))
+		}
+	}
+	header := client.RedactHeader(hr.Header)
+	header.Set("Host", hr.URL.Host)
+	if hr.ContentLength > 0 {
+		header.Set("Content-Length", fmt.Sprint(hr.ContentLength))
+	}
+	var text strings.Builder
+	fmt.Fprintf(&text, "DRY RUN: nothing was sent (this server runs with --dry-run). For %s %s %s, proxy_execute would send this request to Composio (credentials redacted):\n\n", call.ToolkitSlug, call.Method, call.Endpoint)
+	fmt.Fprintf(&text, "%s %s\n", hr.Method, hr.URL)
+	out := dryRunOutput{DryRun: true, Method: hr.Method, URL: hr.URL.String(), Headers: map[string]string{}}
+	for _, k := range slices.Sorted(maps.Keys(header)) {
+		v := strings.Join(header[k], ", ")
+		fmt.Fprintf(&text, "%s: %s\n", k, v)
+		out.Headers[k] = v
+	}
+	if len(body) > 0 {
+		out.Body = body
+	}
+	structured, err := json.Marshal(out)
+	if err != nil {
+		structured = nil
+	}
+	head := text.String() + "\n"
+	if p.MaxResultBytes > 0 && len(body) > p.MaxResultBytes {
+		// An upload of a few MB would flood the model; the exact body stays
+		// readable as a resource.
+		kept := p.keep(ctx, "dry run of "+call.ToolkitSlug+" "+call.Method+" "+logEndpoint(call.Endpoint), "application/json", body, true)
+		res := &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(head + "The body:" + kept.note("request body") + "\n" + kept.shownText() + kept.trailer())}}
+		if kept.stored != nil {
+			res.Content = append(res.Content, kept.link())
+		}
+		return res
+	}
+	res := &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(head + string(body))}}
+	if structured != nil {
+		res.StructuredContent = json.RawMessage(structured)
+	}
+	return res
+}
+
+// builderOf finds the RequestBuilder behind an Executor, looking through the
+// recording wrapper that target puts around it.
+func builderOf(ex Executor) (RequestBuilder, bool) {
+	if r, ok := ex.(recordingExecutor); ok {
+		ex = r.next
+	}
+	b, ok := ex.(RequestBuilder)
+	return b, ok
+}

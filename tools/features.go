@@ -1,0 +1,53 @@
+package tools
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/schema"
+)
+
+// The opt-in features (large results, inline downloads, uploads, dry run,
+// confirmation) change what the tool definition tells a client. Each change
+// happens only when its feature is on, so the zero Proxy's definition, which
+// the golden file pins, mirrors Composio's request body exactly.
+
+// extendInput adds the opt-in variants to the input schema.
+func (p *Proxy) extendInput(in schema.Object) {
+	p.addFileVariant(in)
+}
+
+// extendTool adjusts the description, output schema and annotations.
+func (p *Proxy) extendTool(t *mcp.Tool) {
+	if p.MaxResultBytes > 0 {
+		t.Description += fmt.Sprintf("\n\nResponses larger than %s are cut: the text shows the first part, and the whole response is kept for a while as the MCP resource %s{id}, readable page by page with resources/read on %s{id}/{page} (the result names them). Prefer asking for less: pagination or field parameters of the API.",
+			sizeText(int64(p.MaxResultBytes)), ResultsURIPrefix, ResultsURIPrefix)
+		if !p.DryRun {
+			var out schema.Object
+			if err := json.Unmarshal(t.RawOutputSchema, &out); err == nil {
+				addTruncatedOutput(out)
+				if b, err := schema.Marshal(out); err == nil {
+					t.RawOutputSchema = b
+				}
+			}
+		}
+	}
+	if p.InlineImagesMax > 0 && !p.DryRun {
+		t.Description += fmt.Sprintf("\n\nBinary responses that are images (PNG, JPEG, GIF, WebP), text or JSON, up to %s, also come back inline: images as image content, text as text.", sizeText(p.InlineImagesMax))
+	}
+	if p.ConfirmWrites && !p.DryRun {
+		t.Description += confirmNote
+	}
+	if p.DryRun {
+		t.Description += dryRunNote
+		// Dry-run results describe a request, not an API's response, so the
+		// response schema does not apply; and nothing is ever sent.
+		t.RawOutputSchema = nil
+		t.Annotations.ReadOnlyHint = mcp.ToBoolPtr(true)
+		t.Annotations.DestructiveHint = mcp.ToBoolPtr(false)
+		t.Annotations.IdempotentHint = mcp.ToBoolPtr(true)
+		t.Annotations.OpenWorldHint = mcp.ToBoolPtr(false)
+	}
+}

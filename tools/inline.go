@@ -1,0 +1,212 @@
+package tools
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
+)
+
+// Defaults for fetching binary responses to show inline.
+const (
+	// DefaultInlineImagesMax is the largest image, text or JSON download shown
+	// inline.
+	DefaultInlineImagesMax = 1 << 20
+	// DefaultDownloadTimeout bounds one download, well inside a tool call's time.
+	DefaultDownloadTimeout = 15 * time.Second
+	// maxDownloadRedirects bounds the redirects a download follows.
+	maxDownloadRedirects = 3
+)
+
+// inlineImageTypes are the image types that MCP clients show and vision
+// models read.
+var inlineImageTypes = []string{"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+// inlineKind says how a binary response of this content type is shown
+// inline: "image", "text", or "" for not at all.
+func inlineKind(contentType string) string {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return ""
+	}
+	switch {
+	case slices.Contains(inlineImageTypes, mt):
+		return "image"
+	case strings.HasPrefix(mt, "text/"), mt == "application/json", strings.HasSuffix(mt, "+json"):
+		return "text"
+	}
+	return ""
+}
+
+// inlineBinary adds to a result with a binary download the content itself,
+// when it is an image (as an image block, so that a vision model can look at
+// it) or text or JSON (as a text block), and no larger than InlineImagesMax.
+// A download that fails leaves the result as it was, with a note: the link
+// is still there.
+func (p *Proxy) inlineBinary(ctx context.Context, res *mcp.CallToolResult, bd *client.BinaryData) *mcp.CallToolResult {
+	if p.InlineImagesMax <= 0 || bd == nil || bd.URL == "" || res.IsError {
+		return res
+	}
+	kind := inlineKind(bd.ContentType)
+	if kind == "" {
+		return res
+	}
+	if bd.Size > p.InlineImagesMax {
+		return withNote(res, fmt.Sprintf("(Not shown inline: at %s it is over this server's inline limit of %s; use the download link.)", sizeText(bd.Size), sizeText(p.InlineImagesMax)))
+	}
+	data, err := p.download(ctx, bd.URL, p.InlineImagesMax)
+	if err != nil {
+		p.logger().InfoContext(ctx, "proxy_execute: inline download failed", "err", err)
+		return withNote(res, fmt.Sprintf("(Not shown inline: %v. The download link still works until it expires.)", err))
+	}
+	switch kind {
+	case "image":
+		// Trust the bytes rather than the label: a client shown an image block
+		// of the wrong type may fail to render the whole result.
+		sniffed := http.DetectContentType(data)
+		if !slices.Contains(inlineImageTypes, sniffed) {
+			return withNote(res, fmt.Sprintf("(Not shown inline: labelled %s, but the bytes are %s.)", bd.ContentType, sniffed))
+		}
+		res.Content = append(res.Content, mcp.NewImageContent(base64.StdEncoding.EncodeToString(data), sniffed))
+	case "text":
+		if !utf8.Valid(data) {
+			return withNote(res, "(Not shown inline: the text is not valid UTF-8; use the download link.)")
+		}
+		name := linkName(bd.URL)
+		header := fmt.Sprintf("Contents of %s (%s, %s):\n", name, bd.ContentType, sizeText(int64(len(data))))
+		if p.MaxResultBytes > 0 && len(data) > p.MaxResultBytes {
+			mt, _, _ := mime.ParseMediaType(bd.ContentType)
+			kept := p.keep(ctx, name, mt, data, mt == "application/json" || strings.HasSuffix(mt, "+json"))
+			res.Content = append(res.Content, mcp.NewTextContent(header+kept.note("file")+"\n"+kept.shownText()+kept.trailer()))
+			if kept.stored != nil {
+				res.Content = append(res.Content, kept.link())
+			}
+			break
+		}
+		res.Content = append(res.Content, mcp.NewTextContent(header+string(data)))
+	}
+	return res
+}
+
+// withNote appends a line to the result's first text block.
+func withNote(res *mcp.CallToolResult, note string) *mcp.CallToolResult {
+	if len(res.Content) > 0 {
+		if tc, ok := res.Content[0].(mcp.TextContent); ok {
+			tc.Text += "\n" + note
+			res.Content[0] = tc
+		}
+	}
+	return res
+}
+
+// download fetches a binary response's signed URL, reading at most limit
+// bytes: the announced length is checked before reading and the count while
+// reading, so a wrong size in binary_data cannot make the server hold more.
+func (p *Proxy) download(ctx context.Context, rawURL string, limit int64) ([]byte, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, errors.New("the download link is not a valid URL")
+	}
+	if err := downloadAllowed(u); err != nil {
+		return nil, err
+	}
+	timeout := p.DownloadTimeout
+	if timeout <= 0 {
+		timeout = DefaultDownloadTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("building the download request: %w", err)
+	}
+	resp, err := p.downloadClient().Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("the download took longer than %s", timeout)
+		}
+		return nil, fmt.Errorf("downloading failed: %w", unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("the download link answered HTTP %s", statusText(resp.StatusCode))
+	}
+	if resp.ContentLength > limit {
+		return nil, fmt.Errorf("the download is %s, over the inline limit of %s", sizeText(resp.ContentLength), sizeText(limit))
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("the download took longer than %s", timeout)
+		}
+		return nil, fmt.Errorf("reading the download failed: %w", err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("the download is over the inline limit of %s", sizeText(limit))
+	}
+	return data, nil
+}
+
+// downloadAllowed accepts https links, and http ones only to a loopback host
+// (the sandbox and tests), since a signed link fetched over plain http could
+// be read or changed on the way.
+func downloadAllowed(u *url.URL) error {
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if isLoopbackHost(u.Hostname()) {
+			return nil
+		}
+	}
+	return fmt.Errorf("only https download links are fetched, not %s://%s", u.Scheme, u.Host)
+}
+
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// downloadClient is DownloadClient, or a default one, with redirects held to
+// the same rule as the first URL.
+func (p *Proxy) downloadClient() *http.Client {
+	var hc http.Client
+	if p.DownloadClient != nil {
+		hc = *p.DownloadClient
+	}
+	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) > maxDownloadRedirects {
+			return fmt.Errorf("more than %d redirects", maxDownloadRedirects)
+		}
+		return downloadAllowed(req.URL)
+	}
+	// Download links are signed: they need, and get, no cookie or credential.
+	hc.Jar = nil
+	return &hc
+}
+
+// unwrapURLError drops *url.Error's "Get <url>:" prefix: the URL is signed,
+// and the model has it already.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}

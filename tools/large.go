@@ -1,0 +1,172 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/schema"
+)
+
+// DefaultMaxResultBytes is the size above which a result is cut: about 25,000
+// tokens of JSON, the most that some clients accept in one tool result.
+const DefaultMaxResultBytes = 100 << 10
+
+// truncatedOutput is structuredContent's "truncated" member, present when the
+// response was too large to return whole.
+type truncatedOutput struct {
+	TotalBytes int    `json:"total_bytes" jsonschema:"required" jsonschema_description:"The size of the full result (this object with data), in bytes."`
+	ShownBytes int    `json:"shown_bytes" jsonschema:"required" jsonschema_description:"How many of its first bytes the text content shows."`
+	Resource   string `json:"resource,omitempty" jsonschema_description:"The MCP resource that holds the full result, for resources/read; absent when it could not be kept."`
+	Pages      int    `json:"pages,omitempty" jsonschema_description:"The number of pages of the resource, read at <resource>/1 to <resource>/<pages>; page 1 is what the text shows."`
+}
+
+const truncatedDescription = "Present when the response was larger than this server returns in one result. data is then left out here; the text content carries its first part, and the full result is kept as the MCP resource named."
+
+// addTruncatedOutput adds the "truncated" member to an output schema: the
+// schema must describe every structuredContent the tool returns, cut ones too.
+func addTruncatedOutput(out schema.Object) {
+	t := schema.MustReflect(truncatedOutput{})
+	t["description"] = truncatedDescription
+	schema.SetProperty(out, "truncated", t)
+}
+
+// limitResult cuts a result whose structured content is larger than
+// MaxResultBytes. The text keeps the first part of the content, cut on a clean
+// boundary (see cutPoints), with a note of the full size, of where the rest
+// is, and of how to ask for less; the full content goes to the ResultStore and
+// is linked with a resource_link.
+//
+// structuredContent: the spec says it must conform to the outputSchema, and
+// the text should carry the same information. Returning it whole would put
+// the whole response back into clients that read structuredContent rather
+// than text, which is what the cut is there to prevent; leaving it out breaks
+// clients that enforce the outputSchema (the official TypeScript SDK rejects
+// a successful result without structuredContent when the tool declares one).
+// So a cut result keeps status, headers and binary_data, leaves out data, and
+// says so in "truncated", which the outputSchema declares whenever this
+// server cuts results: honest, valid, and small.
+func (p *Proxy) limitResult(ctx context.Context, call *client.ProxyRequest, res *mcp.CallToolResult) *mcp.CallToolResult {
+	structured, ok := res.StructuredContent.(json.RawMessage)
+	if p.MaxResultBytes <= 0 || !ok || len(structured) <= p.MaxResultBytes || len(res.Content) == 0 {
+		return res
+	}
+	tc, ok := res.Content[0].(mcp.TextContent)
+	if !ok {
+		return res
+	}
+	// The text is a summary followed by the structured content; keep the summary.
+	head := strings.TrimSuffix(tc.Text, string(structured))
+	if len(head) == len(tc.Text) {
+		head = ""
+	}
+	kept := p.keep(ctx, call.ToolkitSlug+" "+call.Method+" "+logEndpoint(call.Endpoint), "application/json", structured, true)
+
+	var cutStruct map[string]json.RawMessage
+	if err := json.Unmarshal(structured, &cutStruct); err != nil {
+		return res
+	}
+	delete(cutStruct, "data")
+	trunc := truncatedOutput{TotalBytes: len(structured), ShownBytes: len(kept.shown)}
+	if kept.stored != nil {
+		trunc.Resource, trunc.Pages = kept.stored.uri(), kept.stored.pages()
+	}
+	cutStruct["truncated"], _ = json.Marshal(trunc)
+	small, err := json.Marshal(cutStruct)
+	if err != nil {
+		return res
+	}
+
+	var text strings.Builder
+	text.WriteString(head)
+	text.WriteString(kept.note("response"))
+	text.WriteString("\nWhat else the answer said: ")
+	text.Write(small)
+	text.WriteString("\nThe start of the response:\n")
+	text.WriteString(kept.shownText())
+	text.WriteString(kept.trailer())
+
+	content := []mcp.Content{mcp.NewTextContent(text.String())}
+	if kept.stored != nil {
+		content = append(content, kept.link())
+	}
+	return &mcp.CallToolResult{
+		Content:           append(content, res.Content[1:]...),
+		StructuredContent: json.RawMessage(small),
+		IsError:           res.IsError,
+	}
+}
+
+// keptData is content that was too large to return whole: the part shown,
+// and where the whole is kept (stored is nil when it could not be).
+type keptData struct {
+	p      *Proxy
+	total  int
+	shown  []byte
+	stored *storedResult
+}
+
+// keep splits data into pages of MaxResultBytes and stores it; its first page
+// is what the caller shows.
+func (p *Proxy) keep(ctx context.Context, name, mime string, data []byte, isJSON bool) keptData {
+	starts := cutPoints(data, p.MaxResultBytes, isJSON)
+	end := len(data)
+	if len(starts) > 1 {
+		end = starts[1]
+	}
+	k := keptData{p: p, total: len(data), shown: data[:end]}
+	k.stored = p.Results.put(resultOwner(ctx), name, mime, data, starts)
+	return k
+}
+
+// shownText is the shown part as text; it is valid UTF-8 whenever the data is.
+func (k keptData) shownText() string {
+	if utf8.Valid(k.shown) {
+		return string(k.shown)
+	}
+	return strings.ToValidUTF8(string(k.shown), "\uFFFD")
+}
+
+// note explains the cut: what is shown, where the rest is, how to ask for less.
+func (k keptData) note(what string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nThe %s is %s, more than this server returns in one result (%s), so only its first %d bytes are shown.", what, sizeText(int64(k.total)), sizeText(int64(k.p.MaxResultBytes)), len(k.shown))
+	if r := k.stored; r != nil {
+		fmt.Fprintf(&b, " The whole %s is kept for %s as the MCP resource %s (%s): the text below is page 1 of %d; read the rest with resources/read on %s to %s (the pages join into the exact bytes), or all at once from %s.",
+			what, k.p.Results.TTL(), r.uri(), r.mime, r.pages(), r.pageURI(2), r.pageURI(r.pages()), r.uri())
+	} else {
+		fmt.Fprintf(&b, " The whole %s could not be kept for reading later (it is larger than this server's store).", what)
+	}
+	b.WriteString("\nTo get what you need in one result, ask for less: use the API's pagination (a page size such as maxResults, per_page, limit or pageSize, then the next-page token or cursor it returns) or its field selection (such as fields), then call again.")
+	return b.String()
+}
+
+// trailer marks the end of the shown part.
+func (k keptData) trailer() string {
+	rest := k.total - len(k.shown)
+	if r := k.stored; r != nil {
+		return fmt.Sprintf("\n[cut here: %d more bytes in %s to %s]", rest, r.pageURI(2), r.pageURI(r.pages()))
+	}
+	return fmt.Sprintf("\n[cut here: %d more bytes not shown]", rest)
+}
+
+// link points at the stored whole.
+func (k keptData) link() mcp.ResourceLink {
+	r := k.stored
+	l := mcp.NewResourceLink(r.uri(), "result-"+r.id[:8], fmt.Sprintf("The full %s (%s, %d pages at %s/1 to /%d); readable until %s", r.name, sizeText(int64(len(r.data))), r.pages(), r.uri(), r.pages(), r.expires.UTC().Format("2006-01-02T15:04:05Z")), r.mime)
+	size := int64(len(r.data))
+	l.Size = &size
+	return l
+}
+
+// result maps Composio's answer to the tool result, then applies the opt-in
+// shaping: a response too large is cut, and a small binary one shown inline.
+func (p *Proxy) result(ctx context.Context, call *client.ProxyRequest, resp *client.ProxyResponse) *mcp.CallToolResult {
+	res := p.limitResult(ctx, call, responseResult(call, resp))
+	return p.inlineBinary(ctx, res, resp.BinaryData)
+}

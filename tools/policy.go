@@ -1,0 +1,114 @@
+package tools
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
+)
+
+// Policy limits what an agent may do through proxy_execute. The zero value
+// is the safe default: any toolkit and method, but no absolute-URL endpoints,
+// no custom connection data, and never a credential header in parameters.
+type Policy struct {
+	// Toolkits, when non-empty, are the only toolkit slugs allowed.
+	Toolkits []string
+	// Methods, when non-empty, are the only HTTP methods allowed.
+	Methods []string
+	// AllowAbsoluteURLs permits endpoints that name a host. Off by default:
+	// Composio attaches the user's credential to whatever host is named, so a
+	// prompt-injected agent could aim it at a host of the attacker's choosing.
+	AllowAbsoluteURLs bool
+	// AllowCustomConnectionData permits custom_connection_data, which carries
+	// raw credentials and which Composio itself deprecates.
+	AllowCustomConnectionData bool
+}
+
+// credentialHeaders are refused as parameters: they would replace the
+// credential Composio injects (or leak one the agent was told), and a model
+// that sets them is almost always mistaken.
+var credentialHeaders = []string{"authorization", "proxy-authorization", "x-api-key", "x-user-api-key", "cookie"}
+
+// ReadOnlyMethods are the methods that read without changing anything.
+var ReadOnlyMethods = []string{"GET", "HEAD"}
+
+// methods is the allowed method list, in Composio's order.
+func (p Policy) methods() []string {
+	if len(p.Methods) == 0 {
+		return client.Methods
+	}
+	var out []string
+	for _, m := range client.Methods {
+		if slices.Contains(p.Methods, m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// ReadOnly reports whether the policy allows only reading methods.
+func (p Policy) ReadOnly() bool {
+	for _, m := range p.methods() {
+		if !slices.Contains(ReadOnlyMethods, m) {
+			return false
+		}
+	}
+	return true
+}
+
+// Validate reports a policy that can allow nothing, or names an unknown method.
+func (p Policy) Validate() error {
+	for _, m := range p.Methods {
+		if !slices.Contains(client.Methods, m) {
+			return fmt.Errorf("method %q is not one of %s", m, strings.Join(client.Methods, ", "))
+		}
+	}
+	if len(p.Methods) > 0 && len(p.methods()) == 0 {
+		return fmt.Errorf("no method is allowed")
+	}
+	return nil
+}
+
+// check returns the rules a well-formed call breaks, as an *argError, or nil.
+func (p Policy) check(call *client.ProxyRequest) error {
+	var errs argError
+	if len(p.Toolkits) > 0 && !slices.Contains(p.Toolkits, strings.ToLower(call.ToolkitSlug)) {
+		errs.add("toolkit_slug", "%q is not allowed on this server; allowed toolkits: %s", call.ToolkitSlug, strings.Join(p.Toolkits, ", "))
+	}
+	if allowed := p.methods(); !slices.Contains(allowed, call.Method) {
+		errs.add("method", "%s is not allowed on this server (it allows %s only)", call.Method, strings.Join(allowed, ", "))
+	}
+	if !p.AllowAbsoluteURLs && isAbsolute(call.Endpoint) {
+		errs.add("endpoint", "absolute URLs are refused on this server, because the user's credential would be sent to the host named; give a path relative to the %s API's base URL, such as \"/users/me\"", call.ToolkitSlug)
+	}
+	for i, prm := range call.Parameters {
+		if prm.Type == "header" && slices.Contains(credentialHeaders, strings.ToLower(prm.Name)) {
+			errs.add(fmt.Sprintf("parameters[%d]", i), "the %s header is refused: Composio injects the connected account's credential, and setting your own replaces it (usually a 401)", prm.Name)
+		}
+	}
+	if call.CustomConnectionData != nil && !p.AllowCustomConnectionData {
+		errs.add("custom_connection_data", "refused on this server: it carries raw credentials and is deprecated; the connected account's credential is used instead, so leave it out")
+	}
+	if len(errs.problems) == 0 {
+		return nil
+	}
+	errs.policy = true
+	return &errs
+}
+
+// isAbsolute reports whether an endpoint names a host rather than a path.
+func isAbsolute(endpoint string) bool {
+	e := strings.TrimSpace(endpoint)
+	if strings.HasPrefix(e, "//") || strings.HasPrefix(e, `\\`) {
+		return true
+	}
+	u, err := url.Parse(e)
+	if err != nil {
+		// Unparseable: treat anything that looks like scheme:… as absolute.
+		i := strings.Index(e, ":")
+		return i > 0 && !strings.ContainsAny(e[:i], "/?#")
+	}
+	return u.Scheme != "" || u.Host != ""
+}
