@@ -105,6 +105,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		Instructions: instructions + toolsInstructions(cfg),
 		Logger:       logger,
 		RateLimit:    cfg.rateLimitPerMinute(),
+		RateLimitKey: rateLimitKey(cfg),
 		Resources:    results.Templates(),
 	}, serverTools...)
 

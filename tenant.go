@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mark3labs/mcp-go/mcp"
+
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/session"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
@@ -85,4 +87,18 @@ func (r *tenantResolver) Tenant(_ context.Context, h http.Header) (tools.Tenant,
 func tenantKey(key, userKey, userID string) string {
 	sum := sha256.Sum256([]byte(key + "\x00" + userKey + "\x00" + userID))
 	return hex.EncodeToString(sum[:])
+}
+
+// rateLimitKey is the rate-limit bucket of a call: the MCP session normally,
+// but the caller's credentials on a multi-tenant server, whose stateless
+// transport makes every request a new session. Callers without credentials
+// share one bucket; their calls are refused anyway.
+func rateLimitKey(cfg *config) func(context.Context, mcp.CallToolRequest) string {
+	if !cfg.multiTenant {
+		return nil
+	}
+	return func(_ context.Context, req mcp.CallToolRequest) string {
+		h := req.Header
+		return tenantKey(h.Get(headerAPIKey), h.Get(headerUserAPIKey), h.Get(headerUserID)+"\x00"+h.Get(headerSessionID))
+	}
 }

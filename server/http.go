@@ -56,7 +56,9 @@ func Handler(s *server.MCPServer, o HTTPOptions) (http.Handler, func(context.Con
 		guarded := o.Guard.Wrap(sse)
 		mux.Handle("/sse", guarded)
 		mux.Handle("/message", guarded)
-		shutdown = sse.Shutdown
+		// sse.Shutdown stops only a server it started itself; this one is
+		// embedded, so its sessions are closed directly.
+		shutdown = func(context.Context) error { sse.CloseSessions(); return nil }
 	case TransportHTTP:
 		opts := []server.StreamableHTTPOption{
 			// Sessions are remembered, so a made-up Mcp-Session-Id is refused
@@ -108,10 +110,14 @@ func ServeHTTP(ctx context.Context, s *server.MCPServer, ln net.Listener, o HTTP
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	// Streams (SSE, GET /mcp) never end on their own: close the sessions first
-	// so that Shutdown waits only for calls in flight.
+	// Stop accepting connections, let the calls in flight finish and deliver
+	// their answers, then close the sessions: their event streams (SSE, GET
+	// /mcp) never end on their own, and Shutdown waits for every handler.
+	shut := make(chan error, 1)
+	go func() { shut <- srv.Shutdown(sctx) }()
+	trackerOf(s).wait(sctx)
 	_ = closeSessions(sctx)
-	err = srv.Shutdown(sctx)
+	err = <-shut
 	if e := <-errc; !errors.Is(e, http.ErrServerClosed) && err == nil {
 		err = e
 	}

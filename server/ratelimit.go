@@ -16,12 +16,16 @@ import (
 // agent loop cannot spend the organisation's Composio quota for everyone.
 type rateLimiter struct {
 	perMinute int
+	key       func(context.Context, mcp.CallToolRequest) string
 	mu        sync.Mutex
 	buckets   map[string]*rate.Limiter
 }
 
-func newRateLimiter(perMinute int) *rateLimiter {
-	return &rateLimiter{perMinute: perMinute, buckets: map[string]*rate.Limiter{}}
+func newRateLimiter(perMinute int, key func(context.Context, mcp.CallToolRequest) string) *rateLimiter {
+	if key == nil {
+		key = func(ctx context.Context, _ mcp.CallToolRequest) string { return sessionKey(ctx) }
+	}
+	return &rateLimiter{perMinute: perMinute, key: key, buckets: map[string]*rate.Limiter{}}
 }
 
 // bucket returns the session's bucket: perMinute calls, refilled evenly over
@@ -47,7 +51,7 @@ func (l *rateLimiter) forget(session string) {
 // result that says when to retry; the call's handler does not run.
 func (l *rateLimiter) middleware(next server.ToolHandlerFunc) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		b := l.bucket(sessionKey(ctx))
+		b := l.bucket(l.key(ctx, req))
 		if b.Allow() {
 			return next(ctx, req)
 		}

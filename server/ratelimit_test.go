@@ -71,3 +71,42 @@ func TestRateLimitPerSession(t *testing.T) {
 		t.Errorf("a second session was limited by the first: %+v", res.Content)
 	}
 }
+
+func TestRateLimitKeyedByCaller(t *testing.T) {
+	t.Parallel()
+	s := New(Options{Name: "t", Version: "0", RateLimit: 1,
+		RateLimitKey: func(context.Context, mcp.CallToolRequest) string { return "same caller" }},
+		server.ServerTool{Tool: mcp.NewTool("noop"), Handler: func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return mcp.NewToolResultText("ok"), nil
+		}})
+	ctx := context.Background()
+	var refused int
+	for range 2 {
+		// A new session each time, as on a stateless transport.
+		c, err := client.NewInProcessClient(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if err := c.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var init mcp.InitializeRequest
+		init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+		if _, err := c.Initialize(ctx, init); err != nil {
+			t.Fatal(err)
+		}
+		var req mcp.CallToolRequest
+		req.Params.Name = "noop"
+		res, err := c.CallTool(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.IsError {
+			refused++
+		}
+	}
+	if refused != 1 {
+		t.Errorf("%d of 2 calls refused, want 1: the key, not the session, picks the bucket", refused)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
 
@@ -24,6 +25,10 @@ type Options struct {
 	// RateLimit is how many tool calls per minute each MCP session may make;
 	// 0 means no limit.
 	RateLimit int
+	// RateLimitKey names the bucket a call counts against; nil means the MCP
+	// session. A stateless HTTP server, where every request is a new session,
+	// keys by caller instead.
+	RateLimitKey func(context.Context, mcp.CallToolRequest) string
 	// Resources are resource templates to serve; with any, the server
 	// declares the resources capability.
 	Resources []server.ServerResourceTemplate
@@ -42,7 +47,7 @@ func New(o Options, tools ...server.ServerTool) *server.MCPServer {
 		opts = append(opts, server.WithInstructions(o.Instructions))
 	}
 	if o.RateLimit > 0 {
-		l := newRateLimiter(o.RateLimit)
+		l := newRateLimiter(o.RateLimit, o.RateLimitKey)
 		hooks := &server.Hooks{}
 		hooks.AddOnUnregisterSession(func(_ context.Context, s server.ClientSession) { l.forget(s.SessionID()) })
 		opts = append(opts, server.WithToolHandlerMiddleware(l.middleware), server.WithHooks(hooks))
@@ -52,7 +57,11 @@ func New(o Options, tools ...server.ServerTool) *server.MCPServer {
 		// calls, which name them in their results.
 		opts = append(opts, server.WithResourceCapabilities(false, false), server.WithResourceRecovery())
 	}
+	calls := newInflight()
+	// Outermost, so that a call refused by the rate limit is not counted.
+	opts = append(opts, server.WithToolHandlerMiddleware(calls.middleware))
 	s := server.NewMCPServer(o.Name, o.Version, opts...)
+	trackers.Store(s, calls)
 	s.AddTools(tools...)
 	if len(o.Resources) > 0 {
 		s.AddResourceTemplates(o.Resources...)

@@ -1,0 +1,68 @@
+package server
+
+import (
+	"context"
+	"sync"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// inflight counts the tool calls running in one MCP server, so that a
+// graceful shutdown can wait for them. HTTP-level draining is not enough:
+// over SSE a call's answer travels on the long-lived event stream, not on the
+// POST that carried the call.
+type inflight struct {
+	mu    sync.Mutex
+	n     int
+	zero  chan struct{} // closed while n == 0
+	ended bool
+}
+
+func newInflight() *inflight {
+	z := make(chan struct{})
+	close(z)
+	return &inflight{zero: z}
+}
+
+func (f *inflight) middleware(next server.ToolHandlerFunc) server.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		f.mu.Lock()
+		if f.n == 0 {
+			f.zero = make(chan struct{})
+		}
+		f.n++
+		f.mu.Unlock()
+		defer func() {
+			f.mu.Lock()
+			f.n--
+			if f.n == 0 {
+				close(f.zero)
+			}
+			f.mu.Unlock()
+		}()
+		return next(ctx, req)
+	}
+}
+
+// wait returns when no call is running or ctx is done.
+func (f *inflight) wait(ctx context.Context) {
+	f.mu.Lock()
+	z := f.zero
+	f.mu.Unlock()
+	select {
+	case <-z:
+	case <-ctx.Done():
+	}
+}
+
+// trackers maps each server built by New to its call counter; New is the only
+// writer, so ServeHTTP can drain any server it is given without a wider API.
+var trackers sync.Map // *server.MCPServer → *inflight
+
+func trackerOf(s *server.MCPServer) *inflight {
+	if f, ok := trackers.Load(s); ok {
+		return f.(*inflight)
+	}
+	return newInflight() // not built by New: nothing to wait for
+}
