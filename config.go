@@ -92,7 +92,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		c.allowedOrigins = splitList(s)
 		return nil
 	})
-	fs.Int64Var(&c.maxRequestBytes, "max-request-bytes", 8<<20, "largest HTTP request body accepted")
+	fs.Int64Var(&c.maxRequestBytes, "max-request-bytes", 8<<20, "largest request accepted: an HTTP request body, or one JSON-RPC line on stdio")
 	fs.Func("allow-toolkits", "comma-separated toolkit slugs proxy_execute may call (default: all)", func(s string) error {
 		c.allowToolkits = nil
 		for _, t := range splitList(s) {

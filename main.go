@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
@@ -111,7 +112,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 
 	if cfg.transport == "stdio" {
 		logger.Info("serving MCP over stdio", "version", programVersion(), "session", cfg.sessionID)
-		return server.ServeStdio(ctx, s, stdin, stdout, logger)
+		return server.ServeStdio(ctx, s, stdin, stdout, server.StdioOptions{
+			MaxMessageBytes: cfg.maxRequestBytes,
+			// At EOF, calls already read may take up to the call timeout.
+			DrainTimeout: cfg.timeout + 5*time.Second,
+			Logger:       logger,
+		})
 	}
 	loopback := server.IsLoopbackAddr(cfg.listen)
 	// A multi-tenant server holds no credential a stranger could use: each

@@ -67,6 +67,10 @@ func (c *config) validateOperator() error {
 		return errors.New("--multi-tenant: unset COMPOSIO_API_KEY and COMPOSIO_USER_API_KEY; each MCP client sends its own key in X-Composio-Api-Key")
 	case c.sessionID != "" || c.userID != "":
 		return errors.New("--multi-tenant: unset the session id and user id; each MCP client sends its own in X-Composio-Session-Id or X-Composio-User-Id")
+	case len(c.features.uploadRoots) > 0:
+		// Uploads read the server's own disk: every remote tenant could send
+		// its files to any API.
+		return errors.New("--multi-tenant and --upload-root do not go together: remote callers would read files from this machine")
 	}
 	return nil
 }

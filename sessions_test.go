@@ -702,6 +702,7 @@ func TestOperatorStartupErrors(t *testing.T) {
 	}{
 		{"multi-tenant on stdio", []string{"COMPOSIO_BASE_URL=http://127.0.0.1:9"}, []string{"--multi-tenant"}, "--multi-tenant needs --transport http"},
 		{"multi-tenant with a key", serverEnv("http://127.0.0.1:9"), []string{"--multi-tenant", "--transport", "http"}, "unset COMPOSIO_API_KEY"},
+		{"multi-tenant with uploads", []string{"COMPOSIO_BASE_URL=http://127.0.0.1:9"}, []string{"--multi-tenant", "--transport", "http", "--upload-root", "."}, "remote callers would read files"},
 		{"unknown tool", serverEnv("http://127.0.0.1:9"), []string{"--tools", "proxy_execute,nope"}, `unknown tool "nope"`},
 		{"session creation fails at start", userEnv("http://127.0.0.1:9", "alice"), []string{"--max-retries", "0"}, "creating a tool-router session for user \"alice\""},
 		{"audit log unwritable", serverEnv("http://127.0.0.1:9"), []string{"--audit-log", "/nonexistent/dir/audit.jsonl"}, "--audit-log"},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"syscall"
 	"testing"
@@ -71,5 +72,43 @@ func TestShutdownDrainsInFlightCalls(t *testing.T) {
 				t.Fatal("no exit after the drain")
 			}
 		})
+	}
+}
+
+// TestStdioEOFAnswersCallsAlreadyRead writes many slow calls and closes stdin
+// at once, as a scripted client does: every call still gets its answer.
+func TestStdioEOFAnswersCallsAlreadyRead(t *testing.T) {
+	t.Parallel()
+	fake := backend(t)
+	const n = 200
+	lines := []string{initLine, initdLine}
+	for i := range n {
+		lines = append(lines, fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"proxy_execute","arguments":{"toolkit_slug":"github","endpoint":"/delay/300","method":"GET"}}}`, 100+i))
+	}
+	out, errOut, err := rawSession(t, serverEnv(fake.URL), nil, lines...)
+	if err != nil {
+		t.Fatalf("exit: %v\n%s", err, errOut)
+	}
+	if got := strings.Count(out, `HTTP 200 OK`); got != n {
+		t.Errorf("%d of %d calls answered with a result after EOF", got, n)
+	}
+}
+
+// TestStdioOversizedLine sends one line over --max-request-bytes: it is
+// answered with a parse error, and the next request is served.
+func TestStdioOversizedLine(t *testing.T) {
+	t.Parallel()
+	fake := backend(t)
+	huge := `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"proxy_execute","arguments":{"toolkit_slug":"github","endpoint":"/x","method":"POST","body":{"pad":"` + strings.Repeat("a", 2<<20) + `"}}}}`
+	out, errOut, err := rawSession(t, serverEnv(fake.URL), []string{"--max-request-bytes", "1048576"},
+		initLine, initdLine, huge, `{"jsonrpc":"2.0","id":3,"method":"ping"}`)
+	if err != nil {
+		t.Fatalf("exit: %v\n%s", err, errOut)
+	}
+	if !strings.Contains(out, `"code":-32700`) || !strings.Contains(out, `"id":3,"result":{}`) {
+		t.Errorf("stdout:\n%.2000s", out)
+	}
+	if n := len(fake.ProxyRequests()); n != 0 {
+		t.Errorf("the oversized call reached Composio (%d requests)", n)
 	}
 }

@@ -13,10 +13,9 @@ import (
 // over SSE a call's answer travels on the long-lived event stream, not on the
 // POST that carried the call.
 type inflight struct {
-	mu    sync.Mutex
-	n     int
-	zero  chan struct{} // closed while n == 0
-	ended bool
+	mu   sync.Mutex
+	n    int
+	zero chan struct{} // closed while n == 0
 }
 
 func newInflight() *inflight {
@@ -43,6 +42,13 @@ func (f *inflight) middleware(next server.ToolHandlerFunc) server.ToolHandlerFun
 		}()
 		return next(ctx, req)
 	}
+}
+
+// running reports how many calls are running.
+func (f *inflight) running() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.n
 }
 
 // wait returns when no call is running or ctx is done.

@@ -3,7 +3,7 @@
 // transports. It knows nothing of Composio: the tools it serves are handed in.
 //
 //	s := server.New(server.Options{Name: "demo", Version: "1.0.0"}, tool)
-//	err := server.ServeStdio(ctx, s, os.Stdin, os.Stdout, logger)
+//	err := server.ServeStdio(ctx, s, os.Stdin, os.Stdout, server.StdioOptions{Logger: logger})
 package server
 
 import (

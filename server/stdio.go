@@ -1,10 +1,12 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/mark3labs/mcp-go/server"
 )
@@ -17,19 +19,143 @@ const StdioWorkers = 100
 // loop itself has to run one (and so stops reading).
 const stdioQueue = 10000
 
+// StdioOptions configures ServeStdio.
+type StdioOptions struct {
+	// MaxMessageBytes caps one JSON-RPC line; a longer line is dropped and
+	// answered with a parse error. 0 means DefaultMaxRequestBytes.
+	MaxMessageBytes int64
+	// DrainTimeout bounds how long EOF on stdin waits for calls in flight to
+	// answer before the server stops; 0 means 60 s.
+	DrainTimeout time.Duration
+	// Logger receives mcp-go's own error lines; nil discards.
+	Logger *slog.Logger
+}
+
 // ServeStdio serves s over in and out (newline-delimited JSON-RPC) until in
-// reaches EOF, which is a clean end (nil), or ctx is done. out carries JSON-RPC
-// messages only; mcp-go's own error lines go to logger.
-func ServeStdio(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer, logger *slog.Logger) error {
-	logger = orDiscard(logger)
+// reaches EOF, which is a clean end (nil), or ctx is done. out carries
+// JSON-RPC messages only. At EOF the calls already read still get their
+// answers: a client may write its requests and close stdin at once.
+func ServeStdio(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer, o StdioOptions) error {
+	logger := orDiscard(o.Logger)
+	limit := o.MaxMessageBytes
+	if limit <= 0 {
+		limit = DefaultMaxRequestBytes
+	}
+	drain := o.DrainTimeout
+	if drain <= 0 {
+		drain = time.Minute
+	}
 	stdio := server.NewStdioServer(s)
 	stdio.SetErrorLogger(slog.NewLogLogger(logger.Handler(), slog.LevelWarn))
 	server.WithWorkerPoolSize(StdioWorkers)(stdio)
 	server.WithQueueSize(stdioQueue)(stdio)
+	in = &drainingReader{r: &lineCapReader{r: in, max: limit}, ctx: ctx, calls: trackerOf(s), timeout: drain}
 	err := stdio.Listen(ctx, in, out)
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		// Asked to stop (a signal): that is a clean end too.
 		return nil
 	}
 	return err
+}
+
+// oversized replaces the rest of a line past the cap. It is not JSON, so the
+// line earns a JSON-RPC parse error, and the memory held stays bounded
+// instead of growing with whatever a client writes.
+var oversized = []byte(" message over the size limit was dropped\n")
+
+// lineCapReader passes newline-delimited input through, but cuts any line
+// longer than max: the rest of it is discarded up to its newline.
+type lineCapReader struct {
+	r        io.Reader
+	max      int64
+	line     int64  // bytes of the current line passed through
+	skipping bool   // discarding the rest of an over-long line
+	pending  []byte // processed bytes not yet returned
+	out      []byte // reused backing store of pending
+	buf      []byte
+	err      error // the underlying reader's error, returned once pending is drained
+}
+
+func (l *lineCapReader) Read(p []byte) (int, error) {
+	for {
+		if len(l.pending) > 0 {
+			n := copy(p, l.pending)
+			l.pending = l.pending[n:]
+			return n, nil
+		}
+		if l.err != nil {
+			return 0, l.err
+		}
+		if l.buf == nil {
+			l.buf = make([]byte, 64<<10)
+		}
+		n, err := l.r.Read(l.buf)
+		l.err = err
+		out := l.out[:0]
+		chunk := l.buf[:n]
+		for len(chunk) > 0 {
+			i := bytes.IndexByte(chunk, '\n')
+			end := len(chunk)
+			if i >= 0 {
+				end = i + 1
+			}
+			seg := chunk[:end]
+			chunk = chunk[end:]
+			content := int64(len(seg))
+			if i >= 0 {
+				content-- // the newline does not count against the cap
+			}
+			switch {
+			case l.skipping:
+				// Still inside a line that was cut; it ends at its newline.
+				l.skipping = i < 0
+			case l.line+content > l.max:
+				out = append(out, seg[:l.max-l.line]...)
+				out = append(out, oversized...)
+				l.line, l.skipping = 0, i < 0
+			default:
+				out = append(out, seg...)
+				l.line += content
+				if i >= 0 {
+					l.line = 0
+				}
+			}
+		}
+		// pending aliases out, which is reused only once pending is drained.
+		l.out, l.pending = out, out
+	}
+}
+
+// drainingReader holds back EOF until the tool calls already read have
+// answered (or timeout passes): mcp-go stops its workers at EOF, and a call
+// still queued then would get no answer at all.
+type drainingReader struct {
+	r       io.Reader
+	ctx     context.Context
+	calls   *inflight
+	timeout time.Duration
+}
+
+func (d *drainingReader) Read(p []byte) (int, error) {
+	n, err := d.r.Read(p)
+	if !errors.Is(err, io.EOF) || n > 0 {
+		return n, err
+	}
+	ctx, cancel := context.WithTimeout(d.ctx, d.timeout)
+	defer cancel()
+	// A call read just before EOF may not have reached a worker yet: wait
+	// until none has been running for a short moment.
+	for quiet := 0; quiet < 3 && ctx.Err() == nil; {
+		if d.calls.running() == 0 {
+			quiet++
+		} else {
+			quiet = 0
+			d.calls.wait(ctx)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return 0, io.EOF
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 )
@@ -55,6 +56,12 @@ var fieldHints = map[string]string{
 // parameter types lower-cased), or an *argError naming every field at fault.
 func parseArgs(raw []byte) (*client.ProxyRequest, error) {
 	raw = bytes.TrimSpace(raw)
+	if !utf8.Valid(raw) {
+		// body passes through as raw bytes: invalid UTF-8 would reach
+		// Composio as is. Invalid bytes can only sit inside JSON strings, so
+		// replacing them keeps the JSON valid.
+		raw = bytes.ToValidUTF8(raw, []byte("\uFFFD"))
+	}
 	if len(raw) == 0 || raw[0] != '{' {
 		return nil, &argError{problems: []string{`arguments: want a JSON object with "toolkit_slug", "endpoint" and "method"`}}
 	}

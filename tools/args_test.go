@@ -31,6 +31,8 @@ func TestParseArgsValid(t *testing.T) {
 			`{"toolkit_slug":"gmail","endpoint":"/x","method":"PUT","binary_body":{"base64":"aGVsbG8"}}`},
 		{"null optional fields are absent", `{"toolkit_slug":"gmail","endpoint":"/x","method":"GET","binary_body":null,"parameters":null,"custom_connection_data":null}`,
 			`{"toolkit_slug":"gmail","endpoint":"/x","method":"GET"}`},
+		{"invalid UTF-8 in body is replaced", "{\"toolkit_slug\":\"g\",\"endpoint\":\"/x\",\"method\":\"POST\",\"body\":{\"k\":\"a\xffb\"}}",
+			"{\"toolkit_slug\":\"g\",\"endpoint\":\"/x\",\"method\":\"POST\",\"body\":{\"k\":\"a\uFFFDb\"}}"},
 		{"custom connection data", `{"toolkit_slug":"gmail","endpoint":"/x","method":"GET","custom_connection_data":{"authScheme":"API_KEY"}}`,
 			`{"toolkit_slug":"gmail","endpoint":"/x","method":"GET","custom_connection_data":{"authScheme":"API_KEY"}}`},
 	}

@@ -214,7 +214,7 @@ func nextStep(call *client.ProxyRequest, e *client.APIError, connectTool string)
 		}
 		return "Composio's rate limit for this organisation was hit; the call was not executed. Wait " + wait + ", then call again."
 	case e.HTTPStatus == http.StatusRequestEntityTooLarge:
-		return "the request is too large for Composio: base64 binary_body is limited to 4 MB decoded. Send a smaller payload or use binary_body.url."
+		return "the request is too large for Composio. Send a smaller body; a binary upload as base64 is limited to 4 MB decoded, and binary_body.url lets Composio fetch a larger file itself."
 	case e.HTTPStatus == http.StatusBadRequest:
 		return "fix the arguments named above and call again."
 	case e.HTTPStatus == http.StatusBadGateway || e.HTTPStatus == http.StatusGatewayTimeout:
