@@ -392,29 +392,38 @@ func TestHTTPTransportsEndToEnd(t *testing.T) {
 			t.Parallel()
 			fake := backend(t)
 			addr, p := startHTTP(t, serverEnv(fake.URL), "--transport", tr, "--log-level", "debug")
-			var c *mcpclient.Client
-			var err error
-			if tr == "sse" {
-				c, err = mcpclient.NewSSEMCPClient("http://" + addr + "/sse")
-			} else {
-				c, err = mcpclient.NewStreamableHttpClient("http://" + addr + "/mcp")
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			if err := c.Start(ctx); err != nil {
-				t.Fatal(err)
-			}
-			initialize(t, ctx, c)
+			c := connectHTTP(t, ctx, tr, addr, nil)
 			exerciseTool(t, ctx, c, fake)
 			if strings.Contains(p.stderr.String(), secretKey) {
 				t.Errorf("the API key is on stderr")
 			}
 		})
 	}
+}
+
+// connectHTTP connects an initialized mcp-go client to a server running the
+// given HTTP transport ("sse" or "http") at addr, sending headers with every
+// request; the test's cleanup closes it.
+func connectHTTP(t *testing.T, ctx context.Context, tr, addr string, headers map[string]string) *mcpclient.Client {
+	t.Helper()
+	var c *mcpclient.Client
+	var err error
+	if tr == "sse" {
+		c, err = mcpclient.NewSSEMCPClient("http://"+addr+"/sse", transport.WithHeaders(headers))
+	} else {
+		c, err = mcpclient.NewStreamableHttpClient("http://"+addr+"/mcp", transport.WithHTTPHeaders(headers))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	initialize(t, ctx, c)
+	return c
 }
 
 func TestHTTPGuards(t *testing.T) {

@@ -585,24 +585,7 @@ func testMultiTenant(t *testing.T, tr string) {
 		"--transport", tr, "--multi-tenant", "--log-level", "debug")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	connect := func(headers map[string]string) *mcpclient.Client {
-		var c *mcpclient.Client
-		var err error
-		if tr == "sse" {
-			c, err = mcpclient.NewSSEMCPClient("http://"+addr+"/sse", transport.WithHeaders(headers))
-		} else {
-			c, err = mcpclient.NewStreamableHttpClient("http://"+addr+"/mcp", transport.WithHTTPHeaders(headers))
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		if err := c.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		initialize(t, ctx, c)
-		return c
-	}
+	connect := func(headers map[string]string) *mcpclient.Client { return connectHTTP(t, ctx, tr, addr, headers) }
 	a := connect(map[string]string{"X-Composio-Api-Key": keyA, "X-Composio-User-Id": "alice"})
 	b := connect(map[string]string{"X-Composio-User-Api-Key": keyB, "X-Composio-Session-Id": composiotest.SessionID})
 	nobody := connect(nil)

@@ -7,8 +7,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	mcpclient "github.com/mark3labs/mcp-go/client"
 )
 
 // TestShutdownDrainsInFlightCalls sends SIGTERM while a call is in flight over
@@ -20,23 +18,9 @@ func TestShutdownDrainsInFlightCalls(t *testing.T) {
 			t.Parallel()
 			fake := backend(t)
 			addr, p := startHTTP(t, serverEnv(fake.URL), "--transport", tr)
-			var c *mcpclient.Client
-			var err error
-			if tr == "sse" {
-				c, err = mcpclient.NewSSEMCPClient("http://" + addr + "/sse")
-			} else {
-				c, err = mcpclient.NewStreamableHttpClient("http://" + addr + "/mcp")
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			if err := c.Start(ctx); err != nil {
-				t.Fatal(err)
-			}
-			initialize(t, ctx, c)
+			c := connectHTTP(t, ctx, tr, addr, nil)
 			done := make(chan string, 1)
 			go func() {
 				res, err := callTool(ctx, c, map[string]any{"toolkit_slug": "github", "endpoint": "/delay/1000", "method": "GET"})

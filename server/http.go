@@ -81,6 +81,10 @@ func Handler(s *server.MCPServer, o HTTPOptions) (http.Handler, func(context.Con
 	return mux, shutdown, nil
 }
 
+// streamFlushGrace is how long a shutdown waits, after the last call has
+// finished, for its answer to reach the client's event stream.
+const streamFlushGrace = 200 * time.Millisecond
+
 // ServeHTTP serves s on ln until ctx is done, then shuts down gracefully:
 // it stops accepting, lets in-flight calls finish (up to ShutdownTimeout), and
 // closes the transport's sessions.
@@ -116,6 +120,13 @@ func ServeHTTP(ctx context.Context, s *server.MCPServer, ln net.Listener, o HTTP
 	shut := make(chan error, 1)
 	go func() { shut <- srv.Shutdown(sctx) }()
 	trackerOf(s).wait(sctx)
+	// A finished call's answer is still encoded and queued onto its event
+	// stream after the handler returns; give that a moment before the
+	// streams close. The work left is microseconds, so this is ample.
+	select {
+	case <-time.After(streamFlushGrace):
+	case <-sctx.Done():
+	}
 	_ = closeSessions(sctx)
 	err = <-shut
 	if e := <-errc; !errors.Is(e, http.ErrServerClosed) && err == nil {
