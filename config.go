@@ -84,7 +84,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:8080", "address for the sse and http transports (host:port; a bare :port is refused)")
 	fs.StringVar(&c.baseURL, "base-url", "https://backend.composio.dev", "Composio API base URL")
 	fs.StringVar(&c.sessionID, "session-id", "", "Composio tool-router session id (trs_…)")
-	fs.DurationVar(&c.timeout, "timeout", 50*time.Second, "timeout of each call to Composio")
+	fs.DurationVar(&c.timeout, "timeout", 50*time.Second, "timeout of each call to Composio, retries included")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error (logs go to stderr)")
 	fs.BoolVar(&c.sandbox, "sandbox", false, "serve against an embedded fake Composio backend on loopback; needs no API key")
 	fs.BoolVar(&c.version, "version", false, "print the version and exit")

@@ -57,6 +57,12 @@ func doctor(ctx context.Context, args []string, getenv func(string) string, stdo
 	if c := doctorEnv(r, cfg); c != nil {
 		if id := doctorSession(ctx, r, cfg, c); id != "" {
 			doctorToolkits(ctx, r, cfg, c, id)
+			if id != cfg.sessionID {
+				// The session was made only to check; leave nothing behind.
+				// Best effort: an old Composio without v3.1 keeps it until it
+				// expires.
+				_ = c.DeleteSession(ctx, id)
+			}
 		}
 	}
 	if r.problems > 0 {
@@ -181,7 +187,7 @@ func doctorSession(ctx context.Context, r *report, cfg *config, c *client.Client
 	if cfg.sessionID == "" {
 		r.ok("Composio at %s accepted the key", base)
 	}
-	r.ok("a session for user %q can be created (created %s to check it)", cfg.userID, s.SessionID)
+	r.ok("a session for user %q can be created (created %s to check it, then deleted)", cfg.userID, s.SessionID)
 	return s.SessionID
 }
 

@@ -657,6 +657,31 @@ func cleanEnv() []string {
 	return env
 }
 
+func TestHelpExitsZero(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command(binPath, "--help")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Errorf("--help: %v", err)
+	}
+	if stdout.Len() != 0 || !strings.Contains(stderr.String(), "-transport") {
+		t.Errorf("--help wrote stdout %q, stderr %q", stdout.String(), stderr.String())
+	}
+}
+
+// TestSandboxIgnoresRealSessionSettings: an exported session id meant for the
+// real Composio must not break the sandbox.
+func TestSandboxIgnoresRealSessionSettings(t *testing.T) {
+	t.Parallel()
+	out, errOut, err := rawSession(t, []string{"COMPOSIO_SESSION_ID=trs_real_one", "COMPOSIO_USER_ID=someone"}, []string{"--sandbox"},
+		initLine, initdLine,
+		`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"proxy_execute","arguments":{"toolkit_slug":"github","endpoint":"/user","method":"GET"}}}`)
+	if err != nil || !strings.Contains(out, "HTTP 200 OK") {
+		t.Errorf("sandbox call with a real session exported: %v\n%s\n%s", err, out, errOut)
+	}
+}
+
 func TestVersion(t *testing.T) {
 	t.Parallel()
 	out, err := exec.Command(binPath, "--version").Output()

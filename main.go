@@ -35,10 +35,11 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		return // --help printed the usage: not a failure
+	}
 	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "composio-proxy-mcp:", err)
-		}
+		fmt.Fprintln(os.Stderr, "composio-proxy-mcp:", err)
 		os.Exit(2)
 	}
 }
@@ -69,14 +70,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return fmt.Errorf("--log-level %q: want debug, info, warn or error", cfg.logLevel)
 	}
 	logger := logging.New(stderr, level, cfg.apiKey, cfg.userAPIKey, cfg.authToken)
+	if cfg.apiKey != "" && cfg.userAPIKey != "" && !cfg.sandbox {
+		logger.Warn("both COMPOSIO_API_KEY and COMPOSIO_USER_API_KEY are set: using the project key (Composio accepts only one)")
+	}
 
 	if cfg.sandbox {
 		fake := composiotest.NewServer()
 		defer fake.Close()
+		// The fake knows one account: settings meant for the real Composio
+		// (an exported COMPOSIO_SESSION_ID, say) would only make every call fail.
 		cfg.baseURL, cfg.apiKey, cfg.userAPIKey = fake.URL, composiotest.APIKey, ""
-		if cfg.sessionID == "" {
-			cfg.sessionID = composiotest.SessionID
-		}
+		cfg.sessionID, cfg.userID = composiotest.SessionID, ""
 		logger.Warn("SANDBOX: serving against an embedded fake Composio backend; no real API is called", "backend", fake.URL, "session", cfg.sessionID)
 	}
 
@@ -109,9 +113,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		RateLimitKey: rateLimitKey(cfg),
 		Resources:    results.Templates(),
 	}, serverTools...)
+	// Start-up leaves garbage behind (mcp-go's dependencies compile JSON
+	// meta-schemas in their package init; the tools build their schemas) that
+	// would stay resident until enough allocation triggers a GC. Returning it
+	// now costs one GC over a heap of about 1 MB and saves about 1 MiB of idle
+	// RSS in every server process (docs/BENCHMARKS.md).
+	debug.FreeOSMemory()
 
 	if cfg.transport == "stdio" {
-		logger.Info("serving MCP over stdio", "version", programVersion(), "session", cfg.sessionID)
+		logger.Info("serving MCP over stdio", "version", programVersion())
 		return server.ServeStdio(ctx, s, stdin, stdout, server.StdioOptions{
 			MaxMessageBytes: cfg.maxRequestBytes,
 			// At EOF, calls already read may take up to the call timeout.

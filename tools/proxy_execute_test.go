@@ -167,7 +167,7 @@ func TestHandleResults(t *testing.T) {
 			wantText: []string{"application/pdf", "12345 bytes", "https://s3.test/f/report.pdf?sig=1", "expires at 2026-01-01T01:00:00Z (in 1h0m0s)"}, structured: true, link: true},
 		{name: "upstream 404", args: getUser, wantErr: true,
 			resp:     &client.ProxyResponse{Status: 404, Data: json.RawMessage(`{"message":"Not Found"}`)},
-			wantText: []string{"HTTP 404 Not Found", `{"message":"Not Found"}`, "relative to the github account's base URL"}, structured: true},
+			wantText: []string{"HTTP 404 Not Found", `{"message":"Not Found"}`, "relative to the github account's base URL", `"/user/repos"`}, structured: true},
 		{name: "upstream 401", args: getUser, wantErr: true,
 			resp:     &client.ProxyResponse{Status: 401, Data: json.RawMessage(`{}`)},
 			wantText: []string{"HTTP 401", "reconnect", "Never set Authorization"}, structured: true},

@@ -38,7 +38,7 @@ func responseResult(call *client.ProxyRequest, resp *client.ProxyResponse) *mcp.
 	if bd := resp.BinaryData; bd != nil {
 		out.BinaryData = &binaryOutput{URL: bd.URL, ContentType: bd.ContentType, Size: bd.Size, ExpiresAt: bd.ExpiresAt}
 	}
-	structured, err := json.Marshal(out)
+	structured, err := marshalOutput(out)
 	if err == nil && !utf8.Valid(structured) {
 		// Data passes through as raw bytes, and encoding/json does not check
 		// the UTF-8 of a RawMessage; invalid bytes can only sit inside JSON
@@ -93,7 +93,7 @@ func upstreamHint(call *client.ProxyRequest, resp *client.ProxyResponse) string 
 	case s == http.StatusUnauthorized || s == http.StatusForbidden:
 		return fmt.Sprintf("the %[1]s API refused the connected account's credential or its permissions. The user may need to reconnect their %[1]s account or grant it the needed scopes. Never set Authorization in parameters: Composio injects the credential, and your own replaces it.", call.ToolkitSlug)
 	case s == http.StatusNotFound:
-		return fmt.Sprintf("check the endpoint: it is a path relative to the %s account's base URL (for example \"/gmail/v1/users/me/messages\", not a full URL or a path with the API version twice), and check any ids in it.", call.ToolkitSlug)
+		return fmt.Sprintf("check the endpoint: it is a path relative to the %s account's base URL (for example %q, not a full URL or a path with the API version twice), and check any ids in it.", call.ToolkitSlug, examplePath(call.ToolkitSlug))
 	case s == http.StatusTooManyRequests:
 		h := "the " + call.ToolkitSlug + " API's own rate limit was hit (not Composio's); wait before calling it again"
 		if ra := headerValue(resp.Headers, "retry-after"); ra != "" {
@@ -108,6 +108,23 @@ func upstreamHint(call *client.ProxyRequest, resp *client.ProxyResponse) string 
 		return "the API failed on its side; retrying later may help. A write may or may not have taken effect: check before repeating it."
 	}
 	return ""
+}
+
+// examplePaths are well-known endpoints, to show the form a relative endpoint
+// takes for the toolkit at hand.
+var examplePaths = map[string]string{
+	"gmail":          "/gmail/v1/users/me/messages",
+	"github":         "/user/repos",
+	"googlecalendar": "/calendars/primary/events",
+	"slack":          "/conversations.list",
+	"notion":         "/v1/search",
+}
+
+func examplePath(toolkit string) string {
+	if p, ok := examplePaths[strings.ToLower(toolkit)]; ok {
+		return p
+	}
+	return "/users/me"
 }
 
 // clientErrorResult maps a failed call: an error from Composio itself, a

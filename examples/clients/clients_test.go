@@ -6,6 +6,7 @@ package clients_test
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -104,8 +105,10 @@ func TestConfigShapes(t *testing.T) {
 			if _, ok := s.Env["COMPOSIO_API_KEY"]; !ok {
 				t.Errorf("%s %s: env lacks COMPOSIO_API_KEY", c.path, name)
 			}
-			if _, ok := s.Env["COMPOSIO_SESSION_ID"]; !ok {
-				t.Errorf("%s %s: env lacks COMPOSIO_SESSION_ID", c.path, name)
+			_, user := s.Env["COMPOSIO_USER_ID"]
+			_, session := s.Env["COMPOSIO_SESSION_ID"]
+			if !user && !session {
+				t.Errorf("%s %s: env lacks COMPOSIO_USER_ID (or COMPOSIO_SESSION_ID)", c.path, name)
 			}
 			for k, v := range s.Env {
 				for _, m := range inputRef.FindAllStringSubmatch(v, -1) {
@@ -125,21 +128,19 @@ func TestConfigsStartTheServer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the server binary")
 	}
-	bin := filepath.Join(t.TempDir(), "composio-proxy-mcp")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/composio-proxy-mcp/composio-proxy-mcp").CombinedOutput(); err != nil {
-		t.Fatalf("building the server: %v\n%s", err, out)
-	}
+	bin := buildServer(t)
 	fake := composiotest.NewServer()
 	t.Cleanup(fake.Close)
 	fill := map[string]string{
 		"COMPOSIO_API_KEY":    composiotest.APIKey,
+		"COMPOSIO_USER_ID":    composiotest.UserID,
 		"COMPOSIO_SESSION_ID": composiotest.SessionID,
 	}
 
 	for _, c := range configs {
 		cf := load(t, c.path, c.key)
 		for name, s := range cf.servers {
-			t.Run(filepath.Base(c.path)+"/"+name, func(t *testing.T) {
+			t.Run(strings.TrimPrefix(c.path, "../")+"/"+name, func(t *testing.T) {
 				var env []string
 				for _, kv := range os.Environ() {
 					if !strings.HasPrefix(kv, "COMPOSIO_") {
@@ -190,4 +191,65 @@ func TestConfigsStartTheServer(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestConfigsMatchPrintConfig compares each example with what
+// `composio-proxy-mcp print-config <client>` writes, so that the two do not
+// drift apart: the same top-level key, server name, type and variable names.
+func TestConfigsMatchPrintConfig(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the server binary")
+	}
+	bin := buildServer(t)
+	for _, tc := range []struct{ client, path, key string }{
+		{"claude-desktop", "../claude-desktop/claude_desktop_config.json", "mcpServers"},
+		{"cursor", "cursor/mcp.json", "mcpServers"},
+		{"vscode", "vscode/mcp.json", "servers"},
+	} {
+		t.Run(tc.client, func(t *testing.T) {
+			cmd := exec.Command(bin, "print-config", tc.client)
+			for _, kv := range os.Environ() {
+				if !strings.HasPrefix(kv, "COMPOSIO_") {
+					cmd.Env = append(cmd.Env, kv)
+				}
+			}
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("print-config %s: %v", tc.client, err)
+			}
+			printed := filepath.Join(t.TempDir(), "printed.json")
+			if err := os.WriteFile(printed, out, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			want, got := load(t, printed, tc.key), load(t, tc.path, tc.key)
+			for name, w := range want.servers {
+				g, ok := got.servers[name]
+				if !ok {
+					t.Errorf("%s: no server %q, which print-config names", tc.path, name)
+					continue
+				}
+				if g.Type != w.Type {
+					t.Errorf("%s: type %q, print-config writes %q", tc.path, g.Type, w.Type)
+				}
+				if !slices.Equal(sortedKeys(g.Env), sortedKeys(w.Env)) {
+					t.Errorf("%s: env %v, print-config writes %v", tc.path, sortedKeys(g.Env), sortedKeys(w.Env))
+				}
+			}
+		})
+	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := slices.Collect(maps.Keys(m))
+	slices.Sort(keys)
+	return keys
+}
+
+func buildServer(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "composio-proxy-mcp")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/composio-proxy-mcp/composio-proxy-mcp").CombinedOutput(); err != nil {
+		t.Fatalf("building the server: %v\n%s", err, out)
+	}
+	return bin
 }

@@ -28,6 +28,7 @@ func TestDemo(t *testing.T) {
 	out := stdout.String()
 	for _, want := range []string{
 		"tool:    proxy_execute",
+		"slack (Slack): not connected",    // list_toolkits
 		"HTTP 200 OK",                     // JSON data
 		"HTTP 201 Created",                // POST with a body
 		"resource_link: report.pdf",       // binary download
@@ -35,10 +36,12 @@ func TestDemo(t *testing.T) {
 		"HTTP 404 Not Found",              // upstream error
 		"ToolRouterV2_NoActiveConnection", // Composio error
 		"Suggested fix:",
+		"the user opens the link: HTTP 200", // connect_toolkit
+		"slack POST /chat.postMessage → HTTP 201",
 		"HTTP 429",         // Composio rate limit
 		"nothing was sent", // bad arguments
 		"result isError: true",
-		"All 7 results as expected",
+		"All 10 results as expected",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -47,20 +50,21 @@ func TestDemo(t *testing.T) {
 }
 
 // TestScenarioCheck makes sure the demo would notice a wrong result, so that
-// "All 7 results as expected" means something.
+// "All 10 results as expected" means something.
 func TestScenarioCheck(t *testing.T) {
 	t.Parallel()
 	text := func(s string) []mcp.Content { return []mcp.Content{mcp.NewTextContent(s)} }
+	jsonData, download := byTitle(t, "JSON data from the API"), byTitle(t, "A binary download")
 	tests := []struct {
 		name string
 		sc   scenario
 		res  *mcp.CallToolResult
 		want string // "" for a pass
 	}{
-		{"pass", scenarios[0], &mcp.CallToolResult{Content: text(`HTTP 200 {"per_page":"5"}`)}, ""},
-		{"isError differs", scenarios[0], &mcp.CallToolResult{Content: text(`HTTP 200 {"per_page":"5"}`), IsError: true}, "isError is true"},
-		{"text lacks a mention", scenarios[0], &mcp.CallToolResult{Content: text("HTTP 200")}, `does not mention "\"per_page\":\"5\""`},
-		{"link missing", scenarios[2], &mcp.CallToolResult{Content: text("Binary response: application/pdf expires")}, "resource_link present: false"},
+		{"pass", jsonData, &mcp.CallToolResult{Content: text(`HTTP 200 {"per_page":"5"}`)}, ""},
+		{"isError differs", jsonData, &mcp.CallToolResult{Content: text(`HTTP 200 {"per_page":"5"}`), IsError: true}, "isError is true"},
+		{"text lacks a mention", jsonData, &mcp.CallToolResult{Content: text("HTTP 200")}, `does not mention "\"per_page\":\"5\""`},
+		{"link missing", download, &mcp.CallToolResult{Content: text("Binary response: application/pdf expires")}, "resource_link present: false"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,4 +75,15 @@ func TestScenarioCheck(t *testing.T) {
 			}
 		})
 	}
+}
+
+func byTitle(t *testing.T, title string) scenario {
+	t.Helper()
+	for _, sc := range scenarios {
+		if sc.title == title {
+			return sc
+		}
+	}
+	t.Fatalf("no scenario %q", title)
+	return scenario{}
 }

@@ -7,8 +7,9 @@
 // starts it with --sandbox, which serves against an embedded fake Composio
 // backend so that no account or API key is needed, and drives it over stdio
 // with mcp-go's client, the way Claude Desktop or an IDE would. It then makes
-// one call for each kind of result a model can get from proxy_execute and
-// prints what the model would see.
+// one call for each kind of result a model can get from proxy_execute, plus
+// the companion tools that list and connect accounts, and prints what the
+// model would see.
 //
 // The demo exits non-zero if any result is not the kind it expects, so it
 // doubles as a smoke test of the built binary.
@@ -38,37 +39,43 @@ import (
 // serverPackage is built when no -server is given.
 const serverPackage = "github.com/composio-proxy-mcp/composio-proxy-mcp"
 
-// scenario is one proxy_execute call and the kind of result it must produce.
+// scenario is one tool call and the kind of result it must produce.
 type scenario struct {
 	title, why string
+	tool       string // "" means proxy_execute
 	args       string // the tool arguments, as an agent would send them
 	isError    bool
 	want       []string // substrings of the result's text
 	link       bool     // a resource_link must come back
+	open       bool     // open the result's redirect_url, as the user would
 }
 
 var scenarios = []scenario{
 	{
-		title:   "JSON data from the API",
-		why:     "success: the API's status, body and headers, as text and as structuredContent",
-		args:    `{"toolkit_slug":"github","endpoint":"/user","method":"GET","parameters":[{"name":"per_page","value":"5","type":"query"}]}`,
-		isError: false,
-		want:    []string{"HTTP 200", `"per_page":"5"`},
+		title: "Which APIs can the agent use?",
+		why:   "list_toolkits shows the session's toolkits and which have a connected account",
+		tool:  "list_toolkits",
+		args:  `{}`,
+		want:  []string{"github", "slack (Slack): not connected"},
 	},
 	{
-		title:   "A write with a JSON body",
-		why:     "POST, PUT and PATCH take a JSON object in body; the sandbox echoes what the API received",
-		args:    `{"toolkit_slug":"github","endpoint":"/user/repos","method":"POST","body":{"name":"hello-mcp","private":true}}`,
-		isError: false,
-		want:    []string{"HTTP 201", `"name":"hello-mcp"`},
+		title: "JSON data from the API",
+		why:   "Success: the API's status, body and headers, as text and as structuredContent",
+		args:  `{"toolkit_slug":"github","endpoint":"/user","method":"GET","parameters":[{"name":"per_page","value":"5","type":"query"}]}`,
+		want:  []string{"HTTP 200", `"per_page":"5"`},
 	},
 	{
-		title:   "A binary download",
-		why:     "Composio stores binary bodies and returns a signed, expiring URL: it comes back as a resource_link",
-		args:    `{"toolkit_slug":"gmail","endpoint":"/download/report.pdf","method":"GET"}`,
-		isError: false,
-		want:    []string{"Binary response: application/pdf", "expires"},
-		link:    true,
+		title: "A write with a JSON body",
+		why:   "POST, PUT and PATCH take a JSON object in body; the sandbox echoes what the API received",
+		args:  `{"toolkit_slug":"github","endpoint":"/user/repos","method":"POST","body":{"name":"hello-mcp","private":true}}`,
+		want:  []string{"HTTP 201", `"name":"hello-mcp"`},
+	},
+	{
+		title: "A binary download",
+		why:   "Composio stores binary bodies and returns a signed, expiring URL: it comes back as a resource_link",
+		args:  `{"toolkit_slug":"gmail","endpoint":"/download/report.pdf","method":"GET"}`,
+		want:  []string{"Binary response: application/pdf", "expires"},
+		link:  true,
 	},
 	{
 		title:   "The API answers 404",
@@ -85,15 +92,29 @@ var scenarios = []scenario{
 		want:    []string{"ToolRouterV2_NoActiveConnection", "Suggested fix:", "What to do:"},
 	},
 	{
+		title: "Connecting the account",
+		why:   "connect_toolkit returns a link for the user to open; the demo opens it, as the user would",
+		tool:  "connect_toolkit",
+		args:  `{"toolkit":"slack"}`,
+		want:  []string{"slack"},
+		open:  true,
+	},
+	{
+		title: "The same call, now connected",
+		why:   "Once the account is connected, the call that failed goes through",
+		args:  `{"toolkit_slug":"slack","endpoint":"/chat.postMessage","method":"POST","body":{"channel":"C0123","text":"Hello from MCP"}}`,
+		want:  []string{"HTTP 201"},
+	},
+	{
 		title:   "Composio's rate limit",
-		why:     "a Composio 429 means the call was not executed; the result says how long to wait",
+		why:     "A Composio 429 means the call was not executed; the server retries it, then says how long to wait",
 		args:    `{"toolkit_slug":"github","endpoint":"/ratelimit","method":"GET"}`,
 		isError: true,
 		want:    []string{"HTTP 429", "Wait"},
 	},
 	{
 		title:   "Bad arguments",
-		why:     "arguments are checked field by field before anything is sent",
+		why:     "Arguments are checked field by field before anything is sent",
 		args:    `{"toolkit_slug":"github","endpoint":"/user","method":"FETCH"}`,
 		isError: true,
 		want:    []string{"nothing was sent", "method:"},
@@ -125,8 +146,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 
-	fmt.Fprintln(stdout, "composio-proxy-mcp demo: the real server binary, started with --sandbox (an embedded")
-	fmt.Fprintln(stdout, "fake Composio: no account, no API key, no network) and driven over stdio by an MCP client.")
+	fmt.Fprintln(stdout, "composio-proxy-mcp demo: the real server binary, started with --sandbox (an embedded fake")
+	fmt.Fprintln(stdout, "Composio on loopback: no account, no API key, nothing leaves this machine) and driven over")
+	fmt.Fprintln(stdout, "stdio by an MCP client.")
 	fmt.Fprintln(stdout)
 
 	bin := *server
@@ -180,8 +202,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for i, sc := range scenarios {
 		fmt.Fprintf(stdout, "\n── %d/%d %s %s\n", i+1, len(scenarios), sc.title, strings.Repeat("─", max(3, 56-len(sc.title))))
 		fmt.Fprintf(stdout, "%s.\n", sc.why)
-		fmt.Fprintf(stdout, "call   proxy_execute %s\n", sc.args)
-		res, err := callTool(ctx, c, sc.args)
+		tool := sc.toolName()
+		fmt.Fprintf(stdout, "call   %s %s\n", tool, sc.args)
+		res, err := callTool(ctx, c, tool, sc.args)
 		if err != nil {
 			return fmt.Errorf("%s: tools/call: %w\nserver log:\n%s", sc.title, err, indent(serverLog.String(), "  "))
 		}
@@ -191,6 +214,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			ok++
 		}
 		printResult(ctx, stdout, res)
+		if sc.open {
+			fmt.Fprintf(stdout, "  the user opens the link: %s\n", openLink(ctx, res))
+		}
 		if problem := sc.check(res); problem != "" {
 			fmt.Fprintf(stdout, "UNEXPECTED: %s\n", problem)
 			failed = append(failed, fmt.Sprintf("%d (%s): %s", i+1, sc.title, problem))
@@ -220,9 +246,16 @@ func build(ctx context.Context, bin string, stdout io.Writer) error {
 	return nil
 }
 
-func callTool(ctx context.Context, c *mcpclient.Client, args string) (*mcp.CallToolResult, error) {
+func (sc scenario) toolName() string {
+	if sc.tool == "" {
+		return "proxy_execute"
+	}
+	return sc.tool
+}
+
+func callTool(ctx context.Context, c *mcpclient.Client, tool, args string) (*mcp.CallToolResult, error) {
 	var req mcp.CallToolRequest
-	req.Params.Name = "proxy_execute"
+	req.Params.Name = tool
 	req.Params.Arguments = json.RawMessage(args)
 	return c.CallTool(ctx, req)
 }
@@ -273,6 +306,31 @@ func fetch(ctx context.Context, uri string) string {
 	}
 	head, _, _ := strings.Cut(string(b[:min(len(b), 8)]), "\n")
 	return fmt.Sprintf("fetched the link: HTTP %d, %d bytes of %s starting %q", resp.StatusCode, len(b), resp.Header.Get("Content-Type"), head)
+}
+
+// openLink opens the redirect_url of a connect_toolkit result, which is what
+// the user does in a browser; in the sandbox, that connects the account.
+func openLink(ctx context.Context, res *mcp.CallToolResult) string {
+	sc, _ := res.StructuredContent.(map[string]any)
+	uri, _ := sc["redirect_url"].(string)
+	if uri == "" {
+		return "no redirect_url in the result"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
+	if err != nil {
+		return err.Error()
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err.Error()
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Sprintf("HTTP %d", resp.StatusCode)
+	}
+	return "HTTP 200: in the sandbox, opening the link connects the account"
 }
 
 // check says what is wrong with res for this scenario, or "".

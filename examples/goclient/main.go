@@ -11,7 +11,7 @@
 // Against Composio, with the credentials in the environment, which the server
 // inherits (secrets never go on a command line):
 //
-//	export COMPOSIO_API_KEY=ak_… COMPOSIO_SESSION_ID=trs_…
+//	export COMPOSIO_API_KEY=ak_… COMPOSIO_USER_ID=user_123
 //	go run ./examples/goclient -server /tmp/composio-proxy-mcp \
 //		-toolkit gmail -endpoint /gmail/v1/users/me/profile
 package main
@@ -99,7 +99,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		opts = append(opts, transport.WithCommandFunc(sandboxCommand))
 	}
 	// The server inherits this process's environment: that is how
-	// COMPOSIO_API_KEY and COMPOSIO_SESSION_ID reach it.
+	// COMPOSIO_API_KEY and COMPOSIO_USER_ID reach it.
 	c, err := mcpclient.NewStdioMCPClientWithOptions(path, nil, serverArgs, opts...)
 	if err != nil {
 		return fmt.Errorf("starting %s: %w", path, err)

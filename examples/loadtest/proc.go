@@ -24,8 +24,9 @@ const serverPackage = "github.com/composio-proxy-mcp/composio-proxy-mcp"
 // repository root).
 const profileEnv = "CPM_LOADTEST_PROFILE"
 
-// buildServer builds the server binary into dir.
-func buildServer(ctx context.Context, dir string, profile bool) (string, error) {
+// buildServer builds the server binary into dir: as go build does by
+// default, or static (CGO_ENABLED=0).
+func buildServer(ctx context.Context, dir string, profile, static bool) (string, error) {
 	bin := filepath.Join(dir, "composio-proxy-mcp")
 	args := []string{"build", "-o", bin}
 	if profile {
@@ -33,6 +34,9 @@ func buildServer(ctx context.Context, dir string, profile bool) (string, error) 
 	}
 	cmd := exec.CommandContext(ctx, "go", append(args, serverPackage)...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if static {
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	}
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("building the server: %w", err)
 	}
@@ -169,5 +173,26 @@ func readMem(pid int) (mem, error) {
 	}
 	return m, nil
 }
+
+// cpuTime is the CPU time (user + system) a process has used, from
+// /proc/<pid>/stat, at the kernel's clock-tick resolution (10 ms).
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// pid (comm) state ppid …: comm may hold spaces, so count after the ')'.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * time.Second / clockTicks
+}
+
+// clockTicks is USER_HZ, the unit of /proc/<pid>/stat times: 100 on every
+// Linux architecture Go supports.
+const clockTicks = 100
 
 func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
