@@ -245,8 +245,8 @@ func TestCancelledCallsReleaseResources(t *testing.T) {
 	for backend.aborted.Load() < calls && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if a, c := backend.aborted.Load(), backend.completed.Load(); a != calls || c != 0 {
-		t.Errorf("upstream requests: %d aborted, %d ran to the end; want all %d aborted", a, c, calls)
+	if a, done := backend.aborted.Load(), backend.completed.Load(); a != calls || done != 0 {
+		t.Errorf("upstream requests: %d aborted, %d ran to the end; want all %d aborted", a, done, calls)
 	}
 
 	// The server still answers.

@@ -62,6 +62,26 @@ func readProcMem(pid int) (procMem, error) {
 	return st, nil
 }
 
+// procCPU returns the CPU time (user + system) a process has used, from
+// /proc/<pid>/stat, assuming the usual 100 clock ticks per second.
+func procCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// pid (comm) state ppid …: comm may hold spaces, so split after the last ')'.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("short /proc/%d/stat", pid)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("bad /proc/%d/stat: %q", pid, b)
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
+}
+
 func fmtMiB(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
 // binaryFlags is the set of flags the binary's --help lists, so that tests can
@@ -126,6 +146,7 @@ func TestLoadStreamableHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cpu0, _ := procCPU(pid)
 
 	// Sample RSS while the calls run; VmHWM gives the true peak afterwards.
 	var peakSampled atomic.Int64
@@ -203,6 +224,7 @@ func TestLoadStreamableHTTP(t *testing.T) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu1, _ := procCPU(pid)
 	close(stopSampling)
 	<-sampled
 
@@ -231,6 +253,10 @@ func TestLoadStreamableHTTP(t *testing.T) {
 	}
 	t.Logf("%d calls from %d streamable HTTP sessions in %s: %.0f calls/s; latency p50 %s, p90 %s, p99 %s, max %s",
 		calls, clients, elapsed.Round(time.Millisecond), float64(calls)/elapsed.Seconds(), pct(0.5), pct(0.9), pct(0.99), pct(1))
+	// The clients and the fake backend share the test process (with the race
+	// detector on under -race), so throughput says as much about them as about
+	// the server; the server's own CPU time per call does not.
+	t.Logf("server CPU: %s for %d calls, %s per call", (cpu1 - cpu0).Round(10*time.Millisecond), calls, ((cpu1 - cpu0) / calls).Round(time.Microsecond))
 	t.Logf("server RSS: %s after initialize, %s peak sampled, %s VmHWM, %s after the run; threads %d → %d",
 		fmtMiB(base.rss), fmtMiB(peakSampled.Load()), fmtMiB(after.hwm), fmtMiB(after.rss), base.threads, after.threads)
 	if after.hwm > maxRSS {

@@ -387,17 +387,19 @@ func (c *Client) attempt(ctx, callCtx context.Context, method, path string, quer
 		// Announced too long: no need to read a byte of it.
 		return resp, &ResponseTooLargeError{Limit: c.maxResponseBytes}
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, c.maxResponseBytes+1))
-	if err != nil {
+	buf := getBodyBuf()
+	defer putBodyBuf(buf)
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, c.maxResponseBytes+1)); err != nil {
 		return resp, c.callError(ctx, callCtx, err)
 	}
+	b := buf.Bytes()
 	if int64(len(b)) > c.maxResponseBytes {
 		return resp, &ResponseTooLargeError{Limit: c.maxResponseBytes}
 	}
 	if v == nil || len(bytes.TrimSpace(b)) == 0 {
 		return resp, nil
 	}
-	if err := json.Unmarshal(b, v); err != nil {
+	if err := decodeBody(b, v); err != nil {
 		return resp, fmt.Errorf("composio: decoding %s response%s: %w", http.StatusText(resp.StatusCode), contentTypeNote(resp.Header), err)
 	}
 	return resp, nil

@@ -11,9 +11,14 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 )
 
-// StdioWorkers is how many tool calls one stdio connection runs at once. It is
-// mcp-go's maximum: agents fan out, and a slow call must not hold up others.
+// StdioWorkers is how many tool calls one stdio connection runs at once (in
+// callRouter; it is mcp-go's maximum pool size): agents fan out, and a slow
+// call must not hold up others.
 const StdioWorkers = 100
+
+// mcpgoStdioWorkers is the size of mcp-go's own worker pool, idle but for
+// the odd line the router leaves to it: each idle worker is a goroutine.
+const mcpgoStdioWorkers = 4
 
 // stdioQueue is how many tool calls may wait for a worker before the reading
 // loop itself has to run one (and so stops reading).
@@ -46,11 +51,18 @@ func ServeStdio(ctx context.Context, s *server.MCPServer, in io.Reader, out io.W
 		drain = time.Minute
 	}
 	stdio := server.NewStdioServer(s)
-	stdio.SetErrorLogger(slog.NewLogLogger(logger.Handler(), slog.LevelWarn))
-	server.WithWorkerPoolSize(StdioWorkers)(stdio)
+	errLog := slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
+	stdio.SetErrorLogger(errLog)
+	// Tool calls bypass mcp-go's reading, workers and encoding (see
+	// callRouter), which runs StdioWorkers of them at once: mcp-go's own pool
+	// is left only the tools/call lines the router does not take.
+	server.WithWorkerPoolSize(mcpgoStdioWorkers)(stdio)
 	server.WithQueueSize(stdioQueue)(stdio)
-	in = &drainingReader{r: &lineCapReader{r: in, max: limit}, ctx: ctx, calls: trackerOf(s), timeout: drain}
-	err := stdio.Listen(ctx, in, out)
+	calls := newCallRouter(s, &lineCapReader{r: in, max: limit}, out, errLog)
+	stdio.SetContextFunc(calls.setContext)
+	in = &drainingReader{r: calls, ctx: ctx, calls: trackerOf(s), timeout: drain}
+	err := stdio.Listen(ctx, in, calls.out)
+	calls.close()
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		// Asked to stop (a signal): that is a clean end too.
 		return nil

@@ -31,7 +31,7 @@ const truncatedDescription = "Present when the response was larger than this ser
 // addTruncatedOutput adds the "truncated" member to an output schema: the
 // schema must describe every structuredContent the tool returns, cut ones too.
 func addTruncatedOutput(out schema.Object) {
-	t := schema.MustReflect(truncatedOutput{})
+	t := reflected(truncatedOutput{})
 	t["description"] = truncatedDescription
 	schema.SetProperty(out, "truncated", t)
 }
@@ -135,7 +135,7 @@ func (k keptData) shownText() string {
 // note explains the cut: what is shown, where the rest is, how to ask for less.
 func (k keptData) note(what string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nThe %s is %s, more than this server returns in one result (%s), so only its first %d bytes are shown.", what, sizeText(int64(k.total)), sizeText(int64(k.p.MaxResultBytes)), len(k.shown))
+	fmt.Fprintf(&b, "\nThe %s is %s, more than the %s that this server returns in one result, so only its first %d bytes are shown.", what, sizeText(int64(k.total)), sizeText(int64(k.p.MaxResultBytes)), len(k.shown))
 	if r := k.stored; r != nil {
 		fmt.Fprintf(&b, " The whole %s is kept for %s as the MCP resource %s (%s): the text below is page 1 of %d; read the rest with resources/read on %s to %s (the pages join into the exact bytes), or all at once from %s.",
 			what, k.p.Results.TTL(), r.uri(), r.mime, r.pages(), r.pageURI(2), r.pageURI(r.pages()), r.uri())

@@ -75,7 +75,7 @@ func testLargeResult(t *testing.T, opts ...mcpclient.ClientOption) {
 	if len(txt) > limit+3000 {
 		t.Errorf("text is %d bytes, far over the %d limit", len(txt), limit)
 	}
-	for _, want := range []string{"github GET /bytes/50000 → HTTP 200 OK", "more than this server returns in one result", ResultsURIPrefix, "/2", "pagination", "[cut here:"} {
+	for _, want := range []string{"github GET /bytes/50000 → HTTP 200 OK", "that this server returns in one result", ResultsURIPrefix, "/2", "pagination", "[cut here:"} {
 		if !strings.Contains(txt, want) {
 			t.Errorf("text lacks %q:\n%.2000s", want, txt)
 		}

@@ -70,7 +70,7 @@ var listToolkitsTool = sync.OnceValue(func() mcp.Tool {
 
 // mustSchema reflects a fixed Go type into a raw schema; a failure is a bug.
 func mustSchema(v any) json.RawMessage {
-	b, err := schema.Marshal(schema.MustReflect(v))
+	b, err := schema.Marshal(reflected(v))
 	if err != nil {
 		panic(err)
 	}

@@ -157,12 +157,9 @@ func (p *Proxy) Tool() mcp.Tool {
 // inputSchemaJSON is the policy-free input schema, reflected once: the
 // reflection is start-up work that need not be repeated per tool or session.
 var inputSchemaJSON = sync.OnceValue(func() []byte {
-	in := schema.MustReflect(proxyInput{})
-	bin, err := schema.OneOf("Binary request body, instead of body: either a URL Composio fetches the bytes from, or the bytes as base64 (at most 4 MB decoded).",
+	in := reflected(proxyInput{})
+	bin := reflectedOneOf("Binary request body, instead of body: either a URL Composio fetches the bytes from, or the bytes as base64 (at most 4 MB decoded).",
 		binaryURLInput{}, binaryBase64Input{})
-	if err != nil {
-		panic(err)
-	}
 	schema.SetProperty(in, "binary_body", bin)
 	b, err := schema.Marshal(in)
 	if err != nil {
@@ -181,7 +178,7 @@ func baseInputSchema() schema.Object {
 }
 
 var outputSchema = sync.OnceValue(func() json.RawMessage {
-	b, err := schema.Marshal(schema.MustReflect(proxyOutput{}))
+	b, err := schema.Marshal(reflected(proxyOutput{}))
 	if err != nil {
 		panic(err)
 	}

@@ -29,7 +29,7 @@ func (p *Proxy) addFileVariant(in schema.Object) {
 	if len(p.UploadRoots) == 0 {
 		return
 	}
-	v := schema.MustReflect(binaryFileInput{})
+	v := reflected(binaryFileInput{})
 	roots := strings.Join(p.UploadRoots, ", ")
 	schema.Property(v, "file")["description"] = fmt.Sprintf("A local file for this server to read and send: a path inside one of the allowed directories (%s), absolute or relative to %s. At most 4 MB; no \"..\", and no symbolic link that leads outside those directories.", roots, p.UploadRoots[0])
 	bb := schema.Property(in, "binary_body")

@@ -17,8 +17,8 @@
 //     that takes -delay: wall time;
 //   - streamable HTTP throughput from -sessions sessions for -duration:
 //     calls/s, p99 and the share of the floor's calls/s;
-//   - idle and peak RSS of the server in every scenario, and while it
-//     forwards a 4 MiB base64 binary_body.
+//   - idle and peak RSS of the server, and its CPU time per call, in every
+//     scenario, one of which forwards a 4 MiB base64 binary_body.
 //
 // Every scenario runs a fresh server process, so each peak (VmHWM) belongs to
 // one scenario. The stdio client is raw pipes and the HTTP client reads bytes
