@@ -364,8 +364,8 @@ func indent(s, prefix string) string {
 }
 
 // sandboxCommand starts the server without the caller's COMPOSIO_* variables:
-// the sandbox would otherwise pick up a real COMPOSIO_SESSION_ID (unknown to
-// the fake backend) or a COMPOSIO_MCP_TRANSPORT other than stdio.
+// settings meant for a real deployment (COMPOSIO_MCP_TRANSPORT=http, say)
+// would otherwise change the sandbox this program expects.
 func sandboxCommand(ctx context.Context, command string, env []string, args []string) (*exec.Cmd, error) {
 	cmd := exec.CommandContext(ctx, command, args...)
 	for _, kv := range append(os.Environ(), env...) {
