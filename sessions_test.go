@@ -478,6 +478,29 @@ func TestDoctorEndToEnd(t *testing.T) {
 	}
 }
 
+// TestDoctorDeletesItsCheckSession: a session doctor creates only to check
+// is deleted again, so that running doctor leaves nothing behind.
+func TestDoctorDeletesItsCheckSession(t *testing.T) {
+	t.Parallel()
+	fake := backend(t)
+	out, errOut, code := runBinary(t, userEnv(fake.URL, "alice"), "doctor")
+	if code != 0 {
+		t.Fatalf("doctor: exit %d\n%s%s", code, out, errOut)
+	}
+	var created, deleted int
+	for _, r := range fake.Requests() {
+		switch {
+		case r.Method == "POST" && strings.HasSuffix(r.Path, "/tool_router/session"):
+			created++
+		case r.Method == "DELETE" && strings.Contains(r.Path, "/tool_router/session/"):
+			deleted++
+		}
+	}
+	if created != 1 || deleted != 1 {
+		t.Errorf("doctor created %d and deleted %d sessions, want 1 and 1", created, deleted)
+	}
+}
+
 func TestAuditLogEndToEnd(t *testing.T) {
 	t.Parallel()
 	fake := backend(t)
