@@ -21,7 +21,7 @@ const Mask = "[REDACTED]"
 // New returns a logger writing to w at level. Secrets shorter than 4 bytes are
 // ignored: masking them would mangle ordinary text without protecting much.
 func New(w io.Writer, level slog.Level, secrets ...string) *slog.Logger {
-	h := tint.NewHandler(w, &tint.Options{
+	h := tint.NewTextHandler(w, &tint.Options{
 		Level:      level,
 		TimeFormat: time.TimeOnly,
 		NoColor:    !isTerminal(w) || os.Getenv("NO_COLOR") != "",
