@@ -128,7 +128,13 @@ func (e staticExecutor) ProxyExecute(context.Context, string, *client.ProxyReque
 
 // BenchmarkHandle is the whole tool handler, arguments to result, with the
 // server's default options, against an in-process Executor.
-func BenchmarkHandle(b *testing.B) {
+func BenchmarkHandle(b *testing.B) { benchHandle(b, false) }
+
+// BenchmarkHandleAndEncode is BenchmarkHandle plus mcp-go's encoding of the
+// response: the CPU a call costs the server apart from its transports.
+func BenchmarkHandleAndEncode(b *testing.B) { benchHandle(b, true) }
+
+func benchHandle(b *testing.B, encode bool) {
 	for _, n := range benchSizes {
 		b.Run(sizeName(n), func(b *testing.B) {
 			p := &Proxy{Client: staticExecutor{benchResponse(n)}, SessionID: "trs_bench"}
@@ -143,30 +149,10 @@ func BenchmarkHandle(b *testing.B) {
 				if err != nil || res.IsError {
 					b.Fatalf("err %v, result %+v", err, res)
 				}
-			}
-		})
-	}
-}
-
-// BenchmarkHandleAndEncode is BenchmarkHandle plus mcp-go's encoding of the
-// response: the CPU a call costs the server apart from its transports.
-func BenchmarkHandleAndEncode(b *testing.B) {
-	for _, n := range benchSizes {
-		b.Run(sizeName(n), func(b *testing.B) {
-			p := &Proxy{Client: staticExecutor{benchResponse(n)}, SessionID: "trs_bench"}
-			var req mcp.CallToolRequest
-			req.Params.Name = ProxyExecuteName
-			req.Params.RawArguments = json.RawMessage(`{"toolkit_slug":"github","endpoint":"/bytes/` + strconv.Itoa(n) + `","method":"GET"}`)
-			ctx := context.Background()
-			b.ReportAllocs()
-			b.SetBytes(int64(n))
-			for b.Loop() {
-				res, err := p.Handle(ctx, req)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if _, err := json.Marshal(mcp.NewJSONRPCResultResponse(mcp.NewRequestId(int64(1)), res)); err != nil {
-					b.Fatal(err)
+				if encode {
+					if _, err := json.Marshal(mcp.NewJSONRPCResultResponse(mcp.NewRequestId(int64(1)), res)); err != nil {
+						b.Fatal(err)
+					}
 				}
 			}
 		})

@@ -427,6 +427,23 @@ func serveCanned(path string) {
 	}
 }
 
+// pair times one call through the server, then the same request sent
+// straight to the backend (the floor), so that both see the same machine. On
+// an error the server is stopped.
+func (b *bench) pair(p *proc, c *lineConn, params, body []byte, buf *bytes.Buffer) (server, floor time.Duration, err error) {
+	t0 := time.Now()
+	if _, err := c.call("tools/call", params); err != nil {
+		_ = p.stop()
+		return 0, 0, fmt.Errorf("server: %w%s", err, lastLines(p.stderr.String()))
+	}
+	t1 := time.Now()
+	if err := b.floor.call(body, buf); err != nil {
+		_ = p.stop()
+		return 0, 0, err
+	}
+	return t1.Sub(t0), time.Since(t1), nil
+}
+
 // sequential makes n calls of one response size, one at a time, alternating
 // the server and the floor.
 func (b *bench) sequential(ctx context.Context, scenario string, size, n int, args []string, target string) error {
@@ -449,20 +466,13 @@ func (b *bench) sequential(ctx context.Context, scenario string, size, n int, ar
 			_ = p.stop()
 			return ctx.Err()
 		}
-		t0 := time.Now()
-		if _, err := c.call("tools/call", params); err != nil {
-			_ = p.stop()
-			return fmt.Errorf("server: %w%s", err, lastLines(p.stderr.String()))
-		}
-		t1 := time.Now()
-		if err := b.floor.call(body, &buf); err != nil {
-			_ = p.stop()
+		st, ft, err := b.pair(p, c, params, body, &buf)
+		if err != nil {
 			return err
 		}
-		t2 := time.Now()
 		if i >= warm {
-			server = append(server, t1.Sub(t0))
-			floor = append(floor, t2.Sub(t1))
+			server = append(server, st)
+			floor = append(floor, ft)
 		}
 	}
 	if err := b.finish(scenario, p, idle, (cpuTime(p.pid())-cpu0)/time.Duration(n)); err != nil {
@@ -712,18 +722,12 @@ func (b *bench) binaryUpload(ctx context.Context) error {
 			_ = p.stop()
 			return ctx.Err()
 		}
-		t0 := time.Now()
-		if _, err := c.call("tools/call", params); err != nil {
-			_ = p.stop()
-			return fmt.Errorf("server: %w%s", err, lastLines(p.stderr.String()))
-		}
-		t1 := time.Now()
-		if err := b.floor.call(body, &buf); err != nil {
-			_ = p.stop()
+		st, ft, err := b.pair(p, c, params, body, &buf)
+		if err != nil {
 			return err
 		}
-		server = append(server, t1.Sub(t0))
-		floor = append(floor, time.Since(t1))
+		server = append(server, st)
+		floor = append(floor, ft)
 	}
 	if err := b.finish("binary", p, idle, (cpuTime(p.pid())-cpu0)/3); err != nil {
 		return err
