@@ -1,6 +1,7 @@
 package server
 
 import (
+	"container/list"
 	"context"
 	"fmt"
 	"math"
@@ -12,43 +13,110 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// rateLimiter holds one token bucket per MCP session, so that one runaway
-// agent loop cannot spend the organisation's Composio quota for everyone.
+// maxBuckets bounds the buckets a rate limiter holds. Keys can come from
+// callers (a multi-tenant server keys by credential), so without a bound a
+// flood of made-up keys would grow memory for good.
+const maxBuckets = 10_000
+
+// rateLimiter holds one token bucket per key (the MCP session, or the caller
+// on a multi-tenant server), so that one runaway agent loop cannot spend the
+// organisation's Composio quota for everyone.
+//
+// It holds at most maxBuckets, in least-recently-used order. A bucket left
+// alone for refill (the time an empty bucket takes to fill) is full, and a
+// full bucket is exactly what a new key gets: such buckets are dropped, and
+// forgetting them changes nothing. Only when more than maxBuckets keys were
+// all used within the last refill period does the least recently used
+// non-full bucket go, which lets its key start afresh; reaching that takes
+// more than maxBuckets distinct keys at once.
 type rateLimiter struct {
 	perMinute int
+	refill    time.Duration
 	key       func(context.Context, mcp.CallToolRequest) string
-	mu        sync.Mutex
-	buckets   map[string]*rate.Limiter
+	now       func() time.Time
+	max       int
+
+	mu      sync.Mutex
+	lru     *list.List // of *bucket, most recently used first
+	buckets map[string]*list.Element
+}
+
+// bucket is one key's token bucket and when it was last touched.
+type bucket struct {
+	key  string
+	lim  *rate.Limiter
+	used time.Time
 }
 
 func newRateLimiter(perMinute int, key func(context.Context, mcp.CallToolRequest) string) *rateLimiter {
 	if key == nil {
 		key = func(ctx context.Context, _ mcp.CallToolRequest) string { return sessionKey(ctx) }
 	}
-	return &rateLimiter{perMinute: perMinute, key: key, buckets: map[string]*rate.Limiter{}}
+	return &rateLimiter{
+		perMinute: perMinute,
+		// perMinute tokens at perMinute/60 a second: a minute, whatever the rate.
+		refill:  time.Minute,
+		key:     key,
+		now:     time.Now,
+		max:     maxBuckets,
+		lru:     list.New(),
+		buckets: map[string]*list.Element{},
+	}
 }
 
-// bucket returns the session's bucket: perMinute calls, refilled evenly over
-// a minute, and a full minute's worth available at once.
-func (l *rateLimiter) bucket(session string) *rate.Limiter {
+// bucket returns the key's bucket: perMinute calls, refilled evenly over a
+// minute, and a full minute's worth available at once.
+func (l *rateLimiter) bucket(key string) *rate.Limiter {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b, ok := l.buckets[session]
-	if !ok {
-		b = rate.NewLimiter(rate.Limit(float64(l.perMinute)/60), l.perMinute)
-		l.buckets[session] = b
+	now := l.now()
+	l.expireLocked(now)
+	if e, ok := l.buckets[key]; ok {
+		b := e.Value.(*bucket)
+		b.used = now
+		l.lru.MoveToFront(e)
+		return b.lim
 	}
-	return b
+	if l.lru.Len() >= l.max {
+		// Every bucket left was used within refill; the least recently
+		// used goes (see rateLimiter).
+		l.removeLocked(l.lru.Back())
+	}
+	b := &bucket{key: key, lim: rate.NewLimiter(rate.Limit(float64(l.perMinute)/60), l.perMinute), used: now}
+	l.buckets[key] = l.lru.PushFront(b)
+	return b.lim
 }
 
-func (l *rateLimiter) forget(session string) {
+// expireLocked drops the buckets idle for refill or longer, which are full.
+// The least recently used are at the back, so this stops at the first one
+// still in use: constant time per call, amortised.
+func (l *rateLimiter) expireLocked(now time.Time) {
+	for e := l.lru.Back(); e != nil && now.Sub(e.Value.(*bucket).used) >= l.refill; e = l.lru.Back() {
+		l.removeLocked(e)
+	}
+}
+
+func (l *rateLimiter) removeLocked(e *list.Element) {
+	delete(l.buckets, l.lru.Remove(e).(*bucket).key)
+}
+
+// len is how many buckets are held.
+func (l *rateLimiter) len() int {
 	l.mu.Lock()
-	delete(l.buckets, session)
+	defer l.mu.Unlock()
+	return l.lru.Len()
+}
+
+func (l *rateLimiter) forget(key string) {
+	l.mu.Lock()
+	if e, ok := l.buckets[key]; ok {
+		l.removeLocked(e)
+	}
 	l.mu.Unlock()
 }
 
-// middleware refuses a tool call past the session's rate with an isError
-// result that says when to retry; the call's handler does not run.
+// middleware refuses a tool call past the key's rate with an isError result
+// that says when to retry; the call's handler does not run.
 func (l *rateLimiter) middleware(next server.ToolHandlerFunc) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		b := l.bucket(l.key(ctx, req))

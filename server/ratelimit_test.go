@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -108,5 +110,45 @@ func TestRateLimitKeyedByCaller(t *testing.T) {
 	}
 	if refused != 1 {
 		t.Errorf("%d of 2 calls refused, want 1: the key, not the session, picks the bucket", refused)
+	}
+}
+
+// A flood of new keys, as made-up credentials on a multi-tenant server make,
+// never holds more than maxBuckets buckets; buckets idle long enough to be
+// full again are dropped; and a drained bucket that is still in use keeps
+// its debt while fewer than maxBuckets other keys come and go.
+func TestRateLimitBucketsBounded(t *testing.T) {
+	t.Parallel()
+	l := newRateLimiter(5, nil)
+	clock := time.Unix(1_700_000_000, 0)
+	l.now = func() time.Time { return clock }
+
+	drained := l.bucket("victim")
+	for drained.Allow() {
+	}
+	for i := range 100_000 {
+		l.bucket(fmt.Sprintf("junk-%d", i))
+		if i%(maxBuckets/2) == 0 {
+			// The victim keeps calling, so stays recent.
+			if l.bucket("victim").Allow() {
+				t.Fatalf("after %d junk keys the drained bucket was fresh again", i)
+			}
+		}
+	}
+	if n := l.len(); n > maxBuckets {
+		t.Fatalf("%d buckets held after 100,000 keys, want at most %d", n, maxBuckets)
+	}
+
+	// A minute idle: every bucket is full again, so none need be held.
+	clock = clock.Add(time.Minute)
+	l.bucket("next")
+	if n := l.len(); n != 1 {
+		t.Errorf("%d buckets held after a minute idle, want 1", n)
+	}
+	// Idle for less than the refill time: kept.
+	clock = clock.Add(59 * time.Second)
+	l.bucket("other")
+	if n := l.len(); n != 2 {
+		t.Errorf("%d buckets held, want 2", n)
 	}
 }
