@@ -93,5 +93,6 @@ func (c *config) applyFeatures(p *tools.Proxy) *tools.ResultStore {
 	}
 	p.MaxResultBytes = f.maxResultBytes
 	p.Results = tools.NewResultStore(f.resultStoreBytes, f.resultTTL)
+	p.Results.Owner = resultOwner(c)
 	return p.Results
 }

@@ -120,7 +120,9 @@ func (p *Proxy) keep(ctx context.Context, name, mime string, data []byte, isJSON
 		end = starts[1]
 	}
 	k := keptData{p: p, total: len(data), shown: data[:end]}
-	k.stored = p.Results.put(resultOwner(ctx), name, mime, data, starts)
+	if p.Results != nil {
+		k.stored = p.Results.put(p.Results.callOwner(ctx), name, mime, data, starts)
+	}
 	return k
 }
 

@@ -187,6 +187,7 @@ var outputSchema = sync.OnceValue(func() json.RawMessage {
 
 // Handle is the tool handler for proxy_execute.
 func (p *Proxy) Handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	ctx = withCallHeader(ctx, req.Header) // the results it keeps belong to its caller
 	raw := []byte(req.Params.RawArguments)
 	if len(raw) == 0 && req.Params.Arguments != nil {
 		// In-process clients hand over decoded arguments.

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,8 +25,8 @@ import (
 //	composio-proxy://results/{id}/{page}   page 1, 2, … of it
 //
 // Both are resource templates, so resources/templates/list shows them; the
-// ids are random and unguessable, and a result is readable only from the MCP
-// session whose call produced it (see resultOwner).
+// ids are random and unguessable, and a result is readable only by the
+// caller whose call produced it (see ResultStore.Owner).
 const (
 	// ResultsURIPrefix starts the URI of every kept result.
 	ResultsURIPrefix = "composio-proxy://results/"
@@ -48,6 +49,13 @@ const (
 // pass its cap the least recently used entries go first. It is safe for
 // concurrent use.
 type ResultStore struct {
+	// Owner names who a request is, from its context and HTTP headers (none
+	// on stdio): a result belongs to the owner of the call that kept it, and
+	// only that owner may read it. "" is nobody: a call with no owner keeps
+	// nothing, and a read with none finds nothing. nil means SessionOwner.
+	// Set it before the store is used.
+	Owner func(ctx context.Context, header http.Header) string
+
 	maxBytes int64
 	ttl      time.Duration
 	now      func() time.Time
@@ -62,7 +70,7 @@ type ResultStore struct {
 // readers may use it after the store's lock is released.
 type storedResult struct {
 	id      string
-	owner   string // the MCP session that made it; "" when there was none
+	owner   string // who made it (ResultStore.Owner); never ""
 	name    string // says what call it came from
 	mime    string
 	data    []byte
@@ -87,10 +95,10 @@ func NewResultStore(maxBytes int64, ttl time.Duration) *ResultStore {
 // TTL is how long a stored result stays readable.
 func (s *ResultStore) TTL() time.Duration { return s.ttl }
 
-// put keeps data, split into pages at starts, for the MCP session owner. It
-// returns nil when data alone is larger than the whole store.
+// put keeps data, split into pages at starts, for owner. It returns nil when
+// data alone is larger than the whole store, or when there is no owner.
 func (s *ResultStore) put(owner, name, mime string, data []byte, starts []int) *storedResult {
-	if s == nil || int64(len(data)) > s.maxBytes {
+	if s == nil || owner == "" || int64(len(data)) > s.maxBytes {
 		return nil
 	}
 	r := &storedResult{
@@ -120,9 +128,9 @@ func (s *ResultStore) get(owner, id string) (*storedResult, bool) {
 		return nil, false
 	}
 	r := e.Value.(*storedResult)
-	if r.owner != "" && r.owner != owner {
-		// Another session's result is none of this one's business; say only
-		// that it is not there.
+	if owner == "" || r.owner != owner {
+		// Another caller's result is none of this one's business, and a
+		// caller who is nobody owns nothing; say only that it is not there.
 		return nil, false
 	}
 	s.lru.MoveToFront(e)
@@ -199,7 +207,7 @@ func (s *ResultStore) Templates() []server.ServerResourceTemplate {
 }
 
 // errResultGone is the answer for an id that is unknown, expired, evicted or
-// another session's: the client cannot tell these apart, and need not.
+// another caller's: the client cannot tell these apart, and need not.
 var errResultGone = errors.New("no such result: it has expired or been evicted, or the id is wrong; call the tool again (asking for less, if the API can page)")
 
 // read serves resources/read for both templates. It parses the URI itself
@@ -212,7 +220,7 @@ func (s *ResultStore) read(ctx context.Context, req mcp.ReadResourceRequest) ([]
 		return nil, fmt.Errorf("%s: %w", uri, server.ErrResourceNotFound)
 	}
 	id, pageText, paged := strings.Cut(rest, "/")
-	r, ok := s.get(resultOwner(ctx), id)
+	r, ok := s.get(s.owner(ctx, req.Header), id)
 	if !ok {
 		return nil, fmt.Errorf("%s: %w (%w)", uri, errResultGone, server.ErrResourceNotFound)
 	}
@@ -245,16 +253,45 @@ func (r *storedResult) contents(uri string, b []byte, meta map[string]any) mcp.R
 	return mcp.BlobResourceContents{Meta: meta, URI: uri, MIMEType: r.mime, Blob: base64.StdEncoding.EncodeToString(b)}
 }
 
-// resultOwner is who may read what a request stores: its MCP session. A
-// request on protocol 2026-07-28 or later has no lasting session (over HTTP,
-// each request gets its own), so its results belong to whoever holds their
-// URI, which is as unguessable as a signed download link.
-func resultOwner(ctx context.Context) string {
-	if server.IsModernRequest(ctx) {
-		return ""
+// owner is who the request with ctx and header is, for the store.
+func (s *ResultStore) owner(ctx context.Context, header http.Header) string {
+	if s.Owner != nil {
+		return s.Owner(ctx, header)
 	}
-	if s := server.ClientSessionFromContext(ctx); s != nil {
-		return s.SessionID()
+	return SessionOwner(ctx, header)
+}
+
+// processOwner owns what requests without a lasting MCP session keep on a
+// server with one Composio credential.
+const processOwner = "process"
+
+// SessionOwner is the Owner of a server with one Composio credential: a
+// request's MCP session, when it has one that lasts (protocol revisions up to
+// 2025-11-25); else, on 2026-07-28 and later, where over HTTP each request
+// is a session of its own, the process. Every caller of such a server acts
+// with the same credential (on stdio there is one client; over HTTP, those
+// past the bearer token), so the process is the one principal, and the
+// unguessable id the only secret between them.
+func SessionOwner(ctx context.Context, _ http.Header) string {
+	if !server.IsModernRequest(ctx) {
+		if s := server.ClientSessionFromContext(ctx); s != nil && s.SessionID() != "" {
+			return "session " + s.SessionID()
+		}
 	}
-	return ""
+	return processOwner
+}
+
+// callHeaderKey carries a tool call's HTTP headers in its context, so that
+// the result it keeps, deep in the call, can be given its owner.
+type callHeaderKey struct{}
+
+// withCallHeader returns ctx carrying the call's HTTP headers.
+func withCallHeader(ctx context.Context, h http.Header) context.Context {
+	return context.WithValue(ctx, callHeaderKey{}, h)
+}
+
+// callOwner is the owner of what the call with ctx keeps.
+func (s *ResultStore) callOwner(ctx context.Context) string {
+	h, _ := ctx.Value(callHeaderKey{}).(http.Header)
+	return s.owner(ctx, h)
 }

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 )
 
 // fakeClock is a settable clock for the store.
@@ -65,13 +68,13 @@ func TestResultStoreEvictsLeastRecentlyUsed(t *testing.T) {
 func TestResultStoreExpires(t *testing.T) {
 	t.Parallel()
 	s, clock := newTestStore(0, time.Minute)
-	r := s.put("", "r", "text/plain", []byte("hello"), []int{0})
+	r := s.put("s1", "r", "text/plain", []byte("hello"), []int{0})
 	clock.advance(59 * time.Second)
-	if _, ok := s.get("anyone", r.id); !ok {
+	if _, ok := s.get("s1", r.id); !ok {
 		t.Fatal("gone before its TTL")
 	}
 	clock.advance(time.Second)
-	if _, ok := s.get("anyone", r.id); ok {
+	if _, ok := s.get("s1", r.id); ok {
 		t.Fatal("still there after its TTL")
 	}
 	if s.bytes != 0 || s.lru.Len() != 0 {
@@ -79,9 +82,10 @@ func TestResultStoreExpires(t *testing.T) {
 	}
 }
 
-// TestResultStoreIsPerSession: a result made in one MCP session cannot be
-// read from another, which sees the same answer as for an unknown id.
-func TestResultStoreIsPerSession(t *testing.T) {
+// TestResultStoreIsPerOwner: a result made by one owner cannot be read by
+// another, nor by a caller who is nobody (""), who see the same answer as
+// for an unknown id; and nobody keeps nothing.
+func TestResultStoreIsPerOwner(t *testing.T) {
 	t.Parallel()
 	s, _ := newTestStore(0, 0)
 	r := s.put("session-1", "r", "text/plain", []byte("secret"), []int{0})
@@ -94,13 +98,37 @@ func TestResultStoreIsPerSession(t *testing.T) {
 	if _, ok := s.get("session-1", r.id); !ok {
 		t.Error("the owner cannot read its result")
 	}
+	if r := s.put("", "r", "text/plain", []byte("secret"), []int{0}); r != nil {
+		t.Error("a result without an owner was kept")
+	}
+}
+
+// A store whose Owner says nobody serves nothing, whatever the id: the read
+// fails as for an unknown id.
+func TestResultStoreReadByNobody(t *testing.T) {
+	t.Parallel()
+	s, _ := newTestStore(0, 0)
+	owner := "caller-a"
+	s.Owner = func(context.Context, http.Header) string { return owner }
+	r := s.put("caller-a", "r", "text/plain", []byte("secret"), []int{0})
+	var req mcp.ReadResourceRequest
+	req.Params.URI = r.uri()
+	if _, err := s.read(context.Background(), req); err != nil {
+		t.Fatalf("the owner's read: %v", err)
+	}
+	for _, owner = range []string{"caller-b", ""} {
+		_, err := s.read(context.Background(), req)
+		if !errors.Is(err, errResultGone) || !errors.Is(err, server.ErrResourceNotFound) {
+			t.Errorf("read as %q: %v, want the unknown-id answer", owner, err)
+		}
+	}
 }
 
 func TestResultStoreServesBlobsForNonUTF8(t *testing.T) {
 	t.Parallel()
 	s, _ := newTestStore(0, 0)
 	data := []byte("ab\xffcd\xfe")
-	r := s.put("", "bin", "application/octet-stream", data, []int{0, 3})
+	r := s.put(processOwner, "bin", "application/octet-stream", data, []int{0, 3})
 	var req mcp.ReadResourceRequest
 	req.Params.URI = r.pageURI(2)
 	got, err := s.read(context.Background(), req)
