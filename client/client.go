@@ -393,7 +393,9 @@ func (c *Client) attempt(ctx, callCtx context.Context, method, path string, quer
 	}
 	// The slot is held until the body is read and decoded: it bounds the
 	// connections and the response bodies in memory, not only the requests.
-	release, err := c.limiter.acquire(callCtx, c.callerID)
+	slotCtx, cancelSlot := c.slotContext(callCtx)
+	release, err := c.limiter.acquire(slotCtx, c.callerID)
+	cancelSlot()
 	if err != nil {
 		if errors.Is(ctx.Err(), context.Canceled) {
 			return nil, ctx.Err()

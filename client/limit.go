@@ -105,3 +105,13 @@ func (c *Client) callerKey() [32]byte {
 	}
 	return sha256.Sum256([]byte("x-user-api-key\x00" + c.userAPIKey))
 }
+
+// slotContext bounds the wait for a slot: by half of the client's timeout, so
+// that a call which gets a slot still has time to run, and one that does not
+// hears that the server is busy while a retry is still worth it.
+func (c *Client) slotContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if c.limiter == nil || c.timeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, c.timeout/2)
+}

@@ -34,6 +34,14 @@ func errorResult(text string) *mcp.CallToolResult {
 // responseResult maps Composio's 200 answer. The third-party API's own status
 // decides isError: Composio reports an upstream 404 as HTTP 200 with status 404.
 func responseResult(call *client.ProxyRequest, resp *client.ProxyResponse) *mcp.CallToolResult {
+	return responseResultCut(call, resp, 0)
+}
+
+// responseResultCut is responseResult for a result that limitResult cuts
+// when its structured content is over cutAt (0: never): the text then leaves
+// the structured content out rather than copying the whole of it once more
+// only for limitResult to take it away again.
+func responseResultCut(call *client.ProxyRequest, resp *client.ProxyResponse, cutAt int) *mcp.CallToolResult {
 	out := proxyOutput{Status: resp.Status, Data: resp.Data, Headers: resp.Headers}
 	if bd := resp.BinaryData; bd != nil {
 		out.BinaryData = &binaryOutput{URL: bd.URL, ContentType: bd.ContentType, Size: bd.Size, ExpiresAt: bd.ExpiresAt}
@@ -69,7 +77,10 @@ func responseResult(call *client.ProxyRequest, resp *client.ProxyResponse) *mcp.
 		}
 	}
 	text.WriteString("\n")
-	text.Write(structured)
+	if cutAt <= 0 || len(structured) <= cutAt {
+		text.Grow(len(structured))
+		text.Write(structured)
+	}
 
 	res := &mcp.CallToolResult{
 		Content:           []mcp.Content{mcp.NewTextContent(text.String())},
