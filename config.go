@@ -116,7 +116,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.BoolVar(&c.allowCustomConnectionData, "allow-custom-connection-data", false, "allow custom_connection_data (raw credentials; deprecated by Composio)")
 	fs.IntVar(&c.rateLimit, "rate-limit", -1, "tool calls per minute per MCP session; 0 turns it off (default: off on stdio, 600 on sse and http)")
 	fs.IntVar(&c.maxRetries, "max-retries", 2, "retries of a call Composio did not execute (429, refused connection) or of a read that failed in transit")
-	fs.IntVar(&c.maxUpstreamCalls, "max-upstream-calls", 64, "most requests to Composio in flight at once in this process; past it a call waits for a slot until its timeout, then is answered that the server is busy")
+	fs.IntVar(&c.maxUpstreamCalls, "max-upstream-calls", 64, "most requests to Composio in flight at once in this process; past it a call waits for a slot for up to half of --timeout, then is answered that the server is busy")
 	fs.IntVar(&c.maxUpstreamCallsPerCaller, "max-upstream-calls-per-caller", 16, "most requests to Composio in flight at once for one Composio credential (each caller's key with --multi-tenant)")
 	c.addOperatorFlags(fs)
 	c.addFeatureFlags(fs)
