@@ -44,6 +44,10 @@ type config struct {
 	rateLimit  int
 	maxRetries int
 
+	// Caps on requests to Composio in flight at once: in the process, and
+	// for one Composio credential.
+	maxUpstreamCalls, maxUpstreamCallsPerCaller int
+
 	// Sessions, companion tools and operation (see operator.go).
 	userID      string
 	toolkits    []string
@@ -112,6 +116,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.BoolVar(&c.allowCustomConnectionData, "allow-custom-connection-data", false, "allow custom_connection_data (raw credentials; deprecated by Composio)")
 	fs.IntVar(&c.rateLimit, "rate-limit", -1, "tool calls per minute per MCP session; 0 turns it off (default: off on stdio, 600 on sse and http)")
 	fs.IntVar(&c.maxRetries, "max-retries", 2, "retries of a call Composio did not execute (429, refused connection) or of a read that failed in transit")
+	fs.IntVar(&c.maxUpstreamCalls, "max-upstream-calls", 64, "most requests to Composio in flight at once in this process; past it a call waits for a slot for up to half of --timeout, then is answered that the server is busy")
+	fs.IntVar(&c.maxUpstreamCallsPerCaller, "max-upstream-calls-per-caller", 16, "most requests to Composio in flight at once for one Composio credential (each caller's key with --multi-tenant)")
 	c.addOperatorFlags(fs)
 	c.addFeatureFlags(fs)
 	fs.Usage = func() {
@@ -161,6 +167,12 @@ func (c *config) validate() error {
 	}
 	if c.maxRetries < 0 || c.maxRetries > 10 {
 		return fmt.Errorf("--max-retries %d: want 0 to 10", c.maxRetries)
+	}
+	if c.maxUpstreamCalls < 1 || c.maxUpstreamCalls > 100000 {
+		return fmt.Errorf("--max-upstream-calls %d: want 1 to 100000", c.maxUpstreamCalls)
+	}
+	if c.maxUpstreamCallsPerCaller < 1 || c.maxUpstreamCallsPerCaller > c.maxUpstreamCalls {
+		return fmt.Errorf("--max-upstream-calls-per-caller %d: want 1 to --max-upstream-calls (%d)", c.maxUpstreamCallsPerCaller, c.maxUpstreamCalls)
 	}
 	if c.rateLimit < -1 {
 		return fmt.Errorf("--rate-limit %d: want a number of calls per minute, or 0 for no limit", c.rateLimit)

@@ -60,6 +60,8 @@ func TestConfigPolicyAndRateLimit(t *testing.T) {
 		{args: []string{"--allow-methods", "FETCH"}, wantErr: `"FETCH" is not one of`},
 		{args: []string{"--rate-limit", "-5"}, wantErr: "--rate-limit"},
 		{args: []string{"--max-retries", "99"}, wantErr: "--max-retries"},
+		{args: []string{"--max-upstream-calls", "0"}, wantErr: "--max-upstream-calls"},
+		{args: []string{"--max-upstream-calls", "8", "--max-upstream-calls-per-caller", "9"}, wantErr: "--max-upstream-calls-per-caller"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -92,6 +92,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		client.WithTimeout(cfg.timeout),
 		client.WithMaxRetries(cfg.maxRetries),
 		client.WithUserAgent("composio-proxy-mcp/" + programVersion()),
+		// One limiter for the process: multi-tenant callers' clients share it.
+		client.WithCallLimiter(client.NewCallLimiter(cfg.maxUpstreamCalls, cfg.maxUpstreamCallsPerCaller)),
 	}
 	c, err := newClient(cfg, clientOpts)
 	if err != nil {

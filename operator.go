@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -108,6 +109,14 @@ func buildTools(ctx context.Context, cfg *config, c *client.Client, clientOpts [
 		connectTool = tools.ConnectToolkitName
 	}
 	proxy.Tenants, proxy.ConnectTool = tenants, connectTool
+	// One masker for every tool's results: the process's own secrets, and on
+	// a multi-tenant server each caller's key, never reach a client.
+	var callerSecrets func(http.Header) []string
+	if cfg.multiTenant {
+		callerSecrets = tenantSecrets
+	}
+	masker := tools.NewMasker(callerSecrets, cfg.apiKey, cfg.userAPIKey, cfg.authToken)
+	proxy.Masker = masker
 
 	var list []mcpserver.ServerTool
 	for _, name := range tools.Names {
@@ -124,6 +133,9 @@ func buildTools(ctx context.Context, cfg *config, c *client.Client, clientOpts [
 			ct := &tools.ConnectToolkit{Tenants: tenants, Logger: logger}
 			list = append(list, mcpserver.ServerTool{Tool: ct.Tool(), Handler: ct.Handle})
 		}
+	}
+	for i := range list {
+		list[i].Handler = masker.Wrap(list[i].Handler)
 	}
 	if cfg.auditLog == "" {
 		return list, func() {}, nil
@@ -203,4 +215,10 @@ func outcome(rec *tools.CallRecord, res *mcp.CallToolResult, err error) string {
 		return audit.OutcomeFailed
 	}
 	return audit.OutcomeOK
+}
+
+// tenantSecrets are the credentials a multi-tenant caller sent, to be masked
+// in its results.
+func tenantSecrets(h http.Header) []string {
+	return []string{strings.TrimSpace(h.Get(headerAPIKey)), strings.TrimSpace(h.Get(headerUserAPIKey))}
 }

@@ -52,6 +52,8 @@ type Client struct {
 	maxResponseBytes int64
 	maxRetries       int
 	retryAfterCap    time.Duration
+	limiter          *CallLimiter // nil: no cap on calls in flight
+	callerID         [32]byte     // the credential's key in limiter
 
 	// Hooks for tests, so that retry tests neither sleep nor depend on chance.
 	sleep  func(ctx context.Context, d time.Duration) error // waits between attempts
@@ -170,7 +172,16 @@ func New(opts ...Option) (*Client, error) {
 	}
 	if c.httpClient == nil {
 		c.httpClient = &http.Client{Transport: sharedTransport()}
+	} else {
+		hc := *c.httpClient // the caller's client is theirs: change a copy
+		c.httpClient = &hc
 	}
+	// Composio's API does not redirect. Following one would send the API key
+	// to the host the Location names (Go strips only Authorization and Cookie
+	// on a host change) and, on 307/308, the body too; attempt turns the 3xx
+	// into a *RedirectError instead.
+	c.httpClient.CheckRedirect = refuseRedirect
+	c.callerID = c.callerKey()
 	return c, nil
 }
 
@@ -209,6 +220,19 @@ var sharedTransport = sync.OnceValue(func() *http.Transport {
 	t.ForceAttemptHTTP2 = true
 	return t
 })
+
+// refuseRedirect is every Client's CheckRedirect: the 3xx itself is returned,
+// unread and unfollowed.
+func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// redirectError describes a 3xx answer without following it.
+func redirectError(resp *http.Response) *RedirectError {
+	e := &RedirectError{Status: resp.StatusCode}
+	if loc, err := resp.Location(); err == nil {
+		e.LocationHost = strings.ToValidUTF8(loc.Host, "?")
+	}
+	return e
+}
 
 // parseBaseURL checks that raw is an absolute http(s) URL and gives its path a trailing
 // slash, so that ResolveReference keeps a path prefix instead of replacing its last
@@ -367,6 +391,20 @@ func (c *Client) attempt(ctx, callCtx context.Context, method, path string, quer
 	if err != nil {
 		return nil, err
 	}
+	// The slot is held until the body is read and decoded: it bounds the
+	// connections and the response bodies in memory, not only the requests.
+	slotCtx, cancelSlot := c.slotContext(callCtx)
+	release, err := c.limiter.acquire(slotCtx, c.callerID)
+	cancelSlot()
+	if err != nil {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return nil, ctx.Err()
+		}
+		// Out of time waiting for a slot, whoever's deadline it was: the
+		// answer is that the server is busy.
+		return nil, err
+	}
+	defer release()
 	resp, err := c.httpClient.Do(req)
 	if err != nil {
 		return nil, c.callError(ctx, callCtx, err)
@@ -376,6 +414,9 @@ func (c *Client) attempt(ctx, callCtx context.Context, method, path string, quer
 		_, _ = io.CopyN(io.Discard, resp.Body, maxDrainBytes)
 		_ = resp.Body.Close()
 	}()
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return resp, redirectError(resp)
+	}
 	if err := CheckResponse(resp); err != nil {
 		if callCtx.Err() != nil {
 			// The error body may be cut short; the timeout is the better answer.
@@ -387,19 +428,23 @@ func (c *Client) attempt(ctx, callCtx context.Context, method, path string, quer
 		// Announced too long: no need to read a byte of it.
 		return resp, &ResponseTooLargeError{Limit: c.maxResponseBytes}
 	}
-	buf := getBodyBuf()
-	defer putBodyBuf(buf)
-	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, c.maxResponseBytes+1)); err != nil {
+	b, pooled, err := readBody(resp, c.maxResponseBytes)
+	if pooled != nil {
+		defer putBodyBuf(pooled)
+	}
+	if err != nil {
 		return resp, c.callError(ctx, callCtx, err)
 	}
-	b := buf.Bytes()
 	if int64(len(b)) > c.maxResponseBytes {
 		return resp, &ResponseTooLargeError{Limit: c.maxResponseBytes}
 	}
 	if v == nil || len(bytes.TrimSpace(b)) == 0 {
 		return resp, nil
 	}
-	if err := decodeBody(b, v); err != nil {
+	// A body read into a pooled buffer is reused by the next call, so what is
+	// decoded from it must be copied; one read into its own buffer may be
+	// kept as it is, which spares a copy of a large upstream answer.
+	if err := decodeBody(b, v, pooled == nil); err != nil {
 		return resp, fmt.Errorf("composio: decoding %s response%s: %w", http.StatusText(resp.StatusCode), contentTypeNote(resp.Header), err)
 	}
 	return resp, nil

@@ -64,7 +64,7 @@ func BenchmarkDecodeProxyResponse(b *testing.B) {
 			b.SetBytes(int64(len(body)))
 			for b.Loop() {
 				var out ProxyResponse
-				if err := decodeBody(body, &out); err != nil {
+				if err := decodeBody(body, &out, false); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -12,7 +12,7 @@ func checkDecode(t *testing.T, body []byte) {
 	t.Helper()
 	var want, got ProxyResponse
 	wantErr := json.Unmarshal(body, &want)
-	err := decodeProxyResponse(body, &got)
+	err := decodeProxyResponse(body, &got, false)
 	if (err == nil) != (wantErr == nil) || (err != nil && err.Error() != wantErr.Error()) {
 		t.Fatalf("error %v, json.Unmarshal's %v, for %q", err, wantErr, body)
 	}

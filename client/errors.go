@@ -96,3 +96,43 @@ type ResponseTooLargeError struct {
 func (e *ResponseTooLargeError) Error() string {
 	return fmt.Sprintf("composio: response body larger than %d bytes", e.Limit)
 }
+
+// RedirectError reports that Composio's base URL answered with a redirect. It is
+// never followed: Composio's API does not redirect, and following would send the
+// API key (and on 307/308 the body) to whatever host the Location names.
+type RedirectError struct {
+	// Status is the 3xx status received.
+	Status int
+	// LocationHost is the host the Location header named, empty when it named
+	// none (a relative Location, or none at all). The rest of the URL is left
+	// out: it may carry a token.
+	LocationHost string
+}
+
+// Error implements error.
+func (e *RedirectError) Error() string {
+	where := "no other host"
+	if e.LocationHost != "" {
+		where = e.LocationHost
+	}
+	return fmt.Sprintf("composio: HTTP %d redirect to %s refused: Composio's API does not redirect, and following would send the API key there", e.Status, where)
+}
+
+// BusyError reports that a call found no free slot among the concurrent calls to
+// Composio allowed (see CallLimiter) before its context ended. Nothing was sent.
+type BusyError struct {
+	// Limit is the cap that was full.
+	Limit int
+	// PerCaller says whether it was the cap on one credential's calls rather
+	// than the process-wide one.
+	PerCaller bool
+}
+
+// Error implements error.
+func (e *BusyError) Error() string {
+	scope := "in this server"
+	if e.PerCaller {
+		scope = "for these Composio credentials"
+	}
+	return fmt.Sprintf("composio: server busy: %d calls to Composio already in flight %s; nothing was sent", e.Limit, scope)
+}

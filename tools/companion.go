@@ -108,7 +108,13 @@ func tenantFor(ctx context.Context, tenants Tenants, header http.Header) (Tenant
 func companionErrorResult(what string, err error) *mcp.CallToolResult {
 	var apiErr *client.APIError
 	var timeout *client.TimeoutError
+	var redirect *client.RedirectError
+	var busy *client.BusyError
 	switch {
+	case errors.As(err, &redirect):
+		return errorResult(what + " failed. " + redirectText(redirect) + " Retrying will not help.")
+	case errors.As(err, &busy):
+		return errorResult(what + " failed. " + busyText(busy) + " Retry in a few seconds.")
 	case errors.As(err, &apiErr):
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s failed: Composio answered HTTP %d", what, apiErr.HTTPStatus)
@@ -147,7 +153,7 @@ func companionNextStep(e *client.APIError) string {
 	case e.HTTPStatus == http.StatusForbidden:
 		return "the Composio API key lacks a permission this call needs. The operator must grant it."
 	case e.HTTPStatus == http.StatusTooManyRequests:
-		return "Composio's rate limit was hit. Wait a minute, then call again."
+		return "Composio's rate limit was hit. Wait " + retryAfterText(e.RetryAfter) + ", then call again."
 	case e.HTTPStatus == http.StatusBadRequest:
 		return "fix what the errors above name; list_toolkits shows the toolkits of this session."
 	case e.HTTPStatus >= 500:

@@ -133,6 +133,8 @@ func (p *Proxy) download(ctx context.Context, rawURL string, limit int64) ([]byt
 	if err != nil {
 		return nil, fmt.Errorf("building the download request: %w", err)
 	}
+	// Nothing sets them; stripping says, and keeps, that none goes out.
+	stripCredentials(req.Header)
 	resp, err := p.downloadClient().Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -190,15 +192,30 @@ func (p *Proxy) downloadClient() *http.Client {
 	if p.DownloadClient != nil {
 		hc = *p.DownloadClient
 	}
+	// Redirects are followed (signed links may point at a CDN), since the
+	// request carries nothing to leak: download builds it with no
+	// credential, and any that a wrapped transport or an earlier hop put on
+	// it are taken off again before each hop.
 	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) > maxDownloadRedirects {
 			return fmt.Errorf("more than %d redirects", maxDownloadRedirects)
 		}
+		stripCredentials(req.Header)
 		return downloadAllowed(req.URL)
 	}
 	// Download links are signed: they need, and get, no cookie or credential.
 	hc.Jar = nil
 	return &hc
+}
+
+// downloadCredentialHeaders are the headers that carry a Composio credential or any
+// other; a download never sends them.
+var downloadCredentialHeaders = []string{"X-Api-Key", "X-User-Api-Key", "Authorization", "Proxy-Authorization", "Cookie"}
+
+func stripCredentials(h http.Header) {
+	for _, k := range downloadCredentialHeaders {
+		h.Del(k)
+	}
 }
 
 // unwrapURLError drops *url.Error's "Get <url>:" prefix: the URL is signed,

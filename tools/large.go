@@ -60,18 +60,31 @@ func (p *Proxy) limitResult(ctx context.Context, call *client.ProxyRequest, res 
 	if !ok {
 		return res
 	}
-	// The text is a summary followed by the structured content; keep the summary.
-	head := strings.TrimSuffix(tc.Text, string(structured))
-	if len(head) == len(tc.Text) {
-		head = ""
+	// The text is a summary, followed by the structured content unless
+	// responseResultCut left it out; keep the summary. (The comparison
+	// converts without copying.)
+	head := tc.Text
+	if n := len(head) - len(structured); n >= 0 && head[n:] == string(structured) {
+		head = head[:n]
 	}
 	kept := p.keep(ctx, call.ToolkitSlug+" "+call.Method+" "+logEndpoint(call.Endpoint), "application/json", structured, true)
 
-	var cutStruct map[string]json.RawMessage
-	if err := json.Unmarshal(structured, &cutStruct); err != nil {
+	// Every member but data, which is decoded only to be skipped: a map of
+	// all members would copy the whole of the data once more.
+	var members struct {
+		Status     json.RawMessage `json:"status"`
+		Headers    json.RawMessage `json:"headers"`
+		BinaryData json.RawMessage `json:"binary_data"`
+	}
+	if err := json.Unmarshal(structured, &members); err != nil {
 		return res
 	}
-	delete(cutStruct, "data")
+	cutStruct := map[string]json.RawMessage{}
+	for k, v := range map[string]json.RawMessage{"status": members.Status, "headers": members.Headers, "binary_data": members.BinaryData} {
+		if v != nil {
+			cutStruct[k] = v
+		}
+	}
 	trunc := truncatedOutput{TotalBytes: len(structured), ShownBytes: len(kept.shown)}
 	if kept.stored != nil {
 		trunc.Resource, trunc.Pages = kept.stored.uri(), kept.stored.pages()
@@ -169,6 +182,6 @@ func (k keptData) link() mcp.ResourceLink {
 // result maps Composio's answer to the tool result, then applies the opt-in
 // shaping: a response too large is cut, and a small binary one shown inline.
 func (p *Proxy) result(ctx context.Context, call *client.ProxyRequest, resp *client.ProxyResponse) *mcp.CallToolResult {
-	res := p.limitResult(ctx, call, responseResult(call, resp))
+	res := p.limitResult(ctx, call, responseResultCut(call, resp, p.MaxResultBytes))
 	return p.inlineBinary(ctx, res, resp.BinaryData)
 }

@@ -65,6 +65,11 @@ type Proxy struct {
 	// ConfirmWrites asks the person, through MCP elicitation, before any call
 	// that is not a GET or HEAD.
 	ConfirmWrites bool
+	// Masker hides known secrets in the upstream's answer before it is
+	// shaped, so that a response kept whole in Results is masked as well as
+	// the result; nil masks nothing. The handler's results are masked by
+	// wrapping Handle with the same Masker (Masker.Wrap).
+	Masker *Masker
 }
 
 // proxyInput documents proxy_execute's arguments; it exists to generate the
@@ -242,6 +247,7 @@ func (p *Proxy) Handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallT
 		return res, nil
 	}
 	p.logger().InfoContext(ctx, "proxy_execute", append(attrs, "status", resp.Status, "request_id", resp.RequestID)...)
+	p.Masker.maskResponse(req.Header, resp)
 	return p.result(ctx, call, resp), nil
 }
 

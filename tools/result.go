@@ -34,6 +34,14 @@ func errorResult(text string) *mcp.CallToolResult {
 // responseResult maps Composio's 200 answer. The third-party API's own status
 // decides isError: Composio reports an upstream 404 as HTTP 200 with status 404.
 func responseResult(call *client.ProxyRequest, resp *client.ProxyResponse) *mcp.CallToolResult {
+	return responseResultCut(call, resp, 0)
+}
+
+// responseResultCut is responseResult for a result that limitResult cuts
+// when its structured content is over cutAt (0: never): the text then leaves
+// the structured content out rather than copying the whole of it once more
+// only for limitResult to take it away again.
+func responseResultCut(call *client.ProxyRequest, resp *client.ProxyResponse, cutAt int) *mcp.CallToolResult {
 	out := proxyOutput{Status: resp.Status, Data: resp.Data, Headers: resp.Headers}
 	if bd := resp.BinaryData; bd != nil {
 		out.BinaryData = &binaryOutput{URL: bd.URL, ContentType: bd.ContentType, Size: bd.Size, ExpiresAt: bd.ExpiresAt}
@@ -69,7 +77,10 @@ func responseResult(call *client.ProxyRequest, resp *client.ProxyResponse) *mcp.
 		}
 	}
 	text.WriteString("\n")
-	text.Write(structured)
+	if cutAt <= 0 || len(structured) <= cutAt {
+		text.Grow(len(structured))
+		text.Write(structured)
+	}
 
 	res := &mcp.CallToolResult{
 		Content:           []mcp.Content{mcp.NewTextContent(text.String())},
@@ -143,9 +154,15 @@ func clientErrorResultOnce(call *client.ProxyRequest, err error) *mcp.CallToolRe
 	var apiErr *client.APIError
 	var timeout *client.TimeoutError
 	var tooLarge *client.ResponseTooLargeError
+	var redirect *client.RedirectError
+	var busy *client.BusyError
 	switch {
 	case errors.As(err, &apiErr):
 		return errorResult(apiErrorText(call, apiErr, connectToolOf(err)))
+	case errors.As(err, &redirect):
+		return errorResult(redirectText(redirect) + " The call was not made. The server's COMPOSIO_BASE_URL may point at the wrong host, or something between this server and Composio is answering in its place; retrying will not help.")
+	case errors.As(err, &busy):
+		return errorResult(busyText(busy) + " Retry in a few seconds.")
 	case errors.As(err, &tooLarge):
 		return errorResult(fmt.Sprintf("The %s API's response to %s %s was larger than %s, so it was not read. Ask for less: use the API's pagination (a page size such as maxResults, per_page or limit) or its field selection (such as fields), then call again.",
 			call.ToolkitSlug, call.Method, call.Endpoint, sizeText(tooLarge.Limit)))
@@ -225,11 +242,7 @@ func nextStep(call *client.ProxyRequest, e *client.APIError, connectTool string)
 	case e.HTTPStatus == http.StatusForbidden:
 		return "the server's Composio API key lacks a permission this call needs (proxy execute / session tool execution). The operator must grant it."
 	case e.HTTPStatus == http.StatusTooManyRequests:
-		wait := "a minute"
-		if e.RetryAfter > 0 {
-			wait = e.RetryAfter.String()
-		}
-		return "Composio's rate limit for this organisation was hit; the call was not executed. Wait " + wait + ", then call again."
+		return "Composio's rate limit for this organisation was hit; the call was not executed. Wait " + retryAfterText(e.RetryAfter) + ", then call again."
 	case e.HTTPStatus == http.StatusRequestEntityTooLarge:
 		return "the request is too large for Composio. Send a smaller body; a binary upload as base64 is limited to 4 MB decoded, and binary_body.url lets Composio fetch a larger file itself."
 	case e.HTTPStatus == http.StatusBadRequest:
@@ -240,6 +253,44 @@ func nextStep(call *client.ProxyRequest, e *client.APIError, connectTool string)
 		return "Composio failed on its side. " + retryAdvice(call.Method)
 	}
 	return ""
+}
+
+// maxShownRetryAfter caps the wait a result shows: a Retry-After is whatever
+// the far end sent, and a wait of days (or 2562047h, from 99999999999
+// seconds) is no advice a model can act on.
+const maxShownRetryAfter = time.Hour
+
+// retryAfterText is the wait to tell the model for a Retry-After of d: "a
+// minute" when none was given, d to the second up to maxShownRetryAfter, and
+// "more than an hour" past it.
+func retryAfterText(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "a minute"
+	case d > maxShownRetryAfter:
+		return "more than an hour (Composio asked for " + maxShownRetryAfter.String() + " or longer)"
+	case d < time.Second:
+		return "a second"
+	}
+	return d.Round(time.Second).String()
+}
+
+// redirectText describes a refused redirect: its status and the host it
+// named, never the rest of its URL.
+func redirectText(e *client.RedirectError) string {
+	where := "a Location without a host"
+	if e.LocationHost != "" {
+		where = strconv.Quote(e.LocationHost)
+	}
+	return fmt.Sprintf("Composio's address answered HTTP %s, a redirect to %s, which this server refuses: Composio's API does not redirect, and following would send the server's Composio API key to that host. Nothing was sent there.", statusText(e.Status), where)
+}
+
+// busyText says which cap on calls in flight was full.
+func busyText(e *client.BusyError) string {
+	if e.PerCaller {
+		return fmt.Sprintf("The server is busy: %d calls with these Composio credentials are already in flight, the most it runs at once for one caller, and none finished in time. This call was not sent.", e.Limit)
+	}
+	return fmt.Sprintf("The server is busy: %d calls to Composio are already in flight, the most it runs at once, and none finished in time. This call was not sent.", e.Limit)
 }
 
 // errorAttrs describes a failed call for the log.
