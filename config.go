@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/server"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
 )
 
@@ -31,6 +32,10 @@ type config struct {
 
 	allowedOrigins  []string
 	maxRequestBytes int64
+
+	// stdio's bounded drain and queue (see server.StdioOptions).
+	stdioWriteGrace time.Duration
+	stdioQueueBytes int64
 
 	// Agent policy.
 	allowToolkits             []string
@@ -112,6 +117,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.BoolVar(&c.allowCustomConnectionData, "allow-custom-connection-data", false, "allow custom_connection_data (raw credentials; deprecated by Composio)")
 	fs.IntVar(&c.rateLimit, "rate-limit", -1, "tool calls per minute per MCP session; 0 turns it off (default: off on stdio, 600 on sse and http)")
 	fs.IntVar(&c.maxRetries, "max-retries", 2, "retries of a call Composio did not execute (429, refused connection) or of a read that failed in transit")
+	fs.DurationVar(&c.stdioWriteGrace, "stdio-write-grace", server.DefaultStdioWriteGrace, "on stdio, after stdin closes or a signal: how long an answer may wait for the client to read stdout before the rest are dropped and the process exits")
+	fs.Int64Var(&c.stdioQueueBytes, "stdio-queue-bytes", 0, "on stdio, the bytes of tool calls read and not yet answered; past it, reading stdin waits (0: 64 MiB or 4 × --max-request-bytes, whichever is larger)")
 	c.addOperatorFlags(fs)
 	c.addFeatureFlags(fs)
 	fs.Usage = func() {
@@ -173,6 +180,12 @@ func (c *config) validate() error {
 	}
 	if c.maxRequestBytes <= 0 {
 		return fmt.Errorf("--max-request-bytes %d: want a positive number of bytes", c.maxRequestBytes)
+	}
+	if c.stdioWriteGrace <= 0 {
+		return fmt.Errorf("--stdio-write-grace %s: want a positive duration such as 5s", c.stdioWriteGrace)
+	}
+	if c.stdioQueueBytes < 0 {
+		return fmt.Errorf("--stdio-queue-bytes %d: want a number of bytes, or 0 for the default", c.stdioQueueBytes)
 	}
 	if c.transport != "stdio" {
 		host, _, err := net.SplitHostPort(c.listen)
