@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/server"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
 )
 
@@ -31,6 +32,10 @@ type config struct {
 
 	allowedOrigins  []string
 	maxRequestBytes int64
+
+	// stdio's bounded drain and queue (see server.StdioOptions).
+	stdioWriteGrace time.Duration
+	stdioQueueBytes int64
 
 	// Agent policy.
 	allowToolkits             []string
@@ -118,6 +123,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.IntVar(&c.maxRetries, "max-retries", 2, "retries of a call Composio did not execute (429, refused connection) or of a read that failed in transit")
 	fs.IntVar(&c.maxUpstreamCalls, "max-upstream-calls", 64, "most requests to Composio in flight at once in this process; past it a call waits for a slot for up to half of --timeout, then is answered that the server is busy")
 	fs.IntVar(&c.maxUpstreamCallsPerCaller, "max-upstream-calls-per-caller", 16, "most requests to Composio in flight at once for one Composio credential (each caller's key with --multi-tenant)")
+	fs.DurationVar(&c.stdioWriteGrace, "stdio-write-grace", server.DefaultStdioWriteGrace, "on stdio, after stdin closes or a signal: how long an answer may wait for the client to read stdout before the rest are dropped and the process exits")
+	fs.Int64Var(&c.stdioQueueBytes, "stdio-queue-bytes", 0, "on stdio, the bytes of tool calls read and not yet answered; past it, reading stdin waits (0: 64 MiB or 4 × --max-request-bytes, whichever is larger)")
 	c.addOperatorFlags(fs)
 	c.addFeatureFlags(fs)
 	fs.Usage = func() {
@@ -185,6 +192,12 @@ func (c *config) validate() error {
 	}
 	if c.maxRequestBytes <= 0 {
 		return fmt.Errorf("--max-request-bytes %d: want a positive number of bytes", c.maxRequestBytes)
+	}
+	if c.stdioWriteGrace <= 0 {
+		return fmt.Errorf("--stdio-write-grace %s: want a positive duration such as 5s", c.stdioWriteGrace)
+	}
+	if c.stdioQueueBytes < 0 {
+		return fmt.Errorf("--stdio-queue-bytes %d: want a number of bytes, or 0 for the default", c.stdioQueueBytes)
 	}
 	if c.transport != "stdio" {
 		host, _, err := net.SplitHostPort(c.listen)

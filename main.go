@@ -32,9 +32,8 @@ import (
 var version = ""
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx := notifySignals()
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
-	stop()
 	if errors.Is(err, flag.ErrHelp) {
 		return // --help printed the usage: not a failure
 	}
@@ -42,6 +41,33 @@ func main() {
 		fmt.Fprintln(os.Stderr, "composio-proxy-mcp:", err)
 		os.Exit(2)
 	}
+}
+
+// notifySignals returns a context that the first SIGINT or SIGTERM cancels,
+// which begins a graceful end; a second one exits at once, for an operator
+// who will not wait for the drain. SIGPIPE is caught too: Go would otherwise
+// die of it, silently, on a write to a closed stdout; caught, the write fails
+// with EPIPE, which the stdio server reports before exiting.
+func notifySignals() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGPIPE)
+	go func() {
+		first := true
+		for sig := range sigs {
+			if sig == syscall.SIGPIPE {
+				continue
+			}
+			if first {
+				first = false
+				cancel()
+				continue
+			}
+			fmt.Fprintf(os.Stderr, "composio-proxy-mcp: second %s: exiting without waiting for calls in flight\n", sig)
+			os.Exit(128 + int(sig.(syscall.Signal)))
+		}
+	}()
+	return ctx
 }
 
 // run is the whole program, with its inputs passed in so that tests can drive it.
@@ -127,8 +153,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return server.ServeStdio(ctx, s, stdin, stdout, server.StdioOptions{
 			MaxMessageBytes: cfg.maxRequestBytes,
 			// At EOF, calls already read may take up to the call timeout.
-			DrainTimeout: cfg.timeout + 5*time.Second,
-			Logger:       logger,
+			DrainTimeout:   cfg.timeout + 5*time.Second,
+			WriteGrace:     cfg.stdioWriteGrace,
+			MaxQueuedBytes: cfg.stdioQueueBytes,
+			Logger:         logger,
 		})
 	}
 	loopback := server.IsLoopbackAddr(cfg.listen)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"time"
@@ -24,6 +25,12 @@ const mcpgoStdioWorkers = 4
 // loop itself has to run one (and so stops reading).
 const stdioQueue = 10000
 
+// DefaultStdioWriteGrace is StdioOptions.WriteGrace's default.
+const DefaultStdioWriteGrace = 5 * time.Second
+
+// DefaultStdioQueueBytes is the least default of StdioOptions.MaxQueuedBytes.
+const DefaultStdioQueueBytes = 64 << 20
+
 // StdioOptions configures ServeStdio.
 type StdioOptions struct {
 	// MaxMessageBytes caps one JSON-RPC line; a longer line is dropped and
@@ -32,6 +39,15 @@ type StdioOptions struct {
 	// DrainTimeout bounds how long EOF on stdin waits for calls in flight to
 	// answer before the server stops; 0 means 60 s.
 	DrainTimeout time.Duration
+	// WriteGrace bounds the drain from the other side: after EOF on stdin or
+	// ctx done, once a write to out has made no progress for this long (the
+	// client stopped reading), the answers not yet written are dropped and
+	// ServeStdio returns. 0 means DefaultStdioWriteGrace.
+	WriteGrace time.Duration
+	// MaxQueuedBytes bounds the bytes of the tool calls read and not yet
+	// answered; past it, reading stdin waits. 0 means DefaultStdioQueueBytes
+	// or 4 × MaxMessageBytes, whichever is larger.
+	MaxQueuedBytes int64
 	// Logger receives mcp-go's own error lines; nil discards.
 	Logger *slog.Logger
 }
@@ -39,7 +55,9 @@ type StdioOptions struct {
 // ServeStdio serves s over in and out (newline-delimited JSON-RPC) until in
 // reaches EOF, which is a clean end (nil), or ctx is done. out carries
 // JSON-RPC messages only. At EOF the calls already read still get their
-// answers: a client may write its requests and close stdin at once.
+// answers: a client may write its requests and close stdin at once. A write
+// to out that fails (the client closed it), or that makes no progress for
+// WriteGrace once the end has begun, ends the serving with an error.
 func ServeStdio(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer, o StdioOptions) error {
 	logger := orDiscard(o.Logger)
 	limit := o.MaxMessageBytes
@@ -50,6 +68,28 @@ func ServeStdio(ctx context.Context, s *server.MCPServer, in io.Reader, out io.W
 	if drain <= 0 {
 		drain = time.Minute
 	}
+	grace := o.WriteGrace
+	if grace <= 0 {
+		grace = DefaultStdioWriteGrace
+	}
+	budget := o.MaxQueuedBytes
+	if budget <= 0 {
+		budget = max(DefaultStdioQueueBytes, 4*limit)
+	}
+	parent := ctx
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	w := newStdoutWriter(out, cancel)
+	defer w.close()
+	go func() {
+		// A signal: the calls are cancelled, and their answers get the
+		// grace period to be written.
+		select {
+		case <-parent.Done():
+			w.startGrace(grace)
+		case <-w.stop:
+		}
+	}()
 	stdio := server.NewStdioServer(s)
 	errLog := slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
 	stdio.SetErrorLogger(errLog)
@@ -58,12 +98,28 @@ func ServeStdio(ctx context.Context, s *server.MCPServer, in io.Reader, out io.W
 	// is left only the tools/call lines the router does not take.
 	server.WithWorkerPoolSize(mcpgoStdioWorkers)(stdio)
 	server.WithQueueSize(stdioQueue)(stdio)
-	calls := newCallRouter(s, &lineCapReader{r: in, max: limit}, out, errLog)
+	calls := newCallRouter(s, &lineCapReader{r: in, max: limit}, w, budget, errLog)
 	stdio.SetContextFunc(calls.setContext)
-	in = &drainingReader{r: calls, ctx: ctx, calls: trackerOf(s), timeout: drain}
-	err := stdio.Listen(ctx, in, calls.out)
-	calls.close()
-	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+	in = &drainingReader{r: calls, ctx: ctx, calls: trackerOf(s), timeout: drain, atEOF: func() { w.startGrace(grace) }}
+	listened := make(chan error, 1)
+	go func() { listened <- stdio.Listen(ctx, in, w) }()
+	var err error
+	select {
+	case err = <-listened:
+	case <-w.gone:
+		// mcp-go waits for its workers, one of which may be stuck in a
+		// write that will never return.
+	}
+	calls.close(w.gone)
+	select {
+	case <-w.gone:
+		if n := w.dropped.Load(); n > 0 {
+			return fmt.Errorf("%w; %d answers dropped", w.err, n)
+		}
+		return w.err
+	default:
+	}
+	if errors.Is(err, context.Canceled) && parent.Err() != nil {
 		// Asked to stop (a signal): that is a clean end too.
 		return nil
 	}
@@ -146,6 +202,7 @@ type drainingReader struct {
 	ctx     context.Context
 	calls   *inflight
 	timeout time.Duration
+	atEOF   func()
 }
 
 func (d *drainingReader) Read(p []byte) (int, error) {
@@ -153,6 +210,7 @@ func (d *drainingReader) Read(p []byte) (int, error) {
 	if !errors.Is(err, io.EOF) || n > 0 {
 		return n, err
 	}
+	d.atEOF()
 	ctx, cancel := context.WithTimeout(d.ctx, d.timeout)
 	defer cancel()
 	// A call read just before EOF may not have reached a worker yet: wait

@@ -11,6 +11,7 @@ import (
 	"log"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -31,8 +32,12 @@ import (
 type callRouter struct {
 	srv    *server.MCPServer
 	in     *bufio.Reader
-	out    *lockedWriter
+	out    *stdoutWriter
 	errLog *log.Logger
+
+	// budget bounds the bytes of the calls read and not yet answered: the
+	// count bound alone let 300 queued 4 MiB calls hold over a GiB.
+	budget *byteBudget
 
 	// ctx is the stdio session's context, which mcp-go hands to setContext
 	// before it first reads; cancel ends the calls still running at close.
@@ -52,11 +57,12 @@ type callRouter struct {
 	bufs    sync.Pool
 }
 
-func newCallRouter(srv *server.MCPServer, in io.Reader, out io.Writer, errLog *log.Logger) *callRouter {
+func newCallRouter(srv *server.MCPServer, in io.Reader, out *stdoutWriter, budget int64, errLog *log.Logger) *callRouter {
 	return &callRouter{
 		srv:    srv,
 		in:     bufio.NewReaderSize(in, 64<<10),
-		out:    &lockedWriter{w: out},
+		out:    out,
+		budget: newByteBudget(budget),
 		errLog: errLog,
 		ctx:    context.Background(),
 		cancel: func() {},
@@ -124,24 +130,34 @@ func (r *callRouter) route(line []byte) bool {
 	}
 	r.calls.Add(1)
 	r.mu.Unlock()
-	msg := bytes.Clone(bytes.TrimSpace(line))
+	line = bytes.TrimSpace(line)
+	// Past the budget, reading waits here (backpressure on the client's
+	// stdin) until answers free bytes; nothing read is dropped but at close.
+	held, ok := r.budget.acquire(int64(len(line)))
+	if !ok {
+		r.calls.Done()
+		return true
+	}
+	msg := bytes.Clone(line)
 	if r.queued.Add(1) > StdioWorkers+stdioQueue {
 		// As mcp-go does with a full queue: run it here, which stops reading.
-		r.serve(head.ID, msg)
+		r.serve(head.ID, msg, held)
 		return true
 	}
 	go func() {
 		r.slots <- struct{}{}
-		r.serve(head.ID, msg)
+		r.serve(head.ID, msg, held)
 		<-r.slots
 	}()
 	return true
 }
 
-// serve runs one call and writes its answer.
-func (r *callRouter) serve(id any, msg []byte) {
+// serve runs one call, writes its answer, and then gives back the held bytes
+// of the budget.
+func (r *callRouter) serve(id any, msg []byte, held int64) {
 	defer r.calls.Done()
 	defer r.queued.Add(-1)
+	defer r.budget.release(held)
 	resp := r.handle(id, msg)
 	if resp == nil {
 		return // a notification
@@ -154,7 +170,9 @@ func (r *callRouter) serve(id any, msg []byte) {
 	if err == nil {
 		_, err = r.out.Write(b)
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, errStdoutGone) {
+		// Once stdout is given up, every answer is dropped: ServeStdio says
+		// so once, not once per answer.
 		r.errLog.Printf("Error writing tool response: %v", err)
 	}
 	if cap(b) <= maxPooledAnswer {
@@ -181,27 +199,185 @@ func (r *callRouter) handle(id any, msg []byte) (resp mcp.JSONRPCMessage) {
 	return r.srv.HandleMessage(r.ctx, msg)
 }
 
-// close stops routing, cancels the calls still running, and waits for them.
-func (r *callRouter) close() {
+// close stops routing, cancels the calls still running, and waits for them,
+// or until gone is closed: a call whose answer is stuck in a write to a
+// stdout nobody reads never returns, and must not hold up the exit.
+func (r *callRouter) close(gone <-chan struct{}) {
 	r.mu.Lock()
 	r.closed = true
 	r.mu.Unlock()
+	r.budget.close()
 	r.cancel()
-	r.calls.Wait()
+	done := make(chan struct{})
+	go func() {
+		r.calls.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-gone:
+	}
 }
 
 // maxPooledAnswer bounds the answer buffers kept for reuse.
 const maxPooledAnswer = 1 << 20
 
-// lockedWriter serialises whole messages from mcp-go and the router; each
-// message reaches it in one Write.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+// byteBudget is a weighted semaphore over bytes. One reader acquires, in the
+// order lines arrive, so no waiter is starved.
+type byteBudget struct {
+	mu     sync.Mutex
+	cond   sync.Cond
+	max    int64
+	used   int64
+	closed bool
 }
 
-func (w *lockedWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.w.Write(p)
+func newByteBudget(max int64) *byteBudget {
+	b := &byteBudget{max: max}
+	b.cond.L = &b.mu
+	return b
 }
+
+// acquire waits until n bytes fit (a request larger than the whole budget
+// waits for all of it, and so runs alone), and returns what it holds; false
+// once the budget is closed.
+func (b *byteBudget) acquire(n int64) (int64, bool) {
+	n = min(n, b.max)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for b.used+n > b.max && !b.closed {
+		b.cond.Wait()
+	}
+	if b.closed {
+		return 0, false
+	}
+	b.used += n
+	return n, true
+}
+
+func (b *byteBudget) release(n int64) {
+	b.mu.Lock()
+	b.used -= n
+	b.mu.Unlock()
+	b.cond.Broadcast()
+}
+
+// inUse reports the bytes held.
+func (b *byteBudget) inUse() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.used
+}
+
+func (b *byteBudget) close() {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	b.cond.Broadcast()
+}
+
+// errStdoutGone is what writes return once stdout has been given up.
+var errStdoutGone = errors.New("stdout given up")
+
+// stdoutChunk is how much one write to the underlying writer carries: a
+// pipe's buffer, so that a client reading slowly shows progress within one
+// large answer.
+const stdoutChunk = 64 << 10
+
+// stdoutWriter serialises whole messages from mcp-go and the router (each
+// message reaches it in one Write), and gives stdout up for good when a write
+// fails (EPIPE: the client closed it) or, once shutdown has begun, when a
+// write has made no progress for the grace period (the client stopped
+// reading). A write blocked in the kernel cannot be interrupted; giving up
+// lets everything waiting behind it return, and the process exit.
+type stdoutWriter struct {
+	w    io.Writer
+	lock chan struct{} // holds a token while a message is being written
+
+	busy     atomic.Bool  // a chunk is in w.Write
+	progress atomic.Int64 // UnixNano when the current chunk started
+	dropped  atomic.Int64 // messages not written once given up
+
+	once sync.Once
+	gone chan struct{} // closed when stdout is given up
+	err  error         // why; set before gone is closed
+	quit func(error)   // told once, when stdout is given up
+
+	graceOnce sync.Once
+	stop      chan struct{} // ends the grace watchdog
+}
+
+func newStdoutWriter(w io.Writer, quit func(error)) *stdoutWriter {
+	return &stdoutWriter{w: w, lock: make(chan struct{}, 1), gone: make(chan struct{}), stop: make(chan struct{}), quit: quit}
+}
+
+func (w *stdoutWriter) Write(p []byte) (int, error) {
+	select {
+	case w.lock <- struct{}{}:
+	case <-w.gone:
+		w.dropped.Add(1)
+		return 0, errStdoutGone
+	}
+	defer func() { <-w.lock }()
+	select {
+	case <-w.gone:
+		w.dropped.Add(1)
+		return 0, errStdoutGone
+	default:
+	}
+	written := 0
+	for written < len(p) {
+		chunk := p[written:min(len(p), written+stdoutChunk)]
+		w.progress.Store(time.Now().UnixNano())
+		w.busy.Store(true)
+		n, err := w.w.Write(chunk)
+		w.busy.Store(false)
+		written += n
+		if err != nil {
+			w.giveUp(fmt.Errorf("writing to stdout: %w", err))
+			return written, err
+		}
+	}
+	return written, nil
+}
+
+// giveUp drops every answer from now on and tells quit why.
+func (w *stdoutWriter) giveUp(err error) {
+	w.once.Do(func() {
+		w.err = err
+		close(w.gone)
+		w.quit(err)
+	})
+}
+
+// startGrace begins the bounded drain: from now on, a write that makes no
+// progress for grace gives stdout up. Before shutdown a client that does not
+// read merely slows the server (backpressure); after it, nothing else would
+// end the process.
+func (w *stdoutWriter) startGrace(grace time.Duration) {
+	w.graceOnce.Do(func() {
+		start := time.Now().UnixNano()
+		tick := max(grace/8, time.Millisecond)
+		go func() {
+			t := time.NewTicker(tick)
+			defer t.Stop()
+			for {
+				select {
+				case <-w.stop:
+					return
+				case <-w.gone:
+					return
+				case now := <-t.C:
+					since := max(w.progress.Load(), start)
+					if w.busy.Load() && now.UnixNano()-since > int64(grace) {
+						w.dropped.Add(1) // the answer stuck in the write
+						w.giveUp(fmt.Errorf("stdout not read for %s after stdin closed or a signal", grace))
+					}
+				}
+			}
+		}()
+	})
+}
+
+// close ends the grace watchdog.
+func (w *stdoutWriter) close() { close(w.stop) }

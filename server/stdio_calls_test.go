@@ -211,3 +211,101 @@ func TestStdioToolCallsConcurrency(t *testing.T) {
 		t.Fatal("ServeStdio did not return at EOF")
 	}
 }
+
+// TestStdioQueuedBytesBackpressure: past MaxQueuedBytes of calls read and not
+// answered, the reader stops taking lines (the client's writes wait) instead
+// of holding them all in memory; once answers free the bytes, every call runs
+// and is answered: nothing is dropped.
+func TestStdioQueuedBytesBackpressure(t *testing.T) {
+	release := make(chan struct{})
+	var releaseOnce sync.Once
+	releaseAll := func() { releaseOnce.Do(func() { close(release) }) }
+	started := make(chan struct{}, 100)
+	s := New(Options{Name: "t", Version: "1"}, routerTools(release, started)...)
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	out := bufio.NewReaderSize(outR, 1<<20)
+	pad := strings.Repeat("x", 100<<10)
+	line := callLine(1, "wait", `{"pad":"`+pad+`"}`)
+	const fit, n = 3, 12
+	done := make(chan error, 1)
+	go func() {
+		done <- ServeStdio(context.Background(), s, inR, outW, StdioOptions{MaxQueuedBytes: int64(fit*len(line) + 10)})
+		outW.Close()
+	}()
+	t.Cleanup(func() {
+		releaseAll()
+		inW.Close()
+		go io.Copy(io.Discard, outR)
+		<-done
+	})
+	io.WriteString(inW, `{"jsonrpc":"2.0","id":"init","method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`+"\n")
+	if _, err := out.ReadBytes('\n'); err != nil {
+		t.Fatal(err)
+	}
+	var sent sync.WaitGroup
+	sent.Add(1)
+	go func() {
+		defer sent.Done()
+		for i := range n {
+			io.WriteString(inW, callLine(100+i, "wait", `{"pad":"`+pad+`"}`)+"\n")
+		}
+	}()
+	for range fit {
+		<-started
+	}
+	select {
+	case <-started:
+		t.Fatalf("more than %d calls of %d bytes held with a budget of %d bytes", fit, len(line), fit*len(line)+10)
+	case <-time.After(100 * time.Millisecond):
+	}
+	releaseAll()
+	seen := map[string]bool{}
+	for range n {
+		b, err := out.ReadBytes('\n')
+		if err != nil {
+			t.Fatalf("after %d answers: %v", len(seen), err)
+		}
+		var m struct{ ID json.RawMessage }
+		json.Unmarshal(b, &m)
+		seen[string(m.ID)] = true
+	}
+	sent.Wait()
+	for i := range n {
+		if !seen[fmt.Sprint(100+i)] {
+			t.Errorf("call %d got no answer", 100+i)
+		}
+	}
+}
+
+// TestByteBudget: a request larger than the whole budget runs alone, and a
+// waiter resumes when bytes are released or the budget closes.
+func TestByteBudget(t *testing.T) {
+	b := newByteBudget(100)
+	held, ok := b.acquire(500)
+	if !ok || held != 100 {
+		t.Fatalf("oversized acquire: %d %v", held, ok)
+	}
+	got := make(chan bool)
+	go func() {
+		_, ok := b.acquire(1)
+		got <- ok
+	}()
+	select {
+	case <-got:
+		t.Fatal("acquired past the budget")
+	case <-time.After(50 * time.Millisecond):
+	}
+	b.release(held)
+	if !<-got || b.inUse() != 1 {
+		t.Fatalf("after release: in use %d", b.inUse())
+	}
+	go func() {
+		_, ok := b.acquire(100)
+		got <- ok
+	}()
+	b.close()
+	if <-got {
+		t.Error("acquired after close")
+	}
+}
