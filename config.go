@@ -136,8 +136,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q (flags start with --; secrets go in environment variables)", fs.Arg(0))
+	if n := fs.NArg(); n > 0 {
+		// Not echoed: a key pasted on the command line is the usual cause.
+		what := "1 unexpected argument"
+		if n > 1 {
+			what = fmt.Sprintf("%d unexpected arguments", n)
+		}
+		return nil, fmt.Errorf("%s after the flags, not shown here since it may be a secret: flags take --name=value (a value after a boolean flag is not its value), and secrets go in environment variables", what)
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })

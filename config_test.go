@@ -100,3 +100,25 @@ func TestConfigSandboxNeedsNoSecrets(t *testing.T) {
 		t.Errorf("sandbox: %v", err)
 	}
 }
+
+// TestConfigPositionalNotEchoed: a positional argument (often a key pasted
+// on the command line) is counted in the error, never shown.
+func TestConfigPositionalNotEchoed(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"ak_SECRET_KEY_1"}, "1 unexpected argument after the flags"},
+		{[]string{"--read-only", "ak_SECRET_KEY_1", "ak_SECRET_KEY_2"}, "2 unexpected arguments after the flags"},
+		{[]string{"--timeout", "5s", "--", "ak_SECRET_KEY_1"}, "1 unexpected argument"},
+	} {
+		_, err := parseConfig(tc.args, env(nil), io.Discard)
+		if err == nil {
+			t.Fatalf("%q: accepted", tc.args)
+		}
+		if strings.Contains(err.Error(), "SECRET") || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "--name=value") {
+			t.Errorf("%q: %v", tc.args, err)
+		}
+	}
+}

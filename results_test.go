@@ -377,7 +377,7 @@ func TestConfirmWritesEndToEnd(t *testing.T) {
 				if sent := len(fake.ProxyRequests()) > 0; sent != tc.sent {
 					t.Errorf("sent = %v, want %v", sent, tc.sent)
 				}
-				if tc.action != "" && (person.n != 1 || !strings.Contains(person.last, "Endpoint: /user/repos") || !strings.Contains(person.last, `{"name":"demo"}`)) {
+				if tc.action != "" && (person.n != 1 || !strings.Contains(person.last, `Endpoint: "/user/repos"`) || !strings.Contains(person.last, `{"name":"demo"}`)) {
 					t.Errorf("asked %d times, last:\n%s", person.n, person.last)
 				}
 				// Reads need no confirmation.

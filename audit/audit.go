@@ -137,8 +137,11 @@ const Redacted = "REDACTED"
 
 // RedactEndpoint keeps an endpoint's scheme, host and path and its query
 // parameter names, and replaces every query value with Redacted; it drops
-// user information and the fragment. What is not a URL keeps only the part
-// before any "?" or "#".
+// user information and the fragment. A query item that is not name=value (a
+// bare "?token", "=value", a name that does not decode) is itself the value
+// as far as anyone can tell, and is kept only as one Redacted item, after
+// the names; both "&" and ";" separate items, since servers differ. What is
+// not a URL keeps only the part before any "?" or "#".
 func RedactEndpoint(endpoint string) string {
 	u, err := url.Parse(endpoint)
 	if err != nil {
@@ -151,22 +154,25 @@ func RedactEndpoint(endpoint string) string {
 	u.ForceQuery = false
 	if u.RawQuery != "" {
 		names := map[string]bool{}
-		for _, part := range strings.Split(u.RawQuery, "&") {
-			name, _, _ := strings.Cut(part, "=")
-			if n, err := url.QueryUnescape(name); err == nil && n != "" {
-				names[n] = true
+		bare := false
+		for _, part := range strings.FieldsFunc(u.RawQuery, func(r rune) bool { return r == '&' || r == ';' }) {
+			name, _, hasValue := strings.Cut(part, "=")
+			n, err := url.QueryUnescape(name)
+			if !hasValue || err != nil || n == "" {
+				bare = true
+				continue
 			}
+			names[n] = true
 		}
-		sorted := make([]string, 0, len(names))
+		sorted := make([]string, 0, len(names)+1)
 		for n := range names {
-			sorted = append(sorted, n)
+			sorted = append(sorted, url.QueryEscape(n)+"="+Redacted)
 		}
 		sort.Strings(sorted)
-		q := make([]string, len(sorted))
-		for i, n := range sorted {
-			q[i] = url.QueryEscape(n) + "=" + Redacted
+		if bare {
+			sorted = append(sorted, Redacted)
 		}
-		u.RawQuery = strings.Join(q, "&")
+		u.RawQuery = strings.Join(sorted, "&")
 	}
 	return u.String()
 }

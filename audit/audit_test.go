@@ -17,11 +17,22 @@ func TestRedactEndpoint(t *testing.T) {
 	for in, want := range map[string]string{
 		"/gmail/v1/users/me/messages?q=from:boss&maxResults=5": "/gmail/v1/users/me/messages?maxResults=REDACTED&q=REDACTED",
 		"https://user:pw@api.github.com/user?token=x#frag":     "https://api.github.com/user?token=REDACTED",
-		"/plain":     "/plain",
-		"/a?x=1&x=2": "/a?x=REDACTED",
-		"/a?flag":    "/a?flag=REDACTED",
-		"%zz?q=1":    "%zz",
-		"":           "",
+		"/plain":                        "/plain",
+		"/a?x=1&x=2":                    "/a?x=REDACTED",
+		"/a?flag":                       "/a?REDACTED",
+		"/p?QSECRET8":                   "/p?REDACTED",
+		"/p?a&&b":                       "/p?REDACTED",
+		"/p?=x":                         "/p?REDACTED",
+		"/p?%zz=1":                      "/p?REDACTED",
+		"/p?&&":                         "/p",
+		"/p?":                           "/p",
+		"/p?a=1&SECRET&b=2;c=3;SECRET3": "/p?a=REDACTED&b=REDACTED&c=REDACTED&REDACTED",
+		"/p?a%3DSECRET":                 "/p?REDACTED",
+		"/p?a=1#SECRET":                 "/p?a=REDACTED",
+		"/p#x?SECRET":                   "/p",
+		"/p?a=1#x?b&SECRET":             "/p?a=REDACTED",
+		"%zz?q=1":                       "%zz",
+		"":                              "",
 	} {
 		if got := RedactEndpoint(in); got != want {
 			t.Errorf("RedactEndpoint(%q) = %q, want %q", in, got, want)

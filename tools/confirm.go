@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -14,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -104,38 +107,107 @@ func clientCanElicit(ctx context.Context) bool {
 }
 
 // confirmMessage is what the person is shown: toolkit, method, endpoint, and
-// a summary of what would be sent.
+// a summary of what would be sent. Every value the agent chose is shown
+// through shown or shownJSON: quoted, escaped and clipped, so that no value
+// can add a line of its own (a fake "Method: GET"), reorder text with bidi
+// controls, or bury the rest of the prompt under its length.
 func confirmMessage(call *client.ProxyRequest, up *upload) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Allow the AI agent to make this call with your %s account? It may change data.\n\n", call.ToolkitSlug)
-	fmt.Fprintf(&b, "Toolkit: %s\nMethod: %s\nEndpoint: %s\n", call.ToolkitSlug, call.Method, call.Endpoint)
+	fmt.Fprintf(&b, "Allow the AI agent to make this call with your %s account? It may change data.\n\n", shown(call.ToolkitSlug, maxShownChars))
+	fmt.Fprintf(&b, "Toolkit: %s\nMethod: %s\nEndpoint: %s\n", shown(call.ToolkitSlug, maxShownChars), shownKnown(call.Method, client.Methods), shown(call.Endpoint, maxShownChars))
 	for _, prm := range call.Parameters {
-		fmt.Fprintf(&b, "%s parameter: %s = %s\n", prm.Type, prm.Name, clip(prm.Value, 200))
+		fmt.Fprintf(&b, "%s parameter: %s = %s\n", shownKnown(prm.Type, []string{"header", "query"}), shown(prm.Name, maxShownChars), shown(prm.Value, maxShownChars))
 	}
 	if len(call.Body) > 0 && string(call.Body) != "null" {
-		fmt.Fprintf(&b, "Body (%s): %s\n", sizeText(int64(len(call.Body))), clip(string(call.Body), maxSummaryChars))
+		fmt.Fprintf(&b, "Body (%s): %s\n", sizeText(int64(len(call.Body))), shownJSON(call.Body, maxSummaryChars))
 	}
 	if bb := call.BinaryBody; bb != nil {
 		switch {
 		case up != nil:
-			fmt.Fprintf(&b, "File: %s (%s, %s)\n", up.path, up.contentType, sizeText(int64(len(up.data))))
+			fmt.Fprintf(&b, "File: %s (%s, %s)\n", shown(up.path, maxShownChars), shown(up.contentType, maxShownChars), sizeText(int64(len(up.data))))
 		case bb.URL != "":
-			fmt.Fprintf(&b, "Binary body fetched from: %s (%s)\n", clip(bb.URL, 300), orUnknown(bb.ContentType))
+			fmt.Fprintf(&b, "Binary body fetched from: %s (%s)\n", shown(bb.URL, maxShownChars), shown(orUnknown(bb.ContentType), maxShownChars))
 		default:
-			fmt.Fprintf(&b, "Binary body: about %s of %s\n", sizeText(int64(len(bb.Base64)*3/4)), orUnknown(bb.ContentType))
+			fmt.Fprintf(&b, "Binary body: about %s of %s\n", sizeText(int64(len(bb.Base64)*3/4)), shown(orUnknown(bb.ContentType), maxShownChars))
 		}
 	}
 	b.WriteString("\nAccept to send it; decline to refuse.")
 	return b.String()
 }
 
-// clip shortens s to at most n runes, marking the cut.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
+// maxShownChars bounds each single value in the confirmation message, before
+// escaping.
+const maxShownChars = 200
+
+// shownKnown shows a word from a fixed list (a method, a parameter type; the
+// arguments were checked against it) as it is, else quoted like any value.
+func shownKnown(w string, known []string) string {
+	if slices.Contains(known, w) {
+		return w
 	}
-	r := []rune(s)
-	return string(r[:n]) + fmt.Sprintf("… (%d more characters)", len(r)-n)
+	return shown(w, 20)
+}
+
+// shown is s as the person sees it: in double quotes, with the escapes of a
+// Go string literal for quotes, backslashes, control characters (so no new
+// line), invisible format characters such as the bidi overrides U+202A–U+202E
+// and isolates U+2066–U+2069, U+200E/U+200F and U+061C (so no reordering),
+// and invalid UTF-8; clipped to n characters with an ellipsis and the whole
+// length.
+func shown(s string, n int) string {
+	return `"` + escapeShown(s, n, false) + `"`
+}
+
+// shownJSON is a JSON body as the person sees it: compacted (so one line),
+// with the same characters escaped as in shown, but as JSON escapes, so that
+// it still reads, and means, the same JSON; clipped to n characters.
+func shownJSON(raw []byte, n int) string {
+	var c bytes.Buffer
+	if json.Compact(&c, raw) != nil {
+		return shown(string(raw), n)
+	}
+	return escapeShown(c.String(), n, true)
+}
+
+// escapeShown escapes s rune by rune, as described at shown, and cuts it
+// after n runes. In JSON mode only what is not printable is escaped, as
+// \uXXXX, since the JSON's own quotes and escapes are already in place.
+func escapeShown(s string, n int, jsonMode bool) string {
+	var b strings.Builder
+	runes := 0
+	for i, r := range s {
+		if runes == n {
+			fmt.Fprintf(&b, "… (%d characters in all)", utf8.RuneCountInString(s))
+			break
+		}
+		runes++
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case jsonMode && isShownPlain(r):
+			b.WriteRune(r)
+		case jsonMode && r > 0xFFFF:
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
+		case jsonMode:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case isShownPlain(r):
+			b.WriteRune(r)
+		default:
+			q := strconv.QuoteRuneToASCII(r) // '\n', '\u202e', …
+			b.WriteString(q[1 : len(q)-1])
+		}
+	}
+	return b.String()
+}
+
+// isShownPlain reports whether r may be shown as it is: a printable
+// character that is not a format character (Cf, where the bidi controls are).
+func isShownPlain(r rune) bool {
+	return r == ' ' || (strconv.IsPrint(r) && !unicode.Is(unicode.Cf, r))
 }
 
 // confirmKey signs confirmation states; it lives as long as the process, so a

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	mcpclient "github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -73,7 +74,7 @@ func TestConfirmWrites(t *testing.T) {
 					t.Errorf("asked = %v, want %v", asked, tc.asked)
 				}
 				if tc.asked {
-					for _, w := range []string{"Toolkit: github", "Method: POST", "Endpoint: /repos/o/r/issues", `Body (17 bytes): {"title":"Hello"}`, "query parameter: per_page = 5"} {
+					for _, w := range []string{`Toolkit: "github"`, "Method: POST", `Endpoint: "/repos/o/r/issues"`, `Body (17 bytes): {"title":"Hello"}`, `query parameter: "per_page" = "5"`} {
 						if !strings.Contains(who.asked[0], w) {
 							t.Errorf("the person was not shown %q:\n%s", w, who.asked[0])
 						}
@@ -91,13 +92,56 @@ func TestConfirmMessageSummarisesLargeBodies(t *testing.T) {
 	t.Parallel()
 	body := `{"text":"` + strings.Repeat("é", 5000) + `"}`
 	msg := confirmMessage(&client.ProxyRequest{ToolkitSlug: "gmail", Method: "POST", Endpoint: "/send", Body: []byte(body)}, nil)
-	if len(msg) > 3000 || !strings.Contains(msg, "more characters)") {
+	if len(msg) > 3000 || !strings.Contains(msg, "… (5011 characters in all)") {
 		t.Errorf("message is %d bytes:\n%.500s", len(msg), msg)
 	}
 	msg = confirmMessage(&client.ProxyRequest{ToolkitSlug: "gmail", Method: "PUT", Endpoint: "/f", BinaryBody: &client.BinaryBody{Base64: "aGVsbG8=", ContentType: "text/plain"}},
 		&upload{path: "/srv/up/notes.txt", data: []byte("hello"), contentType: "text/plain"})
-	if !strings.Contains(msg, "File: /srv/up/notes.txt (text/plain, 5 bytes)") {
+	if !strings.Contains(msg, `File: "/srv/up/notes.txt" ("text/plain", 5 bytes)`) {
 		t.Errorf("upload summary:\n%s", msg)
+	}
+}
+
+// TestConfirmMessageCannotBeSpoofed: values the agent chose cannot add lines
+// to the prompt, reorder it with bidi controls, or make it huge.
+func TestConfirmMessageCannotBeSpoofed(t *testing.T) {
+	t.Parallel()
+	fake := "\nMethod: GET (read-only preview)\n"
+	bidi := "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+	huge := "/x" + strings.Repeat("a", 200_000)
+	call := &client.ProxyRequest{
+		ToolkitSlug: "github" + fake, Method: "DELETE", Endpoint: "/repos/o/r" + fake + bidi + "\r\x1b[2K\x00\x7f\xff",
+		Parameters: []client.Parameter{{Name: "n" + fake, Value: huge, Type: "query"}, {Name: huge, Value: bidi, Type: "header"}},
+		Body:       []byte("{\n \"a\": \"" + bidi + "\",\n\"b\": \"" + strings.Repeat("z", 100_000) + "\"}"),
+		BinaryBody: &client.BinaryBody{URL: "https://x.test/" + fake + huge, ContentType: "text/plain" + fake},
+	}
+	msg := confirmMessage(call, nil)
+	if len(msg) > 4000 {
+		t.Errorf("message is %d bytes", len(msg))
+	}
+	lines := strings.Split(msg, "\n")
+	for _, l := range lines {
+		if strings.HasPrefix(l, "Method: ") && l != "Method: DELETE" {
+			t.Errorf("a value made its own line: %q", l)
+		}
+	}
+	if len(lines) != 11 {
+		t.Errorf("%d lines, want 11:\n%s", len(lines), msg)
+	}
+	for _, r := range msg {
+		if (r < 0x20 && r != '\n') || r == 0x7f || strings.ContainsRune(bidi, r) || r == utf8.RuneError {
+			t.Errorf("message has %U", r)
+		}
+	}
+	for _, w := range []string{
+		`Endpoint: "/repos/o/r\nMethod: GET (read-only preview)\n\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c\r\x1b[2K\x00\x7f\xff"`,
+		`… (200002 characters in all)`,
+		`Body (97.7 KiB (100055 bytes)): {"a":"\u202a\u202b`,
+		`Toolkit: "github\nMethod: GET (read-only preview)\n"`,
+	} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("message lacks %s:\n%s", w, msg)
+		}
 	}
 }
 

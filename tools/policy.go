@@ -80,7 +80,9 @@ func (p Policy) check(call *client.ProxyRequest) error {
 	if allowed := p.methods(); !slices.Contains(allowed, call.Method) {
 		errs.add("method", "%s is not allowed on this server (it allows %s only)", call.Method, strings.Join(allowed, ", "))
 	}
-	if !p.AllowAbsoluteURLs && isAbsolute(call.Endpoint) {
+	if bad := endpointControl(call.Endpoint); bad != "" {
+		errs.add("endpoint", "contains %s, which is refused: URL parsers drop or reinterpret it, so the path sent is not the path shown; percent-encode it (a backslash is %%5C) or leave it out", bad)
+	} else if !p.AllowAbsoluteURLs && isAbsolute(call.Endpoint) {
 		errs.add("endpoint", "absolute URLs are refused on this server, because the user's credential would be sent to the host named; give a path relative to the %s API's base URL, such as \"/users/me\"", call.ToolkitSlug)
 	}
 	for i, prm := range call.Parameters {
@@ -98,17 +100,61 @@ func (p Policy) check(call *client.ProxyRequest) error {
 	return &errs
 }
 
-// isAbsolute reports whether an endpoint names a host rather than a path.
-func isAbsolute(endpoint string) bool {
-	e := strings.TrimSpace(endpoint)
-	if strings.HasPrefix(e, "//") || strings.HasPrefix(e, `\\`) {
-		return true
+// endpointControl names the first character of an endpoint that URL parsers
+// treat specially without showing it — a backslash (a slash to a WHATWG parser,
+// on http and https), a control character (tab, CR and LF are silently removed;
+// others are trimmed or kept) — or returns "" if there is none.
+func endpointControl(endpoint string) string {
+	for _, r := range endpoint {
+		switch {
+		case r == '\\':
+			return "a backslash"
+		case r < 0x20 || r == 0x7f:
+			return fmt.Sprintf("a control character (U+%04X)", r)
+		}
 	}
+	return ""
+}
+
+// guardBase is the base an endpoint is resolved against to see whether it
+// keeps the API's host. Any special-scheme URL works; .invalid never resolves.
+var guardBase = &url.URL{Scheme: "https", Host: "dummy.invalid", Path: "/base/"}
+
+// whatwgNormalize does to an endpoint what a WHATWG URL parser (used by many
+// HTTP stacks) does before it looks at the structure:
+// leading and trailing C0 controls and spaces are trimmed, ASCII tab, LF and
+// CR are removed wherever they are, and, because the base is http(s), a
+// backslash is a slash. Without this, `/\evil.com` or "/\t/evil.com" looks like
+// a path to net/url and is a host to the parser that finally sends it.
+func whatwgNormalize(s string) string {
+	s = strings.TrimFunc(s, func(r rune) bool { return r <= 0x20 })
+	s = strings.Map(func(r rune) rune {
+		switch r {
+		case '\t', '\n', '\r':
+			return -1
+		case '\\':
+			return '/'
+		}
+		return r
+	}, s)
+	return s
+}
+
+// isAbsolute reports whether an endpoint names a host rather than a path: it
+// does unless, normalised as a WHATWG parser would, it has no scheme, no
+// authority, and resolves against a fixed base to that base's host.
+// Anything net/url cannot parse counts as absolute, except a stray percent
+// sign, which a WHATWG parser leaves alone and which cannot make a scheme or
+// an authority.
+func isAbsolute(endpoint string) bool {
+	e := strings.ReplaceAll(whatwgNormalize(endpoint), "%", "%25")
 	u, err := url.Parse(e)
 	if err != nil {
-		// Unparseable: treat anything that looks like scheme:… as absolute.
-		i := strings.Index(e, ":")
-		return i > 0 && !strings.ContainsAny(e[:i], "/?#")
+		return true
 	}
-	return u.Scheme != "" || u.Host != ""
+	if u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return true
+	}
+	r := guardBase.ResolveReference(u)
+	return r.Scheme != guardBase.Scheme || r.Host != guardBase.Host || r.User != nil
 }

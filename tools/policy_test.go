@@ -2,6 +2,7 @@ package tools
 
 import (
 	"encoding/json"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -20,6 +21,10 @@ func TestPolicyRefusesWithoutSending(t *testing.T) {
 		{"default allows relative", Policy{}, `{"toolkit_slug":"github","endpoint":"/user","method":"DELETE"}`, nil},
 		{"absolute url refused", Policy{}, `{"toolkit_slug":"github","endpoint":"https://evil.test/x","method":"GET"}`, []string{"endpoint: absolute URLs are refused"}},
 		{"scheme-relative refused", Policy{}, `{"toolkit_slug":"github","endpoint":"//evil.test/x","method":"GET"}`, []string{"endpoint: absolute URLs are refused"}},
+		{"backslash refused", Policy{}, `{"toolkit_slug":"github","endpoint":"/\\evil.com/x","method":"GET"}`, []string{"endpoint: contains a backslash, which is refused", "%5C"}},
+		{"tab refused", Policy{}, `{"toolkit_slug":"github","endpoint":"/\t/evil.com/x","method":"GET"}`, []string{"endpoint: contains a control character (U+0009)"}},
+		{"newline refused", Policy{}, `{"toolkit_slug":"github","endpoint":"/\n/evil.com/x","method":"GET"}`, []string{"endpoint: contains a control character (U+000A)"}},
+		{"control refused with absolute urls allowed", Policy{AllowAbsoluteURLs: true}, `{"toolkit_slug":"github","endpoint":"/user\r\nX-Injected: 1","method":"GET"}`, []string{"endpoint: contains a control character (U+000D)"}},
 		{"absolute url allowed", Policy{AllowAbsoluteURLs: true}, `{"toolkit_slug":"github","endpoint":"https://api.github.com/user","method":"GET"}`, nil},
 		{"toolkit not allowed", Policy{Toolkits: []string{"gmail"}}, `{"toolkit_slug":"github","endpoint":"/user","method":"GET"}`, []string{`toolkit_slug: "github" is not allowed`, "allowed toolkits: gmail"}},
 		{"toolkit allowed any case", Policy{Toolkits: []string{"gmail"}}, `{"toolkit_slug":"Gmail","endpoint":"/x","method":"GET"}`, nil},
@@ -113,9 +118,75 @@ func TestIsAbsolute(t *testing.T) {
 		"/user": false, "user/repos": false, "/search?q=a:b": false, "users/me:batchGet": false,
 		"https://api.github.com/user": true, "HTTP://x": true, "//evil.test/x": true, "ftp://x/y": true, `\\evil\x`: true,
 		"mailto:a@b": true,
+		// What a WHATWG parser resolves against https://api.github.com/ to
+		// host evil.com, though net/url sees a path in each.
+		`/\evil.com/x`: true, `\/evil.com/x`: true, "/\t/evil.com/x": true, "/\n/evil.com/x": true, "/\r/evil.com/x": true,
+		" //evil.com/x": true, "\x00//evil.com": true, "\t\n//evil.com": true, "/\t\\evil.com": true,
+		"https:evil.com": true, "https:/evil.com": true, "HTTPS://dummy.invalid/x": true, "//dummy.invalid/x": true,
+		"/files/50%off": false, "/a@b/c": false, "/..//x": false, "?q=//evil.com": false, "#//evil.com": false,
+		"": false, " /user ": false,
 	} {
 		if got := isAbsolute(in); got != want {
 			t.Errorf("isAbsolute(%q) = %v, want %v", in, got, want)
 		}
 	}
+}
+
+// whatwgReference normalises an endpoint the way the WHATWG URL standard's
+// basic parser does before it looks at the structure, written here apart from
+// the guard's own code: leading and trailing C0 controls and spaces go, every
+// ASCII tab, LF and CR goes, and (http and https being special schemes) a
+// backslash is a slash. A percent sign that starts no valid escape is kept by
+// WHATWG as it is, and is escaped here so that net/url parses it the same way.
+func whatwgReference(s string) string {
+	for len(s) > 0 && s[0] <= 0x20 {
+		s = s[1:]
+	}
+	for len(s) > 0 && s[len(s)-1] <= 0x20 {
+		s = s[:len(s)-1]
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\t', '\n', '\r':
+		case '\\':
+			b.WriteByte('/')
+		case '%':
+			b.WriteString("%25")
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// FuzzEndpointGuard holds the guard to the rule: an endpoint it lets through
+// as relative must, normalised as a WHATWG parser would, resolve against a
+// fixed base to that base's host. The host test is fuzzed on its own, and the
+// policy (which refuses backslashes and control characters as well) with it.
+func FuzzEndpointGuard(f *testing.F) {
+	for _, s := range []string{`/\evil.com/x`, `\/evil.com/x`, "/\t/evil.com/x", "/\n/evil.com/x", "/\r/evil.com/x",
+		"/user", "users/me:batchGet", "//evil.com", "https://evil.com", "/files/50%off"} {
+		f.Add(s)
+	}
+	base, err := url.Parse("https://dummy.invalid/base/")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, endpoint string) {
+		call := &client.ProxyRequest{ToolkitSlug: "github", Method: "GET", Endpoint: endpoint}
+		if (Policy{}).check(call) == nil && strings.ContainsFunc(endpoint, func(r rune) bool { return r == '\\' || r < 0x20 || r == 0x7f }) {
+			t.Fatalf("the policy accepted %q, which has a backslash or a control character", endpoint)
+		}
+		if isAbsolute(endpoint) {
+			return // refused, and so by the policy too
+		}
+		ref, err := url.Parse(whatwgReference(endpoint))
+		if err != nil {
+			t.Fatalf("accepted %q, which net/url cannot parse once normalised: %v", endpoint, err)
+		}
+		if got := base.ResolveReference(ref); got.Scheme != "https" || got.Host != "dummy.invalid" {
+			t.Fatalf("accepted %q, which resolves to %s", endpoint, got)
+		}
+	})
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/schema"
 )
@@ -142,7 +143,26 @@ func readUpload(roots []string, path string) (*upload, error) {
 	if !ok {
 		return nil, fmt.Errorf("%q leads, through a symbolic link, outside the allowed directories", path)
 	}
-	info, err := os.Stat(real)
+	// Opened first, and checked on the descriptor: whatever the path names
+	// at the moment of opening is what gets read. os.Root resolves every link
+	// itself and refuses one that leads out of the directory, so a link
+	// swapped in after the checks above still cannot escape; O_NONBLOCK makes
+	// the open of a FIFO or device swapped in return at once instead of
+	// waiting forever for a writer.
+	r, err := os.OpenRoot(realRoot)
+	if err != nil {
+		return nil, fmt.Errorf("the upload directory %s is not available: %v", root, pathErr(err))
+	}
+	defer r.Close()
+	if beforeUploadOpen != nil {
+		beforeUploadOpen(real)
+	}
+	f, err := r.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%q could not be opened inside the allowed directories (it may have changed since it was checked): %v", path, pathErr(err))
+	}
+	defer f.Close()
+	info, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("%q: %v", path, pathErr(err))
 	}
@@ -151,21 +171,6 @@ func readUpload(roots []string, path string) (*upload, error) {
 	}
 	if info.Size() > MaxBinaryBytes {
 		return nil, fmt.Errorf("%q is %s, over the 4 MB (%d bytes) limit", path, sizeText(info.Size()), MaxBinaryBytes)
-	}
-	// Opened through os.Root, which refuses to leave the directory, so that a
-	// link swapped in after the checks above still cannot lead out of it.
-	r, err := os.OpenRoot(realRoot)
-	if err != nil {
-		return nil, fmt.Errorf("the upload directory %s is not available: %v", root, pathErr(err))
-	}
-	defer r.Close()
-	f, err := r.Open(rel)
-	if err != nil {
-		return nil, fmt.Errorf("%q: %v", path, pathErr(err))
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err != nil || !os.SameFile(st, info) {
-		return nil, fmt.Errorf("%q changed while it was being read; try again", path)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxBinaryBytes+1))
 	if err != nil {
@@ -176,6 +181,10 @@ func readUpload(roots []string, path string) (*upload, error) {
 	}
 	return &upload{path: real, data: data}, nil
 }
+
+// beforeUploadOpen, when set by a test, runs between the path checks and the
+// open, where a file may be swapped for something else.
+var beforeUploadOpen func(real string)
 
 // placeInRoots finds the root a path belongs to and the path's absolute form:
 // an absolute path must be inside one of the roots (as given, or with their

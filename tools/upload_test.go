@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
@@ -94,6 +95,64 @@ func TestReadUploadRefusesEscapes(t *testing.T) {
 			t.Errorf("%q: the error reveals where the link leads: %v", tc.path, err)
 		case up != nil && strings.Contains(string(up.data), "SECRET"):
 			t.Errorf("%q: read the secret", tc.path)
+		}
+	}
+}
+
+// TestReadUploadSwappedAfterCheck swaps a checked file for a FIFO, a link out
+// of the root, or a big file just before it is opened: each must be refused
+// at once, from what was opened, never hang on the FIFO or read the secret.
+// Not parallel: it sets beforeUploadOpen, which parallel tests read.
+func TestReadUploadSwappedAfterCheck(t *testing.T) {
+	root, outside := uploadTree(t)
+	swaps := map[string]func(p string) error{
+		"fifo": func(p string) error { return syscall.Mkfifo(p, 0o644) },
+		"link": func(p string) error { return os.Symlink(filepath.Join(outside, "secret.txt"), p) },
+		"big": func(p string) error {
+			return os.WriteFile(p, make([]byte, MaxBinaryBytes+1), 0o644)
+		},
+	}
+	want := map[string]string{"fifo": "not a regular file", "link": "could not be opened inside the allowed directories", "big": "over the 4 MB"}
+	beforeUploadOpen = func(real string) {
+		name := strings.TrimSuffix(filepath.Base(real), ".bin")
+		if swap := swaps[name]; swap != nil {
+			if err := os.Remove(real); err != nil {
+				t.Error(err)
+			}
+			if err := swap(real); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	defer func() { beforeUploadOpen = nil }()
+	for name := range swaps {
+		p := filepath.Join(root, name+".bin")
+		if err := os.WriteFile(p, []byte("small and regular"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		type result struct {
+			up  *upload
+			err error
+		}
+		done := make(chan result, 1)
+		go func() {
+			up, err := readUpload([]string{root}, name+".bin")
+			done <- result{up, err}
+		}()
+		select {
+		case r := <-done:
+			if r.err == nil || !strings.Contains(r.err.Error(), want[name]) {
+				t.Errorf("%s: err = %v, want %q", name, r.err, want[name])
+			}
+			if r.up != nil && strings.Contains(string(r.up.data), "SECRET") {
+				t.Errorf("%s: read the secret", name)
+			}
+		case <-time.After(5 * time.Second):
+			// Unblock the open so that the goroutine ends with the test.
+			if w, err := os.OpenFile(p, os.O_WRONLY, 0); err == nil {
+				w.Close()
+			}
+			t.Fatalf("%s: readUpload still blocked after 5 s", name)
 		}
 	}
 }
