@@ -64,13 +64,14 @@ func initSession(t *testing.T, c *http.Client, addr string) string {
 }
 
 // TestHTTPSlowBodyIsCut trickles request bodies a byte at a time: each
-// connection is closed once --read-timeout has passed, on both transports.
+// connection is closed once --read-timeout has passed, on both transports,
+// those refused past --max-inflight included.
 func TestHTTPSlowBodyIsCut(t *testing.T) {
 	t.Parallel()
 	for _, tr := range []string{"http", "sse"} {
 		t.Run(tr, func(t *testing.T) {
 			t.Parallel()
-			addr := sandboxHTTP(t, "--transport", tr, "--read-timeout", "1s")
+			addr := sandboxHTTP(t, "--transport", tr, "--read-timeout", "1s", "--max-inflight", "8")
 			path := "/mcp"
 			if tr == "sse" {
 				path = "/message?sessionId=x"

@@ -86,10 +86,10 @@ func (s semaphore) tryAcquire() bool {
 func (s semaphore) release() { <-s }
 
 // busy answers 503 with Retry-After: the server is at a cap, and the client
-// may try again shortly.
+// may try again shortly. Like any refusal, it leaves the body unread.
 func busy(w http.ResponseWriter, what string) {
 	w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
-	http.Error(w, "Service Unavailable: "+what+"; retry later", http.StatusServiceUnavailable)
+	refuse(w, "Service Unavailable: "+what+"; retry later", http.StatusServiceUnavailable)
 }
 
 // isStream reports whether r opens a long-lived event stream (GET /sse, GET
@@ -106,6 +106,13 @@ func limits(next http.Handler, maxInflight, maxStreams int, readTimeout time.Dur
 	requests := make(semaphore, maxInflight)
 	streams := make(semaphore, maxStreams)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// First, so that every body, whoever reads or discards it, is bound.
+		if readTimeout > 0 && r.Body != nil && r.Body != http.NoBody {
+			// A shallow copy: net/http inspects the request it made to decide
+			// how to close a connection whose body was left unread.
+			r = r.WithContext(r.Context())
+			r.Body = newDeadlineBody(w, r.Body, readTimeout)
+		}
 		if isStream(r) {
 			if !streams.tryAcquire() {
 				busy(w, "too many open event streams")
@@ -123,12 +130,6 @@ func limits(next http.Handler, maxInflight, maxStreams int, readTimeout time.Dur
 		if r.Method == http.MethodPost && running() >= maxInflight {
 			busy(w, "too many calls in flight")
 			return
-		}
-		if readTimeout > 0 && r.Body != nil && r.Body != http.NoBody {
-			// A shallow copy: net/http inspects the request it made to decide
-			// how to close a connection whose body was left unread.
-			r = r.WithContext(r.Context())
-			r.Body = newDeadlineBody(w, r.Body, readTimeout)
 		}
 		next.ServeHTTP(w, r)
 	})
