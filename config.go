@@ -37,6 +37,14 @@ type config struct {
 	stdioWriteGrace time.Duration
 	stdioQueueBytes int64
 
+	// Caps of the HTTP transports (see server.HTTPOptions).
+	maxConnections     int
+	maxInflight        int
+	readTimeout        time.Duration
+	maxSessions        int
+	sessionIdleTimeout time.Duration
+	maxStreams         int
+
 	// Agent policy.
 	allowToolkits             []string
 	allowMethods              []string
@@ -102,6 +110,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		return nil
 	})
 	fs.Int64Var(&c.maxRequestBytes, "max-request-bytes", 8<<20, "largest request accepted: an HTTP request body, or one JSON-RPC line on stdio")
+	fs.IntVar(&c.maxConnections, "max-connections", server.DefaultMaxConnections, "HTTP connections open at once; past it, new ones wait to be accepted")
+	fs.IntVar(&c.maxInflight, "max-inflight", server.DefaultMaxInflight, "HTTP requests and tool calls in flight at once; past it, 503 with Retry-After")
+	fs.DurationVar(&c.readTimeout, "read-timeout", server.DefaultReadTimeout, "time to read a whole HTTP request body; past it, the connection is closed")
+	fs.IntVar(&c.maxSessions, "max-sessions", server.DefaultMaxSessions, "streamable HTTP sessions held at once; past it, initialize gets 503 with Retry-After")
+	fs.DurationVar(&c.sessionIdleTimeout, "session-idle-timeout", server.DefaultSessionIdleTimeout, "how long a streamable HTTP session without an open stream is kept after its last request")
+	fs.IntVar(&c.maxStreams, "max-streams", server.DefaultMaxStreams, "event streams (GET /sse, GET /mcp) open at once; past it, 503 with Retry-After")
 	fs.Func("allow-toolkits", "comma-separated toolkit slugs proxy_execute may call (default: all)", func(s string) error {
 		c.allowToolkits = nil
 		for _, t := range splitList(s) {
@@ -203,6 +217,22 @@ func (c *config) validate() error {
 	}
 	if c.stdioQueueBytes < 0 {
 		return fmt.Errorf("--stdio-queue-bytes %d: want a number of bytes, or 0 for the default", c.stdioQueueBytes)
+	}
+	for _, n := range []struct {
+		name string
+		v    int
+	}{{"max-connections", c.maxConnections}, {"max-inflight", c.maxInflight}, {"max-sessions", c.maxSessions}, {"max-streams", c.maxStreams}} {
+		if n.v <= 0 {
+			return fmt.Errorf("--%s %d: want a positive number", n.name, n.v)
+		}
+	}
+	if c.readTimeout <= 0 || c.sessionIdleTimeout <= 0 {
+		return fmt.Errorf("--read-timeout %s, --session-idle-timeout %s: want positive durations such as 30s and 10m", c.readTimeout, c.sessionIdleTimeout)
+	}
+	if c.transport == server.TransportSSE && c.features.confirmWrites {
+		// mcp-go's SSE transport cannot send a request to the client, so a
+		// confirmation could never be asked and every write would be refused.
+		return errors.New("--confirm-writes needs a transport that can ask the client (MCP elicitation): the sse transport cannot; use --transport http or stdio")
 	}
 	if c.transport != "stdio" {
 		host, _, err := net.SplitHostPort(c.listen)

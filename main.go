@@ -182,9 +182,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			Token:                cfg.authToken,
 			MaxRequestBytes:      cfg.maxRequestBytes,
 		},
-		Logger:    logger,
-		Stateless: cfg.multiTenant,
+		Logger:             logger,
+		Stateless:          cfg.multiTenant,
+		ShutdownTimeout:    shutdownTimeout(cfg),
+		MaxConnections:     cfg.maxConnections,
+		MaxInflight:        cfg.maxInflight,
+		ReadTimeout:        cfg.readTimeout,
+		MaxSessions:        cfg.maxSessions,
+		SessionIdleTimeout: cfg.sessionIdleTimeout,
+		MaxStreams:         cfg.maxStreams,
 	})
+}
+
+// shutdownTimeout is how long an HTTP server drains on SIGTERM: the longest a
+// call may take, retries included, and a margin for its answer to be written.
+func shutdownTimeout(cfg *config) time.Duration {
+	return cfg.timeout + 10*time.Second
 }
 
 const instructions = `Use proxy_execute to call a third-party API (Gmail, GitHub, Slack, …) as the user: Composio adds the credentials of the user's connected account. Endpoints are paths relative to the API's base URL; query parameters and headers go in "parameters". Read error results: they say what to fix.`

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // DefaultMaxRequestBytes is the default cap on an HTTP request body.
@@ -44,39 +45,58 @@ func (g Guard) Wrap(next http.Handler) http.Handler {
 	}
 	token := []byte(g.Token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A refused request's body is never read, and its connection is
+		// closed, rather than drained, after the answer: a stranger gets no
+		// work out of the server beyond reading the headers.
 		if origin := r.Header.Get("Origin"); origin != "" && !g.originAllowed(origin, allowed) {
-			http.Error(w, fmt.Sprintf("Forbidden: origin %q is not allowed", origin), http.StatusForbidden)
+			refuse(w, fmt.Sprintf("Forbidden: origin %q is not allowed", origin), http.StatusForbidden)
 			return
 		}
 		if len(token) > 0 && !bearerMatches(r.Header.Get("Authorization"), token) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="composio-proxy-mcp"`)
-			http.Error(w, "Unauthorized: send Authorization: Bearer <token>", http.StatusUnauthorized)
+			refuse(w, "Unauthorized: send Authorization: Bearer <token>", http.StatusUnauthorized)
 			return
 		}
 		if r.Body != nil && r.Body != http.NoBody {
 			if r.ContentLength > limit {
-				http.Error(w, fmt.Sprintf("Request body over %d bytes", limit), http.StatusRequestEntityTooLarge)
+				refuse(w, fmt.Sprintf("Request body over %d bytes", limit), http.StatusRequestEntityTooLarge)
 				return
 			}
-			if r.ContentLength < 0 {
-				// Unknown length: read it here, so the answer past the limit is a
-				// clear 413 rather than whatever the transport makes of a cut body.
-				b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-				if err != nil {
-					http.Error(w, "Reading request body: "+err.Error(), http.StatusBadRequest)
-					return
-				}
-				if int64(len(b)) > limit {
-					http.Error(w, fmt.Sprintf("Request body over %d bytes", limit), http.StatusRequestEntityTooLarge)
-					return
-				}
-				r.Body = io.NopCloser(bytes.NewReader(b))
-			} else {
-				r.Body = http.MaxBytesReader(w, r.Body, limit)
+			// The whole body is read here, under the read deadline the
+			// listener's limits set, so that a slow or oversized body gets a
+			// clear 408 or 413 rather than whatever the transport makes of a
+			// cut one.
+			b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+			switch {
+			case isTimeout(err):
+				refuse(w, "Request Timeout: the request body was not sent in time", http.StatusRequestTimeout)
+				return
+			case err != nil:
+				refuse(w, "Reading request body: "+err.Error(), http.StatusBadRequest)
+				return
+			case int64(len(b)) > limit:
+				refuse(w, fmt.Sprintf("Request body over %d bytes", limit), http.StatusRequestEntityTooLarge)
+				return
 			}
+			r.Body = io.NopCloser(bytes.NewReader(b))
 		}
 		next.ServeHTTP(noWildcardCORS{w}, r)
 	})
+}
+
+// refuseGrace is how long net/http may spend, after a refusal, reading the
+// part of a small body the client has already sent, so that the client reads
+// the answer rather than a reset.
+const refuseGrace = time.Second
+
+// refuse answers with code and closes the connection after the answer. The
+// handler never reads the body; net/http would read up to 256 KiB of it, at
+// the sender's pace, to keep the connection, and is given refuseGrace for it.
+func refuse(w http.ResponseWriter, msg string, code int) {
+	w.Header().Set("Connection", "close")
+	http.Error(w, msg, code)
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(refuseGrace))
+
 }
 
 func (g Guard) originAllowed(origin string, allowed map[string]bool) bool {

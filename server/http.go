@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -26,8 +27,30 @@ type HTTPOptions struct {
 	// Guard is the middleware policy in front of the MCP endpoints.
 	Guard Guard
 	// ShutdownTimeout bounds how long a graceful shutdown waits for in-flight
-	// calls; 0 means 30 s.
+	// calls; 0 means 30 s. It should exceed the longest call.
 	ShutdownTimeout time.Duration
+	// MaxConnections caps the connections open at once on the listener; past
+	// it, new connections wait to be accepted. 0 means DefaultMaxConnections.
+	MaxConnections int
+	// MaxInflight caps the requests, and the tool calls, in flight at once;
+	// past it, a request gets 503 with Retry-After. 0 means
+	// DefaultMaxInflight.
+	MaxInflight int
+	// ReadTimeout bounds the time to read a whole request body, from the end
+	// of its headers; past it, the connection is closed. 0 means
+	// DefaultReadTimeout.
+	ReadTimeout time.Duration
+	// MaxSessions caps the streamable HTTP sessions held at once; past it,
+	// initialize gets 503 with Retry-After. 0 means DefaultMaxSessions.
+	MaxSessions int
+	// SessionIdleTimeout is how long a streamable HTTP session without an open
+	// stream is kept after its last request. 0 means
+	// DefaultSessionIdleTimeout.
+	SessionIdleTimeout time.Duration
+	// MaxStreams caps the event streams (GET /sse, GET /mcp) open at once;
+	// past it, a new one gets 503 with Retry-After. 0 means
+	// DefaultMaxStreams.
+	MaxStreams int
 	// Logger receives transport errors; nil discards.
 	Logger *slog.Logger
 	// Stateless runs streamable HTTP without sessions: every request stands
@@ -40,6 +63,7 @@ type HTTPOptions struct {
 // guard, and GET /healthz. The returned shutdown function closes the
 // transport's sessions.
 func Handler(s *server.MCPServer, o HTTPOptions) (http.Handler, func(context.Context) error, error) {
+	o = o.withDefaults()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -72,13 +96,72 @@ func Handler(s *server.MCPServer, o HTTPOptions) (http.Handler, func(context.Con
 		if len(o.Guard.AllowedOrigins) > 0 {
 			opts = append(opts, server.WithStreamableHTTPCORS(server.WithCORSAllowedOrigins(o.Guard.AllowedOrigins...)))
 		}
+		if o.Stateless {
+			h := server.NewStreamableHTTPServer(s, opts...)
+			mux.Handle("/mcp", o.Guard.Wrap(h))
+			shutdown = h.Shutdown
+			break
+		}
+		table := newSessionTable(o.MaxSessions, o.SessionIdleTimeout)
+		opts = append(opts, server.WithSessionIdManager(table))
 		h := server.NewStreamableHTTPServer(s, opts...)
-		mux.Handle("/mcp", o.Guard.Wrap(h))
-		shutdown = h.Shutdown
+		// An expired session's transport state (its registration with the
+		// MCP server, its stores) goes the way a client's DELETE sends it.
+		table.expired = func(id string) {
+			r, _ := http.NewRequestWithContext(context.Background(), http.MethodDelete, "/mcp", nil)
+			r.Header.Set(server.HeaderKeySessionID, id)
+			h.ServeHTTP(&discardWriter{h: http.Header{}}, r)
+		}
+		stop := make(chan struct{})
+		go sweepSessions(table, stop)
+		mux.Handle("/mcp", o.Guard.Wrap(sessionRules(h, table)))
+		var once sync.Once
+		shutdown = func(ctx context.Context) error {
+			once.Do(func() { close(stop) })
+			return h.Shutdown(ctx)
+		}
 	default:
 		return nil, nil, fmt.Errorf("unknown HTTP transport %q (want %q or %q)", o.Transport, TransportSSE, TransportHTTP)
 	}
-	return mux, shutdown, nil
+	calls := trackerOf(s)
+	return limits(mux, o.MaxInflight, o.MaxStreams, o.ReadTimeout, calls.running), shutdown, nil
+}
+
+func (o HTTPOptions) withDefaults() HTTPOptions {
+	if o.MaxConnections <= 0 {
+		o.MaxConnections = DefaultMaxConnections
+	}
+	if o.MaxInflight <= 0 {
+		o.MaxInflight = DefaultMaxInflight
+	}
+	if o.ReadTimeout <= 0 {
+		o.ReadTimeout = DefaultReadTimeout
+	}
+	if o.MaxSessions <= 0 {
+		o.MaxSessions = DefaultMaxSessions
+	}
+	if o.SessionIdleTimeout <= 0 {
+		o.SessionIdleTimeout = DefaultSessionIdleTimeout
+	}
+	if o.MaxStreams <= 0 {
+		o.MaxStreams = DefaultMaxStreams
+	}
+	return o
+}
+
+// sweepSessions drops idle sessions until stop is closed, so that the memory
+// of sessions nobody comes back to is returned without waiting for the cap.
+func sweepSessions(t *sessionTable, stop <-chan struct{}) {
+	tick := time.NewTicker(min(max(t.idle/4, 100*time.Millisecond), time.Minute))
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+			t.sweep()
+		}
+	}
 }
 
 // streamFlushGrace is how long a shutdown waits, after the last call has
@@ -93,6 +176,8 @@ func ServeHTTP(ctx context.Context, s *server.MCPServer, ln net.Listener, o HTTP
 	if err != nil {
 		return err
 	}
+	o = o.withDefaults()
+	ln = newLimitListener(ln, o.MaxConnections)
 	logger := orDiscard(o.Logger)
 	srv := &http.Server{
 		Handler:           h,
