@@ -53,8 +53,9 @@ func tenantClient(t *testing.T, ctx context.Context, addr, version string, heade
 }
 
 // A caller whose bucket is empty cannot get more calls by naming a new
-// X-Composio-Session-Id on each: the bucket is the caller's credential and
-// user id. Another user id is another bucket.
+// X-Composio-Session-Id or a new X-Composio-User-Id on each: both are values
+// the caller picks per request, so the bucket is the caller's credential.
+// Another credential is another bucket.
 func TestMultiTenantRateLimitNotSidesteppedBySessionID(t *testing.T) {
 	t.Parallel()
 	addr, fake := startMultiTenant(t, "--rate-limit", "5")
@@ -64,32 +65,38 @@ func TestMultiTenantRateLimitNotSidesteppedBySessionID(t *testing.T) {
 		c := tenantClient(t, ctx, addr, mcp.LATEST_LEGACY_PROTOCOL_VERSION, headers)
 		return mustCall(t, ctx, c, "proxy_execute", map[string]any{"toolkit_slug": "github", "endpoint": "/user", "method": "GET"})
 	}
-	alice := func(session string) map[string]string {
-		return map[string]string{"X-Composio-Api-Key": tenantKeyA, "X-Composio-User-Id": "alice", "X-Composio-Session-Id": session}
-	}
 	for i := range 5 {
-		if res := call(alice("")); res.IsError {
+		if res := call(map[string]string{"X-Composio-Api-Key": tenantKeyA, "X-Composio-User-Id": "alice"}); res.IsError {
 			t.Fatalf("call %d of 5 refused: %s", i+1, resultText(res))
 		}
 	}
 	sent := len(fake.ProxyRequests())
-	passed := 0
-	for i := range 7 {
-		res := call(alice(fmt.Sprintf("trs_made_up_%d", i)))
-		if !res.IsError || !strings.Contains(resultText(res), "Rate limit") {
-			passed++
+	for name, vary := range map[string]func(i int) map[string]string{
+		"session id": func(i int) map[string]string {
+			return map[string]string{"X-Composio-Api-Key": tenantKeyA, "X-Composio-User-Id": "alice", "X-Composio-Session-Id": fmt.Sprintf("trs_made_up_%d", i)}
+		},
+		"user id": func(i int) map[string]string {
+			return map[string]string{"X-Composio-Api-Key": tenantKeyA, "X-Composio-User-Id": fmt.Sprintf("user_%d", i)}
+		},
+	} {
+		passed := 0
+		for i := range 7 {
+			res := call(vary(i))
+			if !res.IsError || !strings.Contains(resultText(res), "Rate limit") {
+				passed++
+			}
 		}
-	}
-	if passed != 0 {
-		t.Errorf("%d of 7 calls with a new session id passed an empty bucket", passed)
+		if passed != 0 {
+			t.Errorf("%d of 7 calls with a new %s each passed an empty bucket", passed, name)
+		}
 	}
 	if n := len(fake.ProxyRequests()) - sent; n != 0 {
 		t.Errorf("%d calls over the limit reached Composio", n)
 	}
-	// Bob, another user of the same key, has his own bucket.
-	bob := map[string]string{"X-Composio-Api-Key": tenantKeyA, "X-Composio-User-Id": "bob"}
-	if res := call(bob); strings.Contains(resultText(res), "Rate limit") {
-		t.Errorf("another user id shares alice's bucket: %s", resultText(res))
+	// Another credential has its own bucket.
+	other := map[string]string{"X-Composio-User-Api-Key": tenantKeyB, "X-Composio-User-Id": "alice"}
+	if res := call(other); strings.Contains(resultText(res), "Rate limit") {
+		t.Errorf("another key shares the first key's bucket: %s", resultText(res))
 	}
 }
 

@@ -91,17 +91,15 @@ func tenantKey(key, userKey, userID string) string {
 
 // callerIdentity names the caller of a multi-tenant request: a hash of the
 // credential it sends and of the user id it names, never the credential
-// itself. It is the one answer to "who is this" on a multi-tenant server: the
-// rate limit counts calls against it, and a kept result belongs to it. It is
-// "" when the request carries no credential: such a caller is nobody, and
-// owns nothing.
+// itself. Sessions and kept results belong to it. It is "" when the request
+// carries no credential: such a caller is nobody, and owns nothing.
 //
 // The session id is not part of it: it is a value the caller picks per call
 // (any string reaches Composio, which then refuses a made-up one), so keying
 // on it would give a caller a fresh rate-limit bucket per call. The user id
-// is: it is the unit a deployment hands out, one per person, and sessions and
-// results are per user. A caller who names many user ids with one key gets a
-// bucket per user, as the operator's users each do.
+// is: sessions and results are per user, so a result kept for one user id is
+// not served to another user of the same key. (The rate limit is keyed on the
+// credential alone: see rateLimitKey.)
 func callerIdentity(h http.Header) string {
 	key := strings.TrimSpace(h.Get(headerAPIKey))
 	userKey := strings.TrimSpace(h.Get(headerUserAPIKey))
@@ -112,14 +110,19 @@ func callerIdentity(h http.Header) string {
 }
 
 // rateLimitKey is the rate-limit bucket of a call: the MCP session normally,
-// but the caller (callerIdentity) on a multi-tenant server, whose stateless
-// transport makes every request a new session. Callers without credentials
-// share one bucket; their calls are refused anyway.
+// but on a multi-tenant server, whose stateless transport makes every request
+// a new session, the caller's credential alone. The user id and session id
+// headers are values a caller may change on every request, so neither is part
+// of the key: one key is one allowance, however many users it names. Callers
+// without credentials share one bucket; their calls are refused anyway.
 func rateLimitKey(cfg *config) func(context.Context, mcp.CallToolRequest) string {
 	if !cfg.multiTenant {
 		return nil
 	}
-	return func(_ context.Context, req mcp.CallToolRequest) string { return callerIdentity(req.Header) }
+	return func(_ context.Context, req mcp.CallToolRequest) string {
+		h := req.Header
+		return tenantKey(strings.TrimSpace(h.Get(headerAPIKey)), strings.TrimSpace(h.Get(headerUserAPIKey)), "")
+	}
 }
 
 // resultOwner is who owns the results a request keeps, and may read them: on

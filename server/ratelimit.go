@@ -25,20 +25,23 @@ const maxBuckets = 10_000
 // It holds at most maxBuckets, in least-recently-used order. A bucket left
 // alone for refill (the time an empty bucket takes to fill) is full, and a
 // full bucket is exactly what a new key gets: such buckets are dropped, and
-// forgetting them changes nothing. Only when more than maxBuckets keys were
-// all used within the last refill period does the least recently used
-// non-full bucket go, which lets its key start afresh; reaching that takes
-// more than maxBuckets distinct keys at once.
+// forgetting them changes nothing. A bucket used within the last refill
+// period is never dropped, since that would let its key start afresh: when
+// maxBuckets keys are all in use, every further key shares one overflow
+// bucket until some bucket has been idle long enough to go. A flood of
+// made-up keys therefore limits itself, and cannot reset a drained bucket.
 type rateLimiter struct {
 	perMinute int
 	refill    time.Duration
 	key       func(context.Context, mcp.CallToolRequest) string
+	unit      string // what a key names, for the refusal: "session" or "caller"
 	now       func() time.Time
 	max       int
 
-	mu      sync.Mutex
-	lru     *list.List // of *bucket, most recently used first
-	buckets map[string]*list.Element
+	mu       sync.Mutex
+	lru      *list.List // of *bucket, most recently used first
+	buckets  map[string]*list.Element
+	overflow *rate.Limiter // shared by new keys while maxBuckets are in use
 }
 
 // bucket is one key's token bucket and when it was last touched.
@@ -49,14 +52,17 @@ type bucket struct {
 }
 
 func newRateLimiter(perMinute int, key func(context.Context, mcp.CallToolRequest) string) *rateLimiter {
+	unit := "caller" // a key function names callers (a multi-tenant server)
 	if key == nil {
 		key = func(ctx context.Context, _ mcp.CallToolRequest) string { return sessionKey(ctx) }
+		unit = "session"
 	}
 	return &rateLimiter{
 		perMinute: perMinute,
 		// perMinute tokens at perMinute/60 a second: a minute, whatever the rate.
 		refill:  time.Minute,
 		key:     key,
+		unit:    unit,
 		now:     time.Now,
 		max:     maxBuckets,
 		lru:     list.New(),
@@ -78,13 +84,22 @@ func (l *rateLimiter) bucket(key string) *rate.Limiter {
 		return b.lim
 	}
 	if l.lru.Len() >= l.max {
-		// Every bucket left was used within refill; the least recently
-		// used goes (see rateLimiter).
-		l.removeLocked(l.lru.Back())
+		// Every bucket left was used within refill: none may go (see
+		// rateLimiter), so the new key shares the overflow bucket.
+		if l.overflow == nil {
+			l.overflow = l.newLimiter()
+		}
+		return l.overflow
 	}
-	b := &bucket{key: key, lim: rate.NewLimiter(rate.Limit(float64(l.perMinute)/60), l.perMinute), used: now}
+	b := &bucket{key: key, lim: l.newLimiter(), used: now}
 	l.buckets[key] = l.lru.PushFront(b)
 	return b.lim
+}
+
+// newLimiter is a full bucket of perMinute calls, refilled evenly over a
+// minute.
+func (l *rateLimiter) newLimiter() *rate.Limiter {
+	return rate.NewLimiter(rate.Limit(float64(l.perMinute)/60), l.perMinute)
 }
 
 // expireLocked drops the buckets idle for refill or longer, which are full.
@@ -130,8 +145,8 @@ func (l *rateLimiter) middleware(next server.ToolHandlerFunc) server.ToolHandler
 		return &mcp.CallToolResult{
 			IsError: true,
 			Content: []mcp.Content{mcp.NewTextContent(fmt.Sprintf(
-				"Rate limit: this server allows %d tool calls per minute per session, and this call was over it; nothing was sent. Retry in %d s (%s). If you are repeating a call in a loop, stop and reconsider.",
-				l.perMinute, secs, time.Now().Add(wait).UTC().Format(time.RFC3339)))},
+				"Rate limit: this server allows %d tool calls per minute per %s, and this call was over it; nothing was sent. Retry in %d s (%s). If you are repeating a call in a loop, stop and reconsider.",
+				l.perMinute, l.unit, secs, time.Now().Add(wait).UTC().Format(time.RFC3339)))},
 		}, nil
 	}
 }

@@ -152,3 +152,36 @@ func TestRateLimitBucketsBounded(t *testing.T) {
 		t.Errorf("%d buckets held, want 2", n)
 	}
 }
+
+// A drained bucket is never dropped while it is in debt, however many new
+// keys arrive: past maxBuckets they share one overflow bucket, so a flood of
+// made-up keys cannot reset a caller's limit, and limits itself.
+func TestRateLimitFloodCannotEvictDrainedBucket(t *testing.T) {
+	t.Parallel()
+	l := newRateLimiter(5, nil)
+	clock := time.Unix(1_700_000_000, 0)
+	l.now = func() time.Time { return clock }
+
+	drained := l.bucket("victim")
+	for drained.Allow() {
+	}
+	// The victim then waits, making the least recently used bucket, while
+	// 100,000 new keys arrive within the minute.
+	clock = clock.Add(time.Second)
+	allowed := 0
+	for i := range 100_000 {
+		if l.bucket(fmt.Sprintf("junk-%d", i)).Allow() {
+			allowed++
+		}
+	}
+	if n := l.len(); n > maxBuckets {
+		t.Fatalf("%d buckets held, want at most %d", n, maxBuckets)
+	}
+	if l.bucket("victim").Allow() {
+		t.Fatal("after a flood of new keys the drained bucket was fresh again")
+	}
+	// maxBuckets-1 junk keys got buckets of their own; the rest shared one.
+	if want := (maxBuckets-1)*5 + 5; allowed > want {
+		t.Errorf("%d junk calls allowed, want at most %d", allowed, want)
+	}
+}
