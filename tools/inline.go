@@ -72,6 +72,13 @@ func (p *Proxy) inlineBinary(ctx context.Context, res *mcp.CallToolResult, bd *c
 		p.logger().InfoContext(ctx, "proxy_execute: inline download failed", "err", err)
 		return withNote(res, fmt.Sprintf("(Not shown inline: %v. The download link still works until it expires.)", err))
 	}
+	if kind == "text" {
+		// The file is upstream data like any other: a secret it echoes is
+		// masked before it is shown or kept in the result store, which
+		// serves it unmasked-by-design to later reads.
+		h, _ := ctx.Value(callHeaderKey{}).(http.Header)
+		data = maskBytes(data, p.Masker.forCall(h))
+	}
 	switch kind {
 	case "image":
 		// Trust the bytes rather than the label: a client shown an image block

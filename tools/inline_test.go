@@ -160,3 +160,38 @@ func TestDownloadAllowed(t *testing.T) {
 		}
 	}
 }
+
+// A downloaded text file that echoes a secret is masked both where the result
+// shows it and in the whole file kept in the result store, which
+// resources/read serves as it was kept.
+func TestInlineTextMasksSecrets(t *testing.T) {
+	t.Parallel()
+	const secret = "Hello from composiotest"
+	_, c := fakeBackend(t)
+	for _, limit := range []int{0, 10} {
+		p := &Proxy{Client: c, SessionID: composiotest.SessionID, InlineImagesMax: DefaultInlineImagesMax,
+			MaxResultBytes: limit, Results: NewResultStore(0, 0), Masker: NewMasker(nil, secret)}
+		mc := inProcess(t, p)
+		res := callArgs(t, mc, `{"toolkit_slug":"gmail","endpoint":"/download/notes.txt","method":"GET"}`, nil)
+		all := text(res)
+		for _, l := range resourceLinks(res) {
+			if !strings.HasPrefix(l.URI, ResultsURIPrefix) {
+				continue
+			}
+			var req mcp.ReadResourceRequest
+			req.Params.URI = l.URI
+			rr, err := mc.ReadResource(testContext(t), req)
+			if err != nil {
+				t.Fatalf("limit %d: reading %s: %v", limit, l.URI, err)
+			}
+			for _, c := range rr.Contents {
+				if tc, ok := c.(mcp.TextResourceContents); ok {
+					all += tc.Text
+				}
+			}
+		}
+		if strings.Contains(all, secret) || !strings.Contains(all, "[REDACTED]") {
+			t.Errorf("limit %d: the secret is not masked: %s", limit, all)
+		}
+	}
+}
