@@ -222,8 +222,17 @@ func TestHTTPInflightCap(t *testing.T) {
 			for len(fake.ProxyRequests()) < 2 && time.Now().Before(deadline) {
 				time.Sleep(10 * time.Millisecond)
 			}
-			code, h := mcpRequest(t, http.DefaultClient, addr, "POST", "", nil, initBody)
-			if code != http.StatusServiceUnavailable || h.Get("Retry-After") == "" {
+			// Each transport's own endpoint: the cap sits behind the guard.
+			path := "/mcp"
+			if tr == "sse" {
+				path = "/message?sessionId=x"
+			}
+			resp, err := http.Post("http://"+addr+path, "application/json", strings.NewReader(initBody))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if code, h := resp.StatusCode, resp.Header; code != http.StatusServiceUnavailable || h.Get("Retry-After") == "" {
 				t.Errorf("request past --max-inflight 2: status %d, Retry-After %q; want 503 with Retry-After", code, h.Get("Retry-After"))
 			}
 			wg.Wait()
@@ -388,4 +397,27 @@ func TestConfirmWritesRefusedOverSSE(t *testing.T) {
 func isNetTimeout(err error) bool {
 	ne, ok := err.(net.Error)
 	return ok && ne.Timeout()
+}
+
+// TestHTTPSlowBodiesHoldNoRequestSlot: clients trickling their bodies hold
+// connections, never the slots of --max-inflight, so everyone else's requests
+// are still served while they trickle.
+func TestHTTPSlowBodiesHoldNoRequestSlot(t *testing.T) {
+	t.Parallel()
+	addr := sandboxHTTP(t, "--transport", "http", "--read-timeout", "20s", "--max-inflight", "2")
+	for range 6 {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		fmt.Fprintf(conn, "POST /mcp HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{", addr)
+	}
+	time.Sleep(300 * time.Millisecond) // let the server start reading each body
+	c := &http.Client{Timeout: 5 * time.Second}
+	for i := range 3 {
+		if code, _ := mcpRequest(t, c, addr, "POST", "", nil, initBody); code != http.StatusOK {
+			t.Fatalf("request %d while 6 bodies trickle: status %d, want 200", i+1, code)
+		}
+	}
 }

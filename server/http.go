@@ -69,6 +69,8 @@ func Handler(s *server.MCPServer, o HTTPOptions) (http.Handler, func(context.Con
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	capped := requestCap(o.MaxInflight, trackerOf(s).running)
+	guard := func(next http.Handler) http.Handler { return o.Guard.Wrap(capped(next)) }
 	var shutdown func(context.Context) error
 	switch o.Transport {
 	case TransportSSE:
@@ -77,7 +79,7 @@ func Handler(s *server.MCPServer, o HTTPOptions) (http.Handler, func(context.Con
 			opts = append(opts, server.WithSSECORS(server.WithCORSAllowedOrigins(o.Guard.AllowedOrigins...)))
 		}
 		sse := server.NewSSEServer(s, opts...)
-		guarded := o.Guard.Wrap(sse)
+		guarded := guard(sse)
 		mux.Handle("/sse", guarded)
 		mux.Handle("/message", guarded)
 		// sse.Shutdown stops only a server it started itself; this one is
@@ -98,7 +100,7 @@ func Handler(s *server.MCPServer, o HTTPOptions) (http.Handler, func(context.Con
 		}
 		if o.Stateless {
 			h := server.NewStreamableHTTPServer(s, opts...)
-			mux.Handle("/mcp", o.Guard.Wrap(h))
+			mux.Handle("/mcp", guard(h))
 			shutdown = h.Shutdown
 			break
 		}
@@ -114,7 +116,7 @@ func Handler(s *server.MCPServer, o HTTPOptions) (http.Handler, func(context.Con
 		}
 		stop := make(chan struct{})
 		go sweepSessions(table, stop)
-		mux.Handle("/mcp", o.Guard.Wrap(sessionRules(h, table)))
+		mux.Handle("/mcp", guard(sessionRules(h, table)))
 		var once sync.Once
 		shutdown = func(ctx context.Context) error {
 			once.Do(func() { close(stop) })
@@ -123,8 +125,7 @@ func Handler(s *server.MCPServer, o HTTPOptions) (http.Handler, func(context.Con
 	default:
 		return nil, nil, fmt.Errorf("unknown HTTP transport %q (want %q or %q)", o.Transport, TransportSSE, TransportHTTP)
 	}
-	calls := trackerOf(s)
-	return limits(mux, o.MaxInflight, o.MaxStreams, o.ReadTimeout, calls.running), shutdown, nil
+	return limits(mux, o.MaxStreams, o.ReadTimeout), shutdown, nil
 }
 
 func (o HTTPOptions) withDefaults() HTTPOptions {

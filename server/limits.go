@@ -98,12 +98,10 @@ func isStream(r *http.Request) bool {
 	return r.Method == http.MethodGet && (r.URL.Path == "/sse" || r.URL.Path == "/mcp")
 }
 
-// limits returns next behind the per-listener caps on requests in flight and
-// on open event streams, and the per-request deadline on reading the body.
-// running reports the tool calls in flight, which over SSE outlive the POST
-// that carried them; they count against the same cap.
-func limits(next http.Handler, maxInflight, maxStreams int, readTimeout time.Duration, running func() int) http.Handler {
-	requests := make(semaphore, maxInflight)
+// limits returns next behind the per-listener cap on open event streams and
+// the per-request deadline on reading the body. The cap on requests in flight
+// is requestCap's, inside the guard.
+func limits(next http.Handler, maxStreams int, readTimeout time.Duration) http.Handler {
 	streams := make(semaphore, maxStreams)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// First, so that every body, whoever reads or discards it, is bound.
@@ -119,20 +117,38 @@ func limits(next http.Handler, maxInflight, maxStreams int, readTimeout time.Dur
 				return
 			}
 			defer streams.release()
-			next.ServeHTTP(w, r)
-			return
-		}
-		if !requests.tryAcquire() {
-			busy(w, "too many requests in flight")
-			return
-		}
-		defer requests.release()
-		if r.Method == http.MethodPost && running() >= maxInflight {
-			busy(w, "too many calls in flight")
-			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// requestCap returns a wrapper that caps the requests in flight at
+// maxInflight, one semaphore for every handler it wraps. It goes inside the
+// guard, which has read the whole body by then: a client trickling its body
+// holds a connection (bounded by --max-connections and the read deadline),
+// never one of these slots, so slow anonymous bodies cannot starve the calls
+// of everyone else. running reports the tool calls in flight, which over SSE
+// outlive the POST that carried them; they count against the same cap.
+func requestCap(maxInflight int, running func() int) func(http.Handler) http.Handler {
+	requests := make(semaphore, maxInflight)
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if isStream(r) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			if !requests.tryAcquire() {
+				busy(w, "too many requests in flight")
+				return
+			}
+			defer requests.release()
+			if r.Method == http.MethodPost && running() >= maxInflight {
+				busy(w, "too many calls in flight")
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // deadlineBody bounds the time to read a whole request body: a client that
