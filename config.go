@@ -136,7 +136,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.IntVar(&c.rateLimit, "rate-limit", -1, "tool calls per minute per MCP session; 0 turns it off (default: off on stdio, 600 on sse and http)")
 	fs.IntVar(&c.maxRetries, "max-retries", 2, "retries of a call Composio did not execute (429, refused connection) or of a read that failed in transit")
 	fs.IntVar(&c.maxUpstreamCalls, "max-upstream-calls", 64, "most requests to Composio in flight at once in this process; past it a call waits for a slot for up to half of --timeout, then is answered that the server is busy")
-	fs.IntVar(&c.maxUpstreamCallsPerCaller, "max-upstream-calls-per-caller", 16, "most requests to Composio in flight at once for one Composio credential (each caller's key with --multi-tenant)")
+	fs.IntVar(&c.maxUpstreamCallsPerCaller, "max-upstream-calls-per-caller", 0, "most requests to Composio in flight at once for one Composio credential (each caller's key with --multi-tenant); 0: 16 with --multi-tenant, else --max-upstream-calls (one credential), never more than --max-upstream-calls")
 	fs.DurationVar(&c.stdioWriteGrace, "stdio-write-grace", server.DefaultStdioWriteGrace, "on stdio, after stdin closes or a signal: how long an answer may wait for the client to read stdout before the rest are dropped and the process exits")
 	fs.Int64Var(&c.stdioQueueBytes, "stdio-queue-bytes", 0, "on stdio, the bytes of tool calls read and not yet answered; past it, reading stdin waits (0: 64 MiB or 4 × --max-request-bytes, whichever is larger)")
 	c.addOperatorFlags(fs)
@@ -197,8 +197,8 @@ func (c *config) validate() error {
 	if c.maxUpstreamCalls < 1 || c.maxUpstreamCalls > 100000 {
 		return fmt.Errorf("--max-upstream-calls %d: want 1 to 100000", c.maxUpstreamCalls)
 	}
-	if c.maxUpstreamCallsPerCaller < 1 || c.maxUpstreamCallsPerCaller > c.maxUpstreamCalls {
-		return fmt.Errorf("--max-upstream-calls-per-caller %d: want 1 to --max-upstream-calls (%d)", c.maxUpstreamCallsPerCaller, c.maxUpstreamCalls)
+	if c.maxUpstreamCallsPerCaller < 0 || c.maxUpstreamCallsPerCaller > c.maxUpstreamCalls {
+		return fmt.Errorf("--max-upstream-calls-per-caller %d: want 1 to --max-upstream-calls (%d), or 0 for the default", c.maxUpstreamCallsPerCaller, c.maxUpstreamCalls)
 	}
 	if c.rateLimit < -1 {
 		return fmt.Errorf("--rate-limit %d: want a number of calls per minute, or 0 for no limit", c.rateLimit)
@@ -310,4 +310,18 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// upstreamCallsPerCaller is --max-upstream-calls-per-caller with its default
+// resolved: without --multi-tenant every call uses the server's one
+// credential, so a lower per-caller cap would silently be the process's cap.
+func (c *config) upstreamCallsPerCaller() int {
+	switch {
+	case c.maxUpstreamCallsPerCaller > 0:
+		return c.maxUpstreamCallsPerCaller
+	case c.multiTenant:
+		return min(16, c.maxUpstreamCalls)
+	default:
+		return c.maxUpstreamCalls
+	}
 }

@@ -122,3 +122,35 @@ func TestConfigPositionalNotEchoed(t *testing.T) {
 		}
 	}
 }
+
+// --max-upstream-calls alone is a valid setting, and the per-caller cap it
+// implies never exceeds it; without --multi-tenant the one credential may use
+// the whole process cap.
+func TestConfigUpstreamCallsPerCallerDefault(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{nil, 64},
+		{[]string{"--max-upstream-calls", "8"}, 8},
+		{[]string{"--max-upstream-calls", "8", "--max-upstream-calls-per-caller", "3"}, 3},
+		{[]string{"--multi-tenant", "--transport", "http"}, 16},
+		{[]string{"--multi-tenant", "--transport", "http", "--max-upstream-calls", "8"}, 8},
+	} {
+		vars := map[string]string{"COMPOSIO_API_KEY": "ak_x", "COMPOSIO_SESSION_ID": "trs_x"}
+		if slices.Contains(tc.args, "--multi-tenant") {
+			vars = nil // a multi-tenant server holds no key
+		}
+		c, err := parseConfig(tc.args, env(vars), io.Discard)
+		if err == nil {
+			err = c.validate()
+		}
+		if err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		if got := c.upstreamCallsPerCaller(); got != tc.want {
+			t.Errorf("%v: per-caller cap %d, want %d", tc.args, got, tc.want)
+		}
+	}
+}

@@ -119,7 +119,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		client.WithMaxRetries(cfg.maxRetries),
 		client.WithUserAgent("composio-proxy-mcp/" + programVersion()),
 		// One limiter for the process: multi-tenant callers' clients share it.
-		client.WithCallLimiter(client.NewCallLimiter(cfg.maxUpstreamCalls, cfg.maxUpstreamCallsPerCaller)),
+		client.WithCallLimiter(client.NewCallLimiter(cfg.maxUpstreamCalls, cfg.upstreamCallsPerCaller())),
 	}
 	c, err := newClient(cfg, clientOpts)
 	if err != nil {
