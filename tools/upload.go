@@ -115,6 +115,13 @@ func guessContentType(path string, data []byte) string {
 // Errors are written for the model: they say what was wrong with the path,
 // never where an escaping link led.
 func readUpload(roots []string, path string) (*upload, error) {
+	return readUploadSwappable(roots, path, nil)
+}
+
+// readUploadSwappable is readUpload with beforeOpen, when not nil, run
+// between the path checks and the open: the moment at which a file may be
+// swapped for something else, which tests use to swap one.
+func readUploadSwappable(roots []string, path string, beforeOpen func(real string)) (*upload, error) {
 	if strings.ContainsRune(path, 0) {
 		return nil, errors.New("the path contains a NUL byte")
 	}
@@ -154,8 +161,8 @@ func readUpload(roots []string, path string) (*upload, error) {
 		return nil, fmt.Errorf("the upload directory %s is not available: %v", root, pathErr(err))
 	}
 	defer r.Close()
-	if beforeUploadOpen != nil {
-		beforeUploadOpen(real)
+	if beforeOpen != nil {
+		beforeOpen(real)
 	}
 	f, err := r.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
@@ -181,10 +188,6 @@ func readUpload(roots []string, path string) (*upload, error) {
 	}
 	return &upload{path: real, data: data}, nil
 }
-
-// beforeUploadOpen, when set by a test, runs between the path checks and the
-// open, where a file may be swapped for something else.
-var beforeUploadOpen func(real string)
 
 // placeInRoots finds the root a path belongs to and the path's absolute form:
 // an absolute path must be inside one of the roots (as given, or with their

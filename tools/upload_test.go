@@ -102,8 +102,8 @@ func TestReadUploadRefusesEscapes(t *testing.T) {
 // TestReadUploadSwappedAfterCheck swaps a checked file for a FIFO, a link out
 // of the root, or a big file just before it is opened: each must be refused
 // at once, from what was opened, never hang on the FIFO or read the secret.
-// Not parallel: it sets beforeUploadOpen, which parallel tests read.
 func TestReadUploadSwappedAfterCheck(t *testing.T) {
+	t.Parallel()
 	root, outside := uploadTree(t)
 	swaps := map[string]func(p string) error{
 		"fifo": func(p string) error { return syscall.Mkfifo(p, 0o644) },
@@ -113,7 +113,7 @@ func TestReadUploadSwappedAfterCheck(t *testing.T) {
 		},
 	}
 	want := map[string]string{"fifo": "not a regular file", "link": "could not be opened inside the allowed directories", "big": "over the 4 MB"}
-	beforeUploadOpen = func(real string) {
+	swap := func(real string) {
 		name := strings.TrimSuffix(filepath.Base(real), ".bin")
 		if swap := swaps[name]; swap != nil {
 			if err := os.Remove(real); err != nil {
@@ -124,7 +124,6 @@ func TestReadUploadSwappedAfterCheck(t *testing.T) {
 			}
 		}
 	}
-	defer func() { beforeUploadOpen = nil }()
 	for name := range swaps {
 		p := filepath.Join(root, name+".bin")
 		if err := os.WriteFile(p, []byte("small and regular"), 0o644); err != nil {
@@ -136,7 +135,7 @@ func TestReadUploadSwappedAfterCheck(t *testing.T) {
 		}
 		done := make(chan result, 1)
 		go func() {
-			up, err := readUpload([]string{root}, name+".bin")
+			up, err := readUploadSwappable([]string{root}, name+".bin", swap)
 			done <- result{up, err}
 		}()
 		select {
