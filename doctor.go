@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
-	"github.com/composio-proxy-mcp/composio-proxy-mcp/session"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/session"
 )
 
 // doctorTimeout bounds each call doctor makes: it is run by a person waiting

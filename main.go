@@ -22,7 +22,7 @@ import (
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
-	"github.com/composio-proxy-mcp/composio-proxy-mcp/logging"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/logging"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/server"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
 )

@@ -14,9 +14,9 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
-	"github.com/composio-proxy-mcp/composio-proxy-mcp/audit"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
-	"github.com/composio-proxy-mcp/composio-proxy-mcp/session"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/audit"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/session"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
 )
 

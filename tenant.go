@@ -13,7 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
-	"github.com/composio-proxy-mcp/composio-proxy-mcp/session"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/session"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
 )
 

@@ -11,7 +11,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
-	"github.com/composio-proxy-mcp/composio-proxy-mcp/logging"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/logging"
 )
 
 // Masker hides the secrets the process knows (its Composio keys, its MCP
