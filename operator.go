@@ -44,7 +44,7 @@ func (c *config) addOperatorFlags(fs *flag.FlagSet) {
 		}
 		return nil
 	})
-	fs.StringVar(&c.auditLog, "audit-log", "", "append one JSON line per tool call to this file (no bodies, no secrets, query values redacted)")
+	fs.StringVar(&c.auditLog, "audit-log", "", "append one JSON line per tool call to this file (no bodies, no secrets, no query strings)")
 	fs.BoolVar(&c.multiTenant, "multi-tenant", false, "on the sse and http transports: hold no Composio key; each MCP client sends X-Composio-Api-Key and X-Composio-User-Id (or X-Composio-Session-Id) headers. Streamable HTTP then runs stateless")
 }
 

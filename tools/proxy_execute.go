@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/redact"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/schema"
 )
 
@@ -276,16 +276,6 @@ func (p *Proxy) logger() *slog.Logger {
 
 var discard = slog.New(slog.DiscardHandler)
 
-// logEndpoint keeps an endpoint's host and path for logs and drops its query,
-// whose values can be personal data or tokens.
-func logEndpoint(endpoint string) string {
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		if i := strings.IndexAny(endpoint, "?#"); i >= 0 {
-			return endpoint[:i]
-		}
-		return endpoint
-	}
-	u.RawQuery, u.Fragment, u.User = "", "", nil
-	return u.String()
-}
+// logEndpoint shows an endpoint in logs: without its query, whose names and
+// values can be personal data or tokens.
+func logEndpoint(endpoint string) string { return redact.Endpoint(endpoint) }

@@ -281,8 +281,9 @@ func TestLogEndpointDropsQuery(t *testing.T) {
 	for in, want := range map[string]string{
 		"/gmail/v1/users/me/messages?q=secret":             "/gmail/v1/users/me/messages",
 		"https://user:pw@api.github.com/user?token=x#frag": "https://api.github.com/user",
-		"/plain":  "/plain",
-		"%zz?q=1": "%zz",
+		"/plain":    "/plain",
+		"/p?SECRET": "/p",
+		"%zz?q=1":   "%zz",
 	} {
 		if got := logEndpoint(in); got != want {
 			t.Errorf("logEndpoint(%q) = %q, want %q", in, got, want)
