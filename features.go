@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/results"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/tenant"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
 )
 
@@ -93,6 +94,6 @@ func (c *config) applyFeatures(p *tools.Proxy) *results.Store {
 		return nil
 	}
 	p.MaxResultBytes = f.maxResultBytes
-	p.Results = results.New(results.Config{MaxBytes: f.resultStoreBytes, TTL: f.resultTTL, Owner: resultOwner(c)})
+	p.Results = results.New(results.Config{MaxBytes: f.resultStoreBytes, TTL: f.resultTTL, Owner: tenant.ResultOwner(c.multiTenant)})
 	return p.Results
 }
