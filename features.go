@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/results"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/tenant"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
 )
 
@@ -31,8 +33,8 @@ const minResultBytes = 1024
 func (c *config) addFeatureFlags(fs *flag.FlagSet) {
 	f := &c.features
 	fs.IntVar(&f.maxResultBytes, "max-result-bytes", tools.DefaultMaxResultBytes, "largest response returned whole in a tool result; a larger one is cut, and kept whole as an MCP resource readable in pages of this size (0: never cut)")
-	fs.Int64Var(&f.resultStoreBytes, "result-store-bytes", tools.DefaultResultStoreBytes, "memory for responses kept as resources; the least recently read go first")
-	fs.DurationVar(&f.resultTTL, "result-ttl", tools.DefaultResultTTL, "how long a response kept as a resource stays readable")
+	fs.Int64Var(&f.resultStoreBytes, "result-store-bytes", results.DefaultMaxBytes, "memory for responses kept as resources; the least recently read go first")
+	fs.DurationVar(&f.resultTTL, "result-ttl", results.DefaultTTL, "how long a response kept as a resource stays readable")
 	fs.Int64Var(&f.inlineImagesMax, "inline-images-max", tools.DefaultInlineImagesMax, "largest binary response (image, text or JSON) downloaded and shown inline (0: never)")
 	fs.Func("upload-root", "a directory whose files binary_body {\"file\": …} may upload (repeatable, or a "+string(filepath.ListSeparator)+"-separated list); without it there is no such variant", func(s string) error {
 		for _, dir := range filepath.SplitList(s) {
@@ -82,7 +84,7 @@ func (c *config) validateFeatures() error {
 // applyFeatures sets the feature options on the proxy tool and returns the
 // store of cut responses (nil when responses are never cut), whose resource
 // templates the server must serve.
-func (c *config) applyFeatures(p *tools.Proxy) *tools.ResultStore {
+func (c *config) applyFeatures(p *tools.Proxy) *results.Store {
 	f := c.features
 	p.InlineImagesMax = f.inlineImagesMax
 	p.UploadRoots = f.uploadRoots
@@ -92,7 +94,6 @@ func (c *config) applyFeatures(p *tools.Proxy) *tools.ResultStore {
 		return nil
 	}
 	p.MaxResultBytes = f.maxResultBytes
-	p.Results = tools.NewResultStore(f.resultStoreBytes, f.resultTTL)
-	p.Results.Owner = resultOwner(c)
+	p.Results = results.New(results.Config{MaxBytes: f.resultStoreBytes, TTL: f.resultTTL, Owner: tenant.ResultOwner(c.multiTenant)})
 	return p.Results
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/logging"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/tenant"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/server"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
 )
@@ -138,7 +139,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		Instructions: instructions + toolsInstructions(cfg),
 		Logger:       logger,
 		RateLimit:    cfg.rateLimitPerMinute(),
-		RateLimitKey: rateLimitKey(cfg),
+		RateLimitKey: tenant.RateLimitKey(cfg.multiTenant),
 		Resources:    results.Templates(),
 	}, serverTools...)
 	// Start-up leaves garbage behind (mcp-go's dependencies compile JSON

@@ -17,6 +17,7 @@ import (
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/audit"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/session"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/tenant"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
 )
 
@@ -44,7 +45,7 @@ func (c *config) addOperatorFlags(fs *flag.FlagSet) {
 		}
 		return nil
 	})
-	fs.StringVar(&c.auditLog, "audit-log", "", "append one JSON line per tool call to this file (no bodies, no secrets, query values redacted)")
+	fs.StringVar(&c.auditLog, "audit-log", "", "append one JSON line per tool call to this file (no bodies, no secrets, no query strings)")
 	fs.BoolVar(&c.multiTenant, "multi-tenant", false, "on the sse and http transports: hold no Composio key; each MCP client sends X-Composio-Api-Key and X-Composio-User-Id (or X-Composio-Session-Id) headers. Streamable HTTP then runs stateless")
 }
 
@@ -96,7 +97,7 @@ func newClient(cfg *config, opts []client.Option) (*client.Client, error) {
 func buildTools(ctx context.Context, cfg *config, c *client.Client, clientOpts []client.Option, proxy *tools.Proxy, logger *slog.Logger) ([]mcpserver.ServerTool, func(), error) {
 	var tenants tools.Tenants
 	if cfg.multiTenant {
-		tenants = newTenantResolver(clientOpts, cfg.toolkits, logger)
+		tenants = tenant.NewResolver(clientOpts, cfg.toolkits, logger)
 	} else {
 		m := session.New(c, session.Config{SessionID: cfg.sessionID, UserID: cfg.userID, Toolkits: cfg.toolkits, Logger: logger})
 		if _, err := m.Current(ctx); err != nil {
@@ -113,7 +114,7 @@ func buildTools(ctx context.Context, cfg *config, c *client.Client, clientOpts [
 	// a multi-tenant server each caller's key, never reach a client.
 	var callerSecrets func(http.Header) []string
 	if cfg.multiTenant {
-		callerSecrets = tenantSecrets
+		callerSecrets = tenant.Secrets
 	}
 	masker := tools.NewMasker(callerSecrets, cfg.apiKey, cfg.userAPIKey, cfg.authToken)
 	proxy.Masker = masker
@@ -215,10 +216,4 @@ func outcome(rec *tools.CallRecord, res *mcp.CallToolResult, err error) string {
 		return audit.OutcomeFailed
 	}
 	return audit.OutcomeOK
-}
-
-// tenantSecrets are the credentials a multi-tenant caller sent, to be masked
-// in its results.
-func tenantSecrets(h http.Header) []string {
-	return []string{strings.TrimSpace(h.Get(headerAPIKey)), strings.TrimSpace(h.Get(headerUserAPIKey))}
 }

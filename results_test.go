@@ -294,7 +294,7 @@ func TestDryRunEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	txt := resultText(res)
-	if strings.Contains(txt, secretKey) || shown.Headers["X-Api-Key"] != "[redacted]" {
+	if strings.Contains(txt, secretKey) || shown.Headers["X-Api-Key"] != "[REDACTED]" {
 		t.Errorf("the key is not redacted:\n%s", txt)
 	}
 
@@ -317,7 +317,7 @@ func TestDryRunEndToEnd(t *testing.T) {
 		case "Host":
 			want = strings.TrimPrefix(fake.URL, "http://")
 		case "X-Api-Key":
-			want = "[redacted]"
+			want = "[REDACTED]"
 		}
 		if v != want {
 			t.Errorf("header %s: shown %q, sent %q", k, v, want)

@@ -66,10 +66,10 @@ func TestAuditLogRedactsBareQueryItems(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(data), "QSECRET") || strings.Count(string(data), `/p?`) != 3 {
+	if strings.Contains(string(data), "QSECRET") || strings.Count(string(data), `"endpoint":"/p"`) != 3 {
 		t.Errorf("audit log:\n%s", data)
 	}
-	if !strings.Contains(string(data), `"/p?REDACTED"`) || !strings.Contains(string(data), `"/p?a=REDACTED\u0026REDACTED"`) && !strings.Contains(string(data), `"/p?a=REDACTED&REDACTED"`) {
-		t.Errorf("audit log lacks the redacted endpoints:\n%s", data)
+	if strings.Contains(string(data), `/p?`) {
+		t.Errorf("audit log keeps a query:\n%s", data)
 	}
 }

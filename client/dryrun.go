@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/redact"
 )
 
 // encodedJSON is a request body that is already JSON: do sends it as it is
@@ -46,8 +48,9 @@ func (c *Client) NewProxyRequest(ctx context.Context, sessionID string, req *Pro
 // secretHeaders are the request headers that carry a credential.
 var secretHeaders = []string{"X-Api-Key", "X-User-Api-Key", "Authorization"}
 
-// Redacted replaces a credential in a header shown by RedactHeader.
-const Redacted = "[redacted]"
+// Redacted replaces a credential in a header shown by RedactHeader: the
+// same marker as everywhere else this module hides a value.
+const Redacted = redact.Marker
 
 // RedactHeader returns a copy of h with every credential header's value replaced
 // by Redacted, so that a request can be shown, logged or returned to a model.

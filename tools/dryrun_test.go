@@ -9,6 +9,7 @@ import (
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/results"
 )
 
 // TestDryRunShowsWhatIsSent: a dry run sends nothing, and what it shows is
@@ -84,7 +85,7 @@ func TestDryRunShowsWhatIsSent(t *testing.T) {
 func TestDryRunCutsLargeBodies(t *testing.T) {
 	t.Parallel()
 	_, c := fakeBackend(t)
-	p := &Proxy{Client: c, SessionID: composiotest.SessionID, DryRun: true, MaxResultBytes: 2048, Results: NewResultStore(0, 0)}
+	p := &Proxy{Client: c, SessionID: composiotest.SessionID, DryRun: true, MaxResultBytes: 2048, Results: results.New(results.Config{})}
 	mc := inProcess(t, p)
 	body := `{"text":"` + strings.Repeat("lorem ipsum ", 1000) + `"}`
 	res := callArgs(t, mc, `{"toolkit_slug":"github","endpoint":"/x","method":"POST","body":`+body+`}`, nil)

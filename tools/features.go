@@ -6,6 +6,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/results"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/schema"
 )
 
@@ -23,7 +24,7 @@ func (p *Proxy) extendInput(in schema.Object) {
 func (p *Proxy) extendTool(t *mcp.Tool) {
 	if p.MaxResultBytes > 0 {
 		t.Description += fmt.Sprintf("\n\nResponses larger than %s are cut: the text shows the first part, and the whole response is kept for a while as the MCP resource %s{id}, readable page by page with resources/read on %s{id}/{page} (the result names them). Prefer asking for less: pagination or field parameters of the API.",
-			sizeText(int64(p.MaxResultBytes)), ResultsURIPrefix, ResultsURIPrefix)
+			sizeText(int64(p.MaxResultBytes)), results.URIPrefix, results.URIPrefix)
 		if !p.DryRun {
 			var out schema.Object
 			if err := json.Unmarshal(t.RawOutputSchema, &out); err == nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/results"
 )
 
 // Defaults for fetching binary responses to show inline.
@@ -76,8 +77,7 @@ func (p *Proxy) inlineBinary(ctx context.Context, res *mcp.CallToolResult, bd *c
 		// The file is upstream data like any other: a secret it echoes is
 		// masked before it is shown or kept in the result store, which
 		// serves it unmasked-by-design to later reads.
-		h, _ := ctx.Value(callHeaderKey{}).(http.Header)
-		data = maskBytes(data, p.Masker.forCall(h))
+		data = maskBytes(data, p.Masker.forCall(results.CallHeader(ctx)))
 	}
 	switch kind {
 	case "image":

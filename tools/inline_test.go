@@ -14,6 +14,7 @@ import (
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/results"
 )
 
 // fetch gets url's bytes, as a client following the download link would.
@@ -170,12 +171,12 @@ func TestInlineTextMasksSecrets(t *testing.T) {
 	_, c := fakeBackend(t)
 	for _, limit := range []int{0, 10} {
 		p := &Proxy{Client: c, SessionID: composiotest.SessionID, InlineImagesMax: DefaultInlineImagesMax,
-			MaxResultBytes: limit, Results: NewResultStore(0, 0), Masker: NewMasker(nil, secret)}
+			MaxResultBytes: limit, Results: results.New(results.Config{}), Masker: NewMasker(nil, secret)}
 		mc := inProcess(t, p)
 		res := callArgs(t, mc, `{"toolkit_slug":"gmail","endpoint":"/download/notes.txt","method":"GET"}`, nil)
 		all := text(res)
 		for _, l := range resourceLinks(res) {
-			if !strings.HasPrefix(l.URI, ResultsURIPrefix) {
+			if !strings.HasPrefix(l.URI, results.URIPrefix) {
 				continue
 			}
 			var req mcp.ReadResourceRequest

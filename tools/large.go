@@ -10,6 +10,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/results"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/schema"
 )
 
@@ -39,7 +40,7 @@ func addTruncatedOutput(out schema.Object) {
 // limitResult cuts a result whose structured content is larger than
 // MaxResultBytes. The text keeps the first part of the content, cut on a clean
 // boundary (see cutPoints), with a note of the full size, of where the rest
-// is, and of how to ask for less; the full content goes to the ResultStore and
+// is, and of how to ask for less; the full content goes to the results.Store and
 // is linked with a resource_link.
 //
 // structuredContent: the spec says it must conform to the outputSchema, and
@@ -87,7 +88,7 @@ func (p *Proxy) limitResult(ctx context.Context, call *client.ProxyRequest, res 
 	}
 	trunc := truncatedOutput{TotalBytes: len(structured), ShownBytes: len(kept.shown)}
 	if kept.stored != nil {
-		trunc.Resource, trunc.Pages = kept.stored.uri(), kept.stored.pages()
+		trunc.Resource, trunc.Pages = kept.stored.URI(), kept.stored.Pages()
 	}
 	cutStruct["truncated"], _ = json.Marshal(trunc)
 	small, err := json.Marshal(cutStruct)
@@ -121,7 +122,7 @@ type keptData struct {
 	p      *Proxy
 	total  int
 	shown  []byte
-	stored *storedResult
+	stored *results.Result
 }
 
 // keep splits data into pages of MaxResultBytes and stores it; its first page
@@ -133,9 +134,7 @@ func (p *Proxy) keep(ctx context.Context, name, mime string, data []byte, isJSON
 		end = starts[1]
 	}
 	k := keptData{p: p, total: len(data), shown: data[:end]}
-	if p.Results != nil {
-		k.stored = p.Results.put(p.Results.callOwner(ctx), name, mime, data, starts)
-	}
+	k.stored = p.Results.Keep(ctx, name, mime, data, starts)
 	return k
 }
 
@@ -153,7 +152,7 @@ func (k keptData) note(what string) string {
 	fmt.Fprintf(&b, "\nThe %s is %s, more than the %s that this server returns in one result, so only its first %d bytes are shown.", what, sizeText(int64(k.total)), sizeText(int64(k.p.MaxResultBytes)), len(k.shown))
 	if r := k.stored; r != nil {
 		fmt.Fprintf(&b, " The whole %s is kept for %s as the MCP resource %s (%s): the text below is page 1 of %d; read the rest with resources/read on %s to %s (the pages join into the exact bytes), or all at once from %s.",
-			what, k.p.Results.TTL(), r.uri(), r.mime, r.pages(), r.pageURI(2), r.pageURI(r.pages()), r.uri())
+			what, k.p.Results.TTL(), r.URI(), r.MIME(), r.Pages(), r.PageURI(2), r.PageURI(r.Pages()), r.URI())
 	} else {
 		fmt.Fprintf(&b, " The whole %s could not be kept for reading later (it is larger than this server's store).", what)
 	}
@@ -165,7 +164,7 @@ func (k keptData) note(what string) string {
 func (k keptData) trailer() string {
 	rest := k.total - len(k.shown)
 	if r := k.stored; r != nil {
-		return fmt.Sprintf("\n[cut here: %d more bytes in %s to %s]", rest, r.pageURI(2), r.pageURI(r.pages()))
+		return fmt.Sprintf("\n[cut here: %d more bytes in %s to %s]", rest, r.PageURI(2), r.PageURI(r.Pages()))
 	}
 	return fmt.Sprintf("\n[cut here: %d more bytes not shown]", rest)
 }
@@ -173,8 +172,8 @@ func (k keptData) trailer() string {
 // link points at the stored whole.
 func (k keptData) link() mcp.ResourceLink {
 	r := k.stored
-	l := mcp.NewResourceLink(r.uri(), "result-"+r.id[:8], fmt.Sprintf("The full %s (%s, %d pages at %s/1 to /%d); readable until %s", r.name, sizeText(int64(len(r.data))), r.pages(), r.uri(), r.pages(), r.expires.UTC().Format("2006-01-02T15:04:05Z")), r.mime)
-	size := int64(len(r.data))
+	l := mcp.NewResourceLink(r.URI(), "result-"+r.ID()[:8], fmt.Sprintf("The full %s (%s, %d pages at %s/1 to /%d); readable until %s", r.Name(), sizeText(int64(r.Size())), r.Pages(), r.URI(), r.Pages(), r.Expires().UTC().Format("2006-01-02T15:04:05Z")), r.MIME())
+	size := int64(r.Size())
 	l.Size = &size
 	return l
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/results"
 )
 
 func resourceLinks(res *mcp.CallToolResult) []mcp.ResourceLink {
@@ -65,7 +66,7 @@ func testLargeResult(t *testing.T, opts ...mcpclient.ClientOption) {
 		t.Fatalf("full result is only %d bytes", len(full))
 	}
 
-	p := &Proxy{Client: c, SessionID: composiotest.SessionID, MaxResultBytes: limit, Results: NewResultStore(0, 0)}
+	p := &Proxy{Client: c, SessionID: composiotest.SessionID, MaxResultBytes: limit, Results: results.New(results.Config{})}
 	mc := inProcess(t, p, opts...)
 	res := callArgs(t, mc, args, nil)
 	txt := text(res)
@@ -75,13 +76,13 @@ func testLargeResult(t *testing.T, opts ...mcpclient.ClientOption) {
 	if len(txt) > limit+3000 {
 		t.Errorf("text is %d bytes, far over the %d limit", len(txt), limit)
 	}
-	for _, want := range []string{"github GET /bytes/50000 → HTTP 200 OK", "that this server returns in one result", ResultsURIPrefix, "/2", "pagination", "[cut here:"} {
+	for _, want := range []string{"github GET /bytes/50000 → HTTP 200 OK", "that this server returns in one result", results.URIPrefix, "/2", "pagination", "[cut here:"} {
 		if !strings.Contains(txt, want) {
 			t.Errorf("text lacks %q:\n%.2000s", want, txt)
 		}
 	}
 	links := resourceLinks(res)
-	if len(links) != 1 || !strings.HasPrefix(links[0].URI, ResultsURIPrefix) || links[0].Size == nil || *links[0].Size != int64(len(full)) || links[0].MIMEType != "application/json" {
+	if len(links) != 1 || !strings.HasPrefix(links[0].URI, results.URIPrefix) || links[0].Size == nil || *links[0].Size != int64(len(full)) || links[0].MIMEType != "application/json" {
 		t.Fatalf("resource links = %+v", links)
 	}
 	uri := links[0].URI
@@ -133,7 +134,7 @@ func testLargeResult(t *testing.T, opts ...mcpclient.ClientOption) {
 	if err != nil || !bytes.Equal(contentBytes(t, whole), full) {
 		t.Errorf("whole resource differs from the full result (err %v)", err)
 	}
-	for _, bad := range []string{uri + "/0", fmt.Sprintf("%s/%d", uri, sc.Truncated.Pages+1), uri + "/x", ResultsURIPrefix + "0123456789abcdef0123456789abcdef", ResultsURIPrefix + "0123456789abcdef0123456789abcdef/1"} {
+	for _, bad := range []string{uri + "/0", fmt.Sprintf("%s/%d", uri, sc.Truncated.Pages+1), uri + "/x", results.URIPrefix + "0123456789abcdef0123456789abcdef", results.URIPrefix + "0123456789abcdef0123456789abcdef/1"} {
 		if _, err := readResource(t, mc, bad); err == nil {
 			t.Errorf("%s: no error", bad)
 		}

@@ -22,6 +22,24 @@ type progressLog struct {
 	toks []any
 }
 
+// fakeClock is a settable clock.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
 func (l *progressLog) handle(n mcp.JSONRPCNotification) {
 	if n.Method != string(mcp.MethodNotificationProgress) {
 		return

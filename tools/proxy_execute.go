@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +13,8 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/redact"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/results"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/schema"
 )
 
@@ -48,7 +49,7 @@ type Proxy struct {
 	// cut: the text shows its first part, and the whole goes to Results.
 	MaxResultBytes int
 	// Results keeps cut responses for resources/read; nil keeps none.
-	Results *ResultStore
+	Results *results.Store
 	// InlineImagesMax, when positive, is the largest binary response that is
 	// downloaded and shown inline: images as image content, text and JSON as
 	// text.
@@ -192,7 +193,7 @@ var outputSchema = sync.OnceValue(func() json.RawMessage {
 
 // Handle is the tool handler for proxy_execute.
 func (p *Proxy) Handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	ctx = withCallHeader(ctx, req.Header) // the results it keeps belong to its caller
+	ctx = results.WithCallHeader(ctx, req.Header) // the results it keeps belong to its caller
 	raw := []byte(req.Params.RawArguments)
 	if len(raw) == 0 && req.Params.Arguments != nil {
 		// In-process clients hand over decoded arguments.
@@ -276,16 +277,6 @@ func (p *Proxy) logger() *slog.Logger {
 
 var discard = slog.New(slog.DiscardHandler)
 
-// logEndpoint keeps an endpoint's host and path for logs and drops its query,
-// whose values can be personal data or tokens.
-func logEndpoint(endpoint string) string {
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		if i := strings.IndexAny(endpoint, "?#"); i >= 0 {
-			return endpoint[:i]
-		}
-		return endpoint
-	}
-	u.RawQuery, u.Fragment, u.User = "", "", nil
-	return u.String()
-}
+// logEndpoint shows an endpoint in logs: without its query, whose names and
+// values can be personal data or tokens.
+func logEndpoint(endpoint string) string { return redact.Endpoint(endpoint) }

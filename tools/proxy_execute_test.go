@@ -276,20 +276,6 @@ func TestHandleForwardsArgumentsAsGiven(t *testing.T) {
 	}
 }
 
-func TestLogEndpointDropsQuery(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		"/gmail/v1/users/me/messages?q=secret":             "/gmail/v1/users/me/messages",
-		"https://user:pw@api.github.com/user?token=x#frag": "https://api.github.com/user",
-		"/plain":  "/plain",
-		"%zz?q=1": "%zz",
-	} {
-		if got := logEndpoint(in); got != want {
-			t.Errorf("logEndpoint(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestResultIsValidUTF8(t *testing.T) {
 	t.Parallel()
 	resp := &client.ProxyResponse{Status: 200, Data: json.RawMessage("{\"k\xff\":\"\xfe\xfd\"}")}

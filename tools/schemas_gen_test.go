@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/results"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/schema"
 )
 
@@ -70,7 +71,7 @@ func TestGeneratedSchemas(t *testing.T) {
 // changes a schema, and checks that no schema was reflected at run time.
 func TestToolsNeedNoReflection(t *testing.T) {
 	before := reflectedMisses.Load()
-	_ = (&Proxy{UploadRoots: []string{t.TempDir()}, MaxResultBytes: 1 << 10, Results: NewResultStore(1<<20, 0)}).Tool()
+	_ = (&Proxy{UploadRoots: []string{t.TempDir()}, MaxResultBytes: 1 << 10, Results: results.New(results.Config{MaxBytes: 1 << 20})}).Tool()
 	_ = (&ListToolkits{}).Tool()
 	_ = (&ConnectToolkit{}).Tool()
 	if n := reflectedMisses.Load() - before; n > 0 {

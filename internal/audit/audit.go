@@ -3,9 +3,9 @@
 // an operator can answer "what did the agent do?" afterwards.
 //
 // An entry holds no request or response body, no header, no credential and
-// no query value: only the shape of a call. Endpoints pass through
-// RedactEndpoint, which keeps query names and drops their values, because
-// query strings routinely carry search terms, e-mail addresses and tokens.
+// no query string: only the shape of a call. Endpoints pass through
+// redact.Endpoint, which drops the query, because query strings routinely
+// carry search terms, e-mail addresses and tokens.
 //
 //	log, err := audit.Open("/var/log/composio-proxy-mcp/audit.jsonl")
 //	if err != nil {
@@ -19,12 +19,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
-	"sort"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/redact"
 )
 
 // Outcomes of a call, in Entry.Outcome.
@@ -54,8 +53,8 @@ type Entry struct {
 	RequestID string `json:"request_id,omitempty"`
 	// Tool is the MCP tool that was called.
 	Tool string `json:"tool"`
-	// Toolkit, Method and Endpoint describe the call's target; Endpoint is
-	// redacted by Write.
+	// Toolkit, Method and Endpoint describe the call's target; Write drops
+	// Endpoint's query.
 	Toolkit  string `json:"toolkit,omitempty"`
 	Method   string `json:"method,omitempty"`
 	Endpoint string `json:"endpoint,omitempty"`
@@ -107,7 +106,7 @@ func Open(path string) (*Log, error) {
 
 // Write appends e as one JSON line, with its endpoint redacted.
 func (l *Log) Write(e Entry) error {
-	e.Endpoint = RedactEndpoint(e.Endpoint)
+	e.Endpoint = redact.Endpoint(e.Endpoint)
 	b, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("encoding audit entry: %w", err)
@@ -130,49 +129,4 @@ func (l *Log) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.closer.Close()
-}
-
-// Redacted replaces every query value in a redacted endpoint.
-const Redacted = "REDACTED"
-
-// RedactEndpoint keeps an endpoint's scheme, host and path and its query
-// parameter names, and replaces every query value with Redacted; it drops
-// user information and the fragment. A query item that is not name=value (a
-// bare "?token", "=value", a name that does not decode) is itself the value
-// as far as anyone can tell, and is kept only as one Redacted item, after
-// the names; both "&" and ";" separate items, since servers differ. What is
-// not a URL keeps only the part before any "?" or "#".
-func RedactEndpoint(endpoint string) string {
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		if i := strings.IndexAny(endpoint, "?#"); i >= 0 {
-			return endpoint[:i]
-		}
-		return endpoint
-	}
-	u.User, u.Fragment, u.RawFragment = nil, "", ""
-	u.ForceQuery = false
-	if u.RawQuery != "" {
-		names := map[string]bool{}
-		bare := false
-		for _, part := range strings.FieldsFunc(u.RawQuery, func(r rune) bool { return r == '&' || r == ';' }) {
-			name, _, hasValue := strings.Cut(part, "=")
-			n, err := url.QueryUnescape(name)
-			if !hasValue || err != nil || n == "" {
-				bare = true
-				continue
-			}
-			names[n] = true
-		}
-		sorted := make([]string, 0, len(names)+1)
-		for n := range names {
-			sorted = append(sorted, url.QueryEscape(n)+"="+Redacted)
-		}
-		sort.Strings(sorted)
-		if bare {
-			sorted = append(sorted, Redacted)
-		}
-		u.RawQuery = strings.Join(sorted, "&")
-	}
-	return u.String()
 }

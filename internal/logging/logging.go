@@ -13,10 +13,12 @@ import (
 	"time"
 
 	"github.com/lmittmann/tint"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/redact"
 )
 
-// Mask replaces a secret in log output.
-const Mask = "[REDACTED]"
+// Mask replaces a secret in log output: the project's one marker.
+const Mask = redact.Marker
 
 // New returns a logger writing to w at level. Secrets shorter than 4 bytes are
 // ignored: masking them would mangle ordinary text without protecting much.

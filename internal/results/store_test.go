@@ -1,4 +1,4 @@
-package tools
+package results
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,32 +15,19 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 )
 
-// fakeClock is a settable clock for the store.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
+// clock is a settable clock for the store: the test moves it.
+type clock struct{ ns atomic.Int64 }
+
+func (c *clock) now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *clock) advance(d time.Duration) { c.ns.Add(int64(d)) }
+
+func newTestStore(maxBytes int64, ttl time.Duration) (*Store, *clock) {
+	c := &clock{}
+	c.ns.Store(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
+	return New(Config{MaxBytes: maxBytes, TTL: ttl, Now: c.now}), c
 }
 
-func (c *fakeClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func newTestStore(maxBytes int64, ttl time.Duration) (*ResultStore, *fakeClock) {
-	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	s := NewResultStore(maxBytes, ttl)
-	s.now = clock.now
-	return s, clock
-}
-
-func TestResultStoreEvictsLeastRecentlyUsed(t *testing.T) {
+func TestStoreEvictsLeastRecentlyUsed(t *testing.T) {
 	t.Parallel()
 	s, _ := newTestStore(100, time.Hour)
 	a := s.put("s1", "a", "text/plain", bytes.Repeat([]byte("a"), 40), []int{0})
@@ -52,7 +39,7 @@ func TestResultStoreEvictsLeastRecentlyUsed(t *testing.T) {
 	if _, ok := s.get("s1", b.id); ok {
 		t.Error("b, the least recently used, was not evicted")
 	}
-	for _, r := range []*storedResult{a, c} {
+	for _, r := range []*Result{a, c} {
 		if _, ok := s.get("s1", r.id); !ok {
 			t.Errorf("%s was evicted", r.name)
 		}
@@ -65,7 +52,7 @@ func TestResultStoreEvictsLeastRecentlyUsed(t *testing.T) {
 	}
 }
 
-func TestResultStoreExpires(t *testing.T) {
+func TestStoreExpires(t *testing.T) {
 	t.Parallel()
 	s, clock := newTestStore(0, time.Minute)
 	r := s.put("s1", "r", "text/plain", []byte("hello"), []int{0})
@@ -85,7 +72,7 @@ func TestResultStoreExpires(t *testing.T) {
 // TestResultStoreIsPerOwner: a result made by one owner cannot be read by
 // another, nor by a caller who is nobody (""), who see the same answer as
 // for an unknown id; and nobody keeps nothing.
-func TestResultStoreIsPerOwner(t *testing.T) {
+func TestStoreIsPerOwner(t *testing.T) {
 	t.Parallel()
 	s, _ := newTestStore(0, 0)
 	r := s.put("session-1", "r", "text/plain", []byte("secret"), []int{0})
@@ -105,32 +92,31 @@ func TestResultStoreIsPerOwner(t *testing.T) {
 
 // A store whose Owner says nobody serves nothing, whatever the id: the read
 // fails as for an unknown id.
-func TestResultStoreReadByNobody(t *testing.T) {
+func TestStoreReadByNobody(t *testing.T) {
 	t.Parallel()
-	s, _ := newTestStore(0, 0)
 	owner := "caller-a"
-	s.Owner = func(context.Context, http.Header) string { return owner }
+	s := New(Config{Owner: func(context.Context, http.Header) string { return owner }})
 	r := s.put("caller-a", "r", "text/plain", []byte("secret"), []int{0})
 	var req mcp.ReadResourceRequest
-	req.Params.URI = r.uri()
+	req.Params.URI = r.URI()
 	if _, err := s.read(context.Background(), req); err != nil {
 		t.Fatalf("the owner's read: %v", err)
 	}
 	for _, owner = range []string{"caller-b", ""} {
 		_, err := s.read(context.Background(), req)
-		if !errors.Is(err, errResultGone) || !errors.Is(err, server.ErrResourceNotFound) {
+		if !errors.Is(err, errGone) || !errors.Is(err, server.ErrResourceNotFound) {
 			t.Errorf("read as %q: %v, want the unknown-id answer", owner, err)
 		}
 	}
 }
 
-func TestResultStoreServesBlobsForNonUTF8(t *testing.T) {
+func TestStoreServesBlobsForNonUTF8(t *testing.T) {
 	t.Parallel()
 	s, _ := newTestStore(0, 0)
 	data := []byte("ab\xffcd\xfe")
 	r := s.put(processOwner, "bin", "application/octet-stream", data, []int{0, 3})
 	var req mcp.ReadResourceRequest
-	req.Params.URI = r.pageURI(2)
+	req.Params.URI = r.PageURI(2)
 	got, err := s.read(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
@@ -147,16 +133,72 @@ func TestResultStoreServesBlobsForNonUTF8(t *testing.T) {
 	}
 }
 
-func TestResultTemplatesDescribeTheScheme(t *testing.T) {
+func TestTemplatesDescribeTheScheme(t *testing.T) {
 	t.Parallel()
-	if NewResultStore(0, 0).Templates() == nil || (*ResultStore)(nil).Templates() != nil {
+	if New(Config{}).Templates() == nil || (*Store)(nil).Templates() != nil {
 		t.Fatal("templates")
 	}
 	var raws []string
-	for _, tpl := range NewResultStore(0, 0).Templates() {
+	for _, tpl := range New(Config{}).Templates() {
 		raws = append(raws, tpl.Template.URITemplate.Raw())
 	}
 	if strings.Join(raws, " ") != "composio-proxy://results/{id} composio-proxy://results/{id}/{page}" {
 		t.Errorf("templates = %v", raws)
+	}
+}
+
+// Keep gives a result the owner that the call's headers name, and a read
+// with other headers finds nothing.
+func TestKeepOwnsByCallHeader(t *testing.T) {
+	t.Parallel()
+	s := New(Config{Owner: func(_ context.Context, h http.Header) string { return h.Get("X-Caller") }})
+	call := func(who string) context.Context {
+		return WithCallHeader(context.Background(), http.Header{"X-Caller": {who}})
+	}
+	r := s.Keep(call("alice"), "r", "application/json", []byte(`{"a":1}`), []int{0})
+	if r == nil || r.owner != "alice" || r.Name() != "r" || r.MIME() != "application/json" || r.Size() != 7 || r.Pages() != 1 || r.ID() == "" {
+		t.Fatalf("kept %+v", r)
+	}
+	if r := s.Keep(context.Background(), "r", "text/plain", []byte("x"), []int{0}); r != nil {
+		t.Error("a call without headers, so without an owner, kept a result")
+	}
+	if r := (*Store)(nil).Keep(call("alice"), "r", "text/plain", []byte("x"), []int{0}); r != nil {
+		t.Error("a nil store kept a result")
+	}
+	for who, want := range map[string]bool{"alice": true, "bob": false, "": false} {
+		var req mcp.ReadResourceRequest
+		req.Params.URI, req.Header = r.URI(), http.Header{"X-Caller": {who}}
+		if _, err := s.read(context.Background(), req); (err == nil) != want {
+			t.Errorf("read as %q: %v", who, err)
+		}
+	}
+}
+
+func TestCallHeader(t *testing.T) {
+	t.Parallel()
+	if h := CallHeader(context.Background()); h != nil {
+		t.Errorf("a bare context carries %v", h)
+	}
+	h := http.Header{"X-A": {"1"}}
+	if got := CallHeader(WithCallHeader(context.Background(), h)); got.Get("X-A") != "1" {
+		t.Errorf("CallHeader = %v", got)
+	}
+}
+
+// Without a lasting MCP session (here: no session at all), what a call keeps
+// belongs to the process, and the defaults apply.
+func TestDefaults(t *testing.T) {
+	t.Parallel()
+	if got := SessionOwner(context.Background(), nil); got != processOwner {
+		t.Errorf("SessionOwner = %q, want %q", got, processOwner)
+	}
+	s := New(Config{})
+	if s.TTL() != DefaultTTL || s.maxBytes != DefaultMaxBytes {
+		t.Errorf("ttl %s, max %d", s.TTL(), s.maxBytes)
+	}
+	before := time.Now()
+	r := s.Keep(context.Background(), "r", "text/plain", []byte("x"), []int{0})
+	if r == nil || r.Expires().Before(before.Add(DefaultTTL)) {
+		t.Errorf("kept %+v", r)
 	}
 }

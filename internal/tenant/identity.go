@@ -1,0 +1,70 @@
+package tenant
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// key identifies a caller without holding its credential in the clear.
+func key(apiKey, userKey, userID string) string {
+	sum := sha256.Sum256([]byte(apiKey + "\x00" + userKey + "\x00" + userID))
+	return hex.EncodeToString(sum[:])
+}
+
+// callerIdentity names the caller of a multi-tenant request: a hash of the
+// credential it sends and of the user id it names, never the credential
+// itself. Sessions and kept results belong to it. It is "" when the request
+// carries no credential: such a caller is nobody, and owns nothing.
+//
+// The session id is not part of it: it is a value the caller picks per call
+// (any string reaches Composio, which then refuses a made-up one), so keying
+// on it would give a caller a fresh rate-limit bucket per call. The user id
+// is: sessions and results are per user, so a result kept for one user id is
+// not served to another user of the same key. (The rate limit is keyed on the
+// credential alone: see RateLimitKey.)
+func callerIdentity(h http.Header) string {
+	c := credentialsOf(h)
+	if c.key == "" && c.userKey == "" {
+		return ""
+	}
+	return key(c.key, c.userKey, c.userID)
+}
+
+// RateLimitKey is the rate-limit bucket of a call on a multi-tenant server,
+// whose stateless transport makes every request a new session: the caller's
+// credential alone. The user id and session id headers are values a caller
+// may change on every request, so neither is part of the key: one key is one
+// allowance, however many users it names. Callers without credentials share
+// one bucket; their calls are refused anyway. Without multiTenant it is nil,
+// which leaves the bucket to the server (the MCP session).
+func RateLimitKey(multiTenant bool) func(context.Context, mcp.CallToolRequest) string {
+	if !multiTenant {
+		return nil
+	}
+	return func(_ context.Context, req mcp.CallToolRequest) string {
+		c := credentialsOf(req.Header)
+		return key(c.key, c.userKey, "")
+	}
+}
+
+// ResultOwner is who owns the results a request keeps, and may read them: on
+// a multi-tenant server the caller (its credential and user id); without
+// multiTenant nil, which leaves it to the store (the MCP session, or the
+// process).
+func ResultOwner(multiTenant bool) func(context.Context, http.Header) string {
+	if !multiTenant {
+		return nil
+	}
+	return func(_ context.Context, h http.Header) string { return callerIdentity(h) }
+}
+
+// Secrets are the credentials a multi-tenant caller sent, to be masked in its
+// results.
+func Secrets(h http.Header) []string {
+	c := credentialsOf(h)
+	return []string{c.key, c.userKey}
+}
