@@ -115,8 +115,8 @@ func callerIdentity(h http.Header) string {
 // headers are values a caller may change on every request, so neither is part
 // of the key: one key is one allowance, however many users it names. Callers
 // without credentials share one bucket; their calls are refused anyway.
-func rateLimitKey(cfg *config) func(context.Context, mcp.CallToolRequest) string {
-	if !cfg.multiTenant {
+func rateLimitKey(multiTenant bool) func(context.Context, mcp.CallToolRequest) string {
+	if !multiTenant {
 		return nil
 	}
 	return func(_ context.Context, req mcp.CallToolRequest) string {
@@ -128,8 +128,8 @@ func rateLimitKey(cfg *config) func(context.Context, mcp.CallToolRequest) string
 // resultOwner is who owns the results a request keeps, and may read them: on
 // a multi-tenant server the caller (callerIdentity); elsewhere nil, which
 // leaves it to the store (the MCP session, or the process).
-func resultOwner(cfg *config) func(context.Context, http.Header) string {
-	if !cfg.multiTenant {
+func resultOwner(multiTenant bool) func(context.Context, http.Header) string {
+	if !multiTenant {
 		return nil
 	}
 	return func(_ context.Context, h http.Header) string { return callerIdentity(h) }
