@@ -147,6 +147,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 
 const instructions = `Use proxy_execute to call a third-party API (Gmail, GitHub, Slack, …) as the user: Composio adds the credentials of the user's connected account. Endpoints are paths relative to the API's base URL; query parameters and headers go in "parameters". Read error results: they say what to fix.`
 
+// programVersion is the version the server reports, in --version, doctor
+// and the MCP handshake.
 func programVersion() string {
 	if version != "" {
 		return version
