@@ -18,14 +18,14 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
-	"time"
 
-	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/config"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/doctor"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/logging"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/printconfig"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/tenant"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/server"
-	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
 )
 
 // version is set at build time with -ldflags "-X main.version=…"; otherwise it
@@ -71,77 +71,53 @@ func notifySignals() context.Context {
 	return ctx
 }
 
-// run is the whole program, with its inputs passed in so that tests can drive it.
+// run is the whole program, with its inputs passed in so that tests can drive
+// it: it reads no flag, variable or file descriptor of the process itself.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
 		switch args[0] {
 		case "print-config":
-			return printConfig(args[1:], getenv, stdout, stderr)
+			return printconfig.Run(args[1:], getenv, stdout, stderr)
 		case "doctor":
-			return doctor(ctx, args[1:], getenv, stdout, stderr)
+			return doctor.Run(ctx, args[1:], getenv, programVersion(), stdout, stderr)
 		}
 	}
-	cfg, err := parseConfig(args, getenv, stderr)
+	cfg, err := config.Parse(args, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	if cfg.version {
+	if cfg.Version {
 		_, err := fmt.Fprintln(stdout, "composio-proxy-mcp", programVersion())
 		return err
 	}
-	if err := cfg.validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	level, err := logging.ParseLevel(cfg.logLevel)
-	if err != nil {
-		return fmt.Errorf("--log-level %q: want debug, info, warn or error", cfg.logLevel)
-	}
-	logger := logging.New(stderr, level, cfg.apiKey, cfg.userAPIKey, cfg.authToken)
-	if cfg.apiKey != "" && cfg.userAPIKey != "" && !cfg.sandbox {
+	logger := logging.New(stderr, cfg.LogLevel(), cfg.Secrets()...)
+	if cfg.APIKey != "" && cfg.UserAPIKey != "" && !cfg.Sandbox {
 		logger.Warn("both COMPOSIO_API_KEY and COMPOSIO_USER_API_KEY are set: using the project key (Composio accepts only one)")
 	}
-
-	if cfg.sandbox {
+	if cfg.Sandbox {
 		fake := composiotest.NewServer()
 		defer fake.Close()
-		// The fake knows one account: settings meant for the real Composio
-		// (an exported COMPOSIO_SESSION_ID, say) would only make every call fail.
-		cfg.baseURL, cfg.apiKey, cfg.userAPIKey = fake.URL, composiotest.APIKey, ""
-		cfg.sessionID, cfg.userID = composiotest.SessionID, ""
-		logger.Warn("SANDBOX: serving against an embedded fake Composio backend; no real API is called", "backend", fake.URL, "session", cfg.sessionID)
+		cfg.UseSandbox(fake.URL, composiotest.APIKey, composiotest.SessionID)
+		logger.Warn("SANDBOX: serving against an embedded fake Composio backend; no real API is called", "backend", fake.URL, "session", cfg.SessionID)
 	}
 
-	// clientOpts also make the per-caller clients of a multi-tenant server.
-	clientOpts := []client.Option{
-		client.WithBaseURL(cfg.baseURL),
-		client.WithAPIKey(cfg.apiKey),
-		client.WithUserAPIKey(cfg.userAPIKey),
-		client.WithTimeout(cfg.timeout),
-		client.WithMaxRetries(cfg.maxRetries),
-		client.WithUserAgent("composio-proxy-mcp/" + programVersion()),
-		// One limiter for the process: multi-tenant callers' clients share it.
-		client.WithCallLimiter(client.NewCallLimiter(cfg.maxUpstreamCalls, cfg.upstreamCallsPerCaller())),
-	}
-	c, err := newClient(cfg, clientOpts)
+	set, err := wireTools(ctx, cfg, cfg.ClientOptions("composio-proxy-mcp/"+programVersion()), logger)
 	if err != nil {
 		return err
 	}
-	proxy := &tools.Proxy{Client: c, SessionID: cfg.sessionID, Logger: logger, Policy: cfg.policy()}
-	results := cfg.applyFeatures(proxy)
-	serverTools, closeTools, err := buildTools(ctx, cfg, c, clientOpts, proxy, logger)
-	if err != nil {
-		return err
-	}
-	defer closeTools()
+	defer set.close()
 	s := server.New(server.Options{
 		Name:         "composio-proxy-mcp",
 		Version:      programVersion(),
-		Instructions: instructions + toolsInstructions(cfg),
+		Instructions: instructions + set.instructions,
 		Logger:       logger,
-		RateLimit:    cfg.rateLimitPerMinute(),
-		RateLimitKey: tenant.RateLimitKey(cfg.multiTenant),
-		Resources:    results.Templates(),
-	}, serverTools...)
+		RateLimit:    cfg.RateLimitPerMinute(),
+		RateLimitKey: tenant.RateLimitKey(cfg.MultiTenant),
+		Resources:    set.templates,
+	}, set.tools...)
 	// Start-up leaves garbage behind (mcp-go's dependencies compile JSON
 	// meta-schemas in their package init; the tools build their schemas) that
 	// would stay resident until enough allocation triggers a GC. Returning it
@@ -149,60 +125,31 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	// RSS in every server process (docs/BENCHMARKS.md).
 	debug.FreeOSMemory()
 
-	if cfg.transport == "stdio" {
+	if cfg.Transport == "stdio" {
 		logger.Info("serving MCP over stdio", "version", programVersion())
-		return server.ServeStdio(ctx, s, stdin, stdout, server.StdioOptions{
-			MaxMessageBytes: cfg.maxRequestBytes,
-			// At EOF, calls already read may take up to the call timeout.
-			DrainTimeout:   cfg.timeout + 5*time.Second,
-			WriteGrace:     cfg.stdioWriteGrace,
-			MaxQueuedBytes: cfg.stdioQueueBytes,
-			Logger:         logger,
-		})
+		return server.ServeStdio(ctx, s, stdin, stdout, cfg.StdioOptions(logger))
 	}
-	loopback := server.IsLoopbackAddr(cfg.listen)
 	// A multi-tenant server holds no credential a stranger could use: each
 	// caller brings its own Composio key.
-	if !loopback && cfg.authToken == "" && !cfg.multiTenant {
-		return fmt.Errorf("--listen %s is reachable from other machines: set COMPOSIO_MCP_AUTH_TOKEN so that clients must send it as a bearer token, or listen on 127.0.0.1", cfg.listen)
+	if !server.IsLoopbackAddr(cfg.Listen) && cfg.AuthToken == "" && !cfg.MultiTenant {
+		return fmt.Errorf("--listen %s is reachable from other machines: set COMPOSIO_MCP_AUTH_TOKEN so that clients must send it as a bearer token, or listen on 127.0.0.1", cfg.Listen)
 	}
-	ln, err := net.Listen("tcp", cfg.listen)
+	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
 	}
 	path := "/mcp"
-	if cfg.transport == server.TransportSSE {
+	if cfg.Transport == server.TransportSSE {
 		path = "/sse"
 	}
-	logger.Info("serving MCP over HTTP", "transport", cfg.transport, "url", "http://"+ln.Addr().String()+path, "version", programVersion(), "auth", cfg.authToken != "", "multi_tenant", cfg.multiTenant)
-	return server.ServeHTTP(ctx, s, ln, server.HTTPOptions{
-		Transport: cfg.transport,
-		Guard: server.Guard{
-			AllowedOrigins:       cfg.allowedOrigins,
-			AllowLoopbackOrigins: loopback,
-			Token:                cfg.authToken,
-			MaxRequestBytes:      cfg.maxRequestBytes,
-		},
-		Logger:             logger,
-		Stateless:          cfg.multiTenant,
-		ShutdownTimeout:    shutdownTimeout(cfg),
-		MaxConnections:     cfg.maxConnections,
-		MaxInflight:        cfg.maxInflight,
-		ReadTimeout:        cfg.readTimeout,
-		MaxSessions:        cfg.maxSessions,
-		SessionIdleTimeout: cfg.sessionIdleTimeout,
-		MaxStreams:         cfg.maxStreams,
-	})
-}
-
-// shutdownTimeout is how long an HTTP server drains on SIGTERM: the longest a
-// call may take, retries included, and a margin for its answer to be written.
-func shutdownTimeout(cfg *config) time.Duration {
-	return cfg.timeout + 10*time.Second
+	logger.Info("serving MCP over HTTP", "transport", cfg.Transport, "url", "http://"+ln.Addr().String()+path, "version", programVersion(), "auth", cfg.AuthToken != "", "multi_tenant", cfg.MultiTenant)
+	return server.ServeHTTP(ctx, s, ln, cfg.HTTPOptions(logger))
 }
 
 const instructions = `Use proxy_execute to call a third-party API (Gmail, GitHub, Slack, …) as the user: Composio adds the credentials of the user's connected account. Endpoints are paths relative to the API's base URL; query parameters and headers go in "parameters". Read error results: they say what to fix.`
 
+// programVersion is the version the server reports, in --version, doctor
+// and the MCP handshake.
 func programVersion() string {
 	if version != "" {
 		return version

@@ -364,20 +364,6 @@ func TestHTTPStreamCap(t *testing.T) {
 	}
 }
 
-// TestHTTPShutdownOutlastsCallTimeout: the drain on SIGTERM is longer than
-// the longest call (--timeout, 50 s by default).
-func TestHTTPShutdownOutlastsCallTimeout(t *testing.T) {
-	for _, args := range [][]string{nil, {"--timeout", "90s"}} {
-		cfg, err := parseConfig(args, func(string) string { return "" }, io.Discard)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := shutdownTimeout(cfg); got <= cfg.timeout {
-			t.Errorf("--timeout %s: shutdown drains %s", cfg.timeout, got)
-		}
-	}
-}
-
 // TestConfirmWritesRefusedOverSSE: the SSE transport cannot ask the client
 // anything, so --confirm-writes with it is refused at start rather than
 // refusing every write.

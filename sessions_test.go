@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -727,52 +726,5 @@ func TestOperatorStartupErrors(t *testing.T) {
 				t.Error("the key is on stderr")
 			}
 		})
-	}
-}
-
-// The deployment examples start the server with flags it accepts.
-func TestDeployExamplesParse(t *testing.T) {
-	t.Parallel()
-	unit, err := os.ReadFile("examples/deploy/systemd/composio-proxy-mcp.service")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var unitArgs []string
-	for line := range strings.SplitSeq(string(unit), "\n") {
-		if rest, ok := strings.CutPrefix(line, "ExecStart="); ok {
-			unitArgs = strings.Fields(rest)[1:]
-		}
-	}
-	manifest, err := os.ReadFile("examples/deploy/kubernetes/composio-proxy-mcp.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var podArgs []string
-	inArgs := false
-	for line := range strings.SplitSeq(string(manifest), "\n") {
-		trimmed := strings.TrimSpace(line)
-		switch {
-		case trimmed == "args:":
-			inArgs = true
-		case inArgs && strings.HasPrefix(trimmed, "- "):
-			podArgs = append(podArgs, strings.Trim(strings.TrimPrefix(trimmed, "- "), `"`))
-		case inArgs && !strings.HasPrefix(trimmed, "#"):
-			inArgs = false
-		}
-	}
-	if !strings.Contains(string(manifest), "path: /healthz") || !strings.Contains(string(manifest), "readinessProbe:") {
-		t.Error("the Deployment has no readiness probe on /healthz")
-	}
-	for name, args := range map[string][]string{"systemd": unitArgs, "kubernetes": podArgs} {
-		if !slices.Contains(args, "--multi-tenant") {
-			t.Errorf("%s: args %v lack --multi-tenant", name, args)
-		}
-		cfg, err := parseConfig(args, func(string) string { return "" }, io.Discard)
-		if err == nil {
-			err = cfg.validate()
-		}
-		if err != nil {
-			t.Errorf("%s: %v: %v", name, args, err)
-		}
 	}
 }

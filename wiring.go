@@ -1,13 +1,14 @@
 package main
 
+// This file wires today's tools API: the proxy tool and its features, the
+// companion tools, the masker and the audit log. It is all of main's
+// knowledge of the tools, kept in one place.
+
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -16,74 +17,43 @@ import (
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/audit"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/config"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/results"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/session"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/tenant"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
 )
 
-// addOperatorFlags registers the flags of sessions, the companion tools, the
-// audit log and multi-tenant serving.
-func (c *config) addOperatorFlags(fs *flag.FlagSet) {
-	fs.StringVar(&c.userID, "user-id", "", "Composio user id: without --session-id the server creates a tool-router session for this user at start, and replaces any session that expires")
-	fs.Func("toolkits", "comma-separated toolkit slugs enabled in sessions the server creates, e.g. gmail,github (default: Composio's)", func(s string) error {
-		c.toolkits = nil
-		for _, t := range splitList(s) {
-			c.toolkits = append(c.toolkits, strings.ToLower(t))
-		}
-		return nil
-	})
-	c.tools = slices.Clone(tools.Names)
-	fs.Func("tools", "comma-separated tools to serve (default: "+strings.Join(tools.Names, ",")+")", func(s string) error {
-		c.tools = nil
-		for _, t := range splitList(s) {
-			if !slices.Contains(tools.Names, t) {
-				return fmt.Errorf("unknown tool %q: want some of %s", t, strings.Join(tools.Names, ", "))
-			}
-			if !slices.Contains(c.tools, t) {
-				c.tools = append(c.tools, t)
-			}
-		}
-		return nil
-	})
-	fs.StringVar(&c.auditLog, "audit-log", "", "append one JSON line per tool call to this file (no bodies, no secrets, no query strings)")
-	fs.BoolVar(&c.multiTenant, "multi-tenant", false, "on the sse and http transports: hold no Composio key; each MCP client sends X-Composio-Api-Key and X-Composio-User-Id (or X-Composio-Session-Id) headers. Streamable HTTP then runs stateless")
+// toolSet is what the server serves of the tools: their handlers, the
+// resource templates of kept results, and what the instructions add about
+// them. close closes the audit log.
+type toolSet struct {
+	tools        []mcpserver.ServerTool
+	templates    []mcpserver.ServerResourceTemplate
+	instructions string
+	close        func()
 }
 
-// validateOperator checks the settings of addOperatorFlags against the rest.
-func (c *config) validateOperator() error {
-	if len(c.tools) == 0 {
-		return fmt.Errorf("--tools names no tool: want some of %s", strings.Join(tools.Names, ", "))
+// wireTools makes the server's client (none on a multi-tenant server, which
+// makes one per caller from clientOpts) and the tools the config names.
+func wireTools(ctx context.Context, cfg *config.Config, clientOpts []client.Option, logger *slog.Logger) (*toolSet, error) {
+	c, err := newClient(cfg, clientOpts)
+	if err != nil {
+		return nil, err
 	}
-	if c.transport == "stdio" && slices.Contains([]string{"/dev/stdout", "/dev/fd/1", "/proc/self/fd/1", "-"}, c.auditLog) {
-		return fmt.Errorf("--audit-log %s: on stdio, stdout carries the MCP messages; write the audit log to a file", c.auditLog)
+	proxy := &tools.Proxy{Client: c, SessionID: cfg.SessionID, Logger: logger, Policy: cfg.Policy()}
+	results := applyFeatures(cfg, proxy)
+	list, closeTools, err := buildTools(ctx, cfg, c, clientOpts, proxy, logger)
+	if err != nil {
+		return nil, err
 	}
-	if !c.multiTenant {
-		return nil
-	}
-	switch {
-	case c.transport == "stdio":
-		return errors.New("--multi-tenant needs --transport http (or sse): on stdio there is one client, so give the server its own COMPOSIO_API_KEY instead")
-	case c.sandbox:
-		return errors.New("--multi-tenant and --sandbox do not go together: the sandbox has one fake account")
-	case c.apiKey != "" || c.userAPIKey != "":
-		return errors.New("--multi-tenant: unset COMPOSIO_API_KEY and COMPOSIO_USER_API_KEY; each MCP client sends its own key in X-Composio-Api-Key")
-	case c.sessionID != "" || c.userID != "":
-		return errors.New("--multi-tenant: unset the session id and user id; each MCP client sends its own in X-Composio-Session-Id or X-Composio-User-Id")
-	case len(c.features.uploadRoots) > 0:
-		// Uploads read the server's own disk: every remote tenant could send
-		// its files to any API.
-		return errors.New("--multi-tenant and --upload-root do not go together: remote callers would read files from this machine")
-	}
-	return nil
+	return &toolSet{tools: list, templates: results.Templates(), instructions: toolsInstructions(cfg), close: closeTools}, nil
 }
-
-// enabled reports whether the config serves the named tool.
-func (c *config) enabled(tool string) bool { return slices.Contains(c.tools, tool) }
 
 // newClient returns the server's Composio client, or nil on a multi-tenant
 // server, which holds no key and makes a client per caller instead.
-func newClient(cfg *config, opts []client.Option) (*client.Client, error) {
-	if cfg.multiTenant {
+func newClient(cfg *config.Config, opts []client.Option) (*client.Client, error) {
+	if cfg.MultiTenant {
 		return nil, nil
 	}
 	return client.New(opts...)
@@ -94,34 +64,34 @@ func newClient(cfg *config, opts []client.Option) (*client.Client, error) {
 // For a server given a user id and no session id, it creates the session now,
 // so that a bad key or user id fails at start rather than on the first call.
 // The returned function closes the audit log.
-func buildTools(ctx context.Context, cfg *config, c *client.Client, clientOpts []client.Option, proxy *tools.Proxy, logger *slog.Logger) ([]mcpserver.ServerTool, func(), error) {
+func buildTools(ctx context.Context, cfg *config.Config, c *client.Client, clientOpts []client.Option, proxy *tools.Proxy, logger *slog.Logger) ([]mcpserver.ServerTool, func(), error) {
 	var tenants tools.Tenants
-	if cfg.multiTenant {
-		tenants = tenant.NewResolver(clientOpts, cfg.toolkits, logger)
+	if cfg.MultiTenant {
+		tenants = tenant.NewResolver(clientOpts, cfg.Toolkits, logger)
 	} else {
-		m := session.New(c, session.Config{SessionID: cfg.sessionID, UserID: cfg.userID, Toolkits: cfg.toolkits, Logger: logger})
+		m := session.New(c, session.Config{SessionID: cfg.SessionID, UserID: cfg.UserID, Toolkits: cfg.Toolkits, Logger: logger})
 		if _, err := m.Current(ctx); err != nil {
-			return nil, nil, fmt.Errorf("creating a tool-router session for user %q: %w", cfg.userID, err)
+			return nil, nil, fmt.Errorf("creating a tool-router session for user %q: %w", cfg.UserID, err)
 		}
 		tenants = tools.SingleTenant{Client: c, Sessions: m}
 	}
 	connectTool := ""
-	if cfg.enabled(tools.ConnectToolkitName) {
+	if cfg.Enabled(tools.ConnectToolkitName) {
 		connectTool = tools.ConnectToolkitName
 	}
 	proxy.Tenants, proxy.ConnectTool = tenants, connectTool
 	// One masker for every tool's results: the process's own secrets, and on
 	// a multi-tenant server each caller's key, never reach a client.
 	var callerSecrets func(http.Header) []string
-	if cfg.multiTenant {
+	if cfg.MultiTenant {
 		callerSecrets = tenant.Secrets
 	}
-	masker := tools.NewMasker(callerSecrets, cfg.apiKey, cfg.userAPIKey, cfg.authToken)
+	masker := tools.NewMasker(callerSecrets, cfg.Secrets()...)
 	proxy.Masker = masker
 
 	var list []mcpserver.ServerTool
 	for _, name := range tools.Names {
-		if !cfg.enabled(name) {
+		if !cfg.Enabled(name) {
 			continue
 		}
 		switch name {
@@ -138,28 +108,28 @@ func buildTools(ctx context.Context, cfg *config, c *client.Client, clientOpts [
 	for i := range list {
 		list[i].Handler = masker.Wrap(list[i].Handler)
 	}
-	if cfg.auditLog == "" {
+	if cfg.AuditLog == "" {
 		return list, func() {}, nil
 	}
-	log, err := audit.Open(cfg.auditLog)
+	log, err := audit.Open(cfg.AuditLog)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--audit-log: %w", err)
 	}
 	for i := range list {
 		list[i].Handler = audited(log, logger, list[i].Tool.Name, list[i].Handler)
 	}
-	logger.Info("writing the audit log", "file", cfg.auditLog)
+	logger.Info("writing the audit log", "file", cfg.AuditLog)
 	return list, func() { _ = log.Close() }, nil
 }
 
 // toolsInstructions adds to the server's instructions what the companion
 // tools are for, when they are served.
-func toolsInstructions(cfg *config) string {
+func toolsInstructions(cfg *config.Config) string {
 	var b strings.Builder
-	if cfg.enabled(tools.ListToolkitsName) {
+	if cfg.Enabled(tools.ListToolkitsName) {
 		b.WriteString(" Call list_toolkits to see which toolkits (APIs) this session has and which are connected.")
 	}
-	if cfg.enabled(tools.ConnectToolkitName) {
+	if cfg.Enabled(tools.ConnectToolkitName) {
 		b.WriteString(" When a toolkit is not connected, call connect_toolkit: it gives a link the user opens to connect their account.")
 	}
 	return b.String()
@@ -216,4 +186,20 @@ func outcome(rec *tools.CallRecord, res *mcp.CallToolResult, err error) string {
 		return audit.OutcomeFailed
 	}
 	return audit.OutcomeOK
+}
+
+// applyFeatures sets the feature options on the proxy tool and returns the
+// store of cut responses (nil when responses are never cut), whose resource
+// templates the server must serve.
+func applyFeatures(c *config.Config, p *tools.Proxy) *results.Store {
+	p.InlineImagesMax = c.InlineImagesMax
+	p.UploadRoots = c.UploadRoots
+	p.DryRun = c.DryRun
+	p.ConfirmWrites = c.ConfirmWrites
+	if c.MaxResultBytes == 0 {
+		return nil
+	}
+	p.MaxResultBytes = c.MaxResultBytes
+	p.Results = results.New(results.Config{MaxBytes: c.ResultStoreBytes, TTL: c.ResultTTL, Owner: tenant.ResultOwner(c.MultiTenant)})
+	return p.Results
 }

@@ -1,4 +1,7 @@
-package main
+// Package printconfig is the print-config subcommand: the configuration that
+// runs this binary as a stdio MCP server in an MCP client (Claude Desktop,
+// Cursor, VS Code, Claude Code), ready to paste.
+package printconfig
 
 import (
 	"bytes"
@@ -8,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/config"
 )
 
 // configClients are the MCP clients print-config knows, with where their
@@ -28,12 +33,12 @@ const (
 	serverName            = "composio"
 )
 
-// printConfig implements `composio-proxy-mcp print-config [client] [flags]`:
+// Run implements `composio-proxy-mcp print-config [client] [flags]`:
 // the configuration that runs this binary as a stdio MCP server in that
 // client. Flags given after the client name are passed on to the server; the
 // user and session ids come along from the environment, the keys only as
 // placeholders. Instructions go to stderr, so stdout can be piped as is.
-func printConfig(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func Run(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	target := "claude-desktop"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		target, args = args[0], args[1:]
@@ -51,11 +56,11 @@ func printConfig(args []string, getenv func(string) string, stdout, stderr io.Wr
 		}
 		return fmt.Errorf("print-config: unknown client %q: want one of %s", target, strings.Join(names, ", "))
 	}
-	cfg, err := parseConfig(args, getenv, stderr)
+	cfg, err := config.Parse(args, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	if cfg.transport != "stdio" || cfg.multiTenant {
+	if cfg.Transport != "stdio" || cfg.MultiTenant {
 		return fmt.Errorf("print-config writes a configuration for a local (stdio) server; leave out --transport and --multi-tenant")
 	}
 	exe, err := executablePath()
@@ -71,7 +76,7 @@ func printConfig(args []string, getenv func(string) string, stdout, stderr io.Wr
 		return err
 	}
 	fmt.Fprintln(stderr, where)
-	if !cfg.sandbox {
+	if !cfg.Sandbox {
 		fmt.Fprintln(stderr, "Replace the <…> placeholders with your own values; keep the API key out of shared files.")
 	}
 	if strings.Contains(exe, "go-build") {
@@ -100,12 +105,12 @@ type envVar struct{ name, value string }
 
 // configEnv is the environment the configured server gets: a key placeholder,
 // and the user or session id from this environment unless flags give them.
-func configEnv(cfg *config, getenv func(string) string) []envVar {
-	if cfg.sandbox {
+func configEnv(cfg *config.Config, getenv func(string) string) []envVar {
+	if cfg.Sandbox {
 		return nil
 	}
 	var env []envVar
-	if cfg.apiKey == "" && cfg.userAPIKey != "" {
+	if cfg.APIKey == "" && cfg.UserAPIKey != "" {
 		env = append(env, envVar{"COMPOSIO_USER_API_KEY", userAPIKeyPlaceholder})
 	} else {
 		env = append(env, envVar{"COMPOSIO_API_KEY", apiKeyPlaceholder})
@@ -115,7 +120,7 @@ func configEnv(cfg *config, getenv func(string) string) []envVar {
 			env = append(env, envVar{name, v})
 		}
 	}
-	if cfg.userID == "" && cfg.sessionID == "" {
+	if cfg.UserID == "" && cfg.SessionID == "" {
 		env = append(env, envVar{"COMPOSIO_USER_ID", userIDPlaceholder})
 	}
 	return env

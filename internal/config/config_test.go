@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"io"
@@ -23,20 +23,20 @@ func TestConfigFlagWinsOverEnv(t *testing.T) {
 		"COMPOSIO_MCP_READ_ONLY":      "true",
 		"COMPOSIO_MCP_ALLOW_TOOLKITS": "Gmail, github",
 	})
-	c, err := parseConfig([]string{"--session-id", "trs_flag", "--timeout", "7s"}, e, io.Discard)
+	c, err := Parse([]string{"--session-id", "trs_flag", "--timeout", "7s"}, e, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.sessionID != "trs_flag" || c.timeout != 7*time.Second {
-		t.Errorf("flags did not win: session %q timeout %s", c.sessionID, c.timeout)
+	if c.SessionID != "trs_flag" || c.Timeout != 7*time.Second {
+		t.Errorf("flags did not win: session %q timeout %s", c.SessionID, c.Timeout)
 	}
-	if c.baseURL != "http://env.test" || c.transport != "http" || !c.readOnly || c.apiKey != "ak_x" {
+	if c.BaseURL != "http://env.test" || c.Transport != "http" || !c.readOnly || c.APIKey != "ak_x" {
 		t.Errorf("env not read: %+v", c)
 	}
 	if !slices.Equal(c.allowToolkits, []string{"gmail", "github"}) {
 		t.Errorf("toolkits = %v", c.allowToolkits)
 	}
-	if err := c.validate(); err != nil {
+	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -66,11 +66,11 @@ func TestConfigPolicyAndRateLimit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			t.Parallel()
-			c, err := parseConfig(tt.args, env(map[string]string{"COMPOSIO_API_KEY": "ak_x", "COMPOSIO_SESSION_ID": "trs_x"}), io.Discard)
+			c, err := Parse(tt.args, env(map[string]string{"COMPOSIO_API_KEY": "ak_x", "COMPOSIO_SESSION_ID": "trs_x"}), io.Discard)
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = c.validate()
+			err = c.Validate()
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("validate = %v, want %q", err, tt.wantErr)
@@ -80,10 +80,10 @@ func TestConfigPolicyAndRateLimit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := c.policy().Methods; !slices.Equal(got, tt.wantMethods) {
+			if got := c.Policy().Methods; !slices.Equal(got, tt.wantMethods) {
 				t.Errorf("methods = %v, want %v", got, tt.wantMethods)
 			}
-			if got := c.rateLimitPerMinute(); got != tt.wantRate {
+			if got := c.RateLimitPerMinute(); got != tt.wantRate {
 				t.Errorf("rate = %d, want %d", got, tt.wantRate)
 			}
 		})
@@ -92,11 +92,11 @@ func TestConfigPolicyAndRateLimit(t *testing.T) {
 
 func TestConfigSandboxNeedsNoSecrets(t *testing.T) {
 	t.Parallel()
-	c, err := parseConfig([]string{"--sandbox"}, env(nil), io.Discard)
+	c, err := Parse([]string{"--sandbox"}, env(nil), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.validate(); err != nil {
+	if err := c.Validate(); err != nil {
 		t.Errorf("sandbox: %v", err)
 	}
 }
@@ -113,7 +113,7 @@ func TestConfigPositionalNotEchoed(t *testing.T) {
 		{[]string{"--read-only", "ak_SECRET_KEY_1", "ak_SECRET_KEY_2"}, "2 unexpected arguments after the flags"},
 		{[]string{"--timeout", "5s", "--", "ak_SECRET_KEY_1"}, "1 unexpected argument"},
 	} {
-		_, err := parseConfig(tc.args, env(nil), io.Discard)
+		_, err := Parse(tc.args, env(nil), io.Discard)
 		if err == nil {
 			t.Fatalf("%q: accepted", tc.args)
 		}
@@ -142,14 +142,14 @@ func TestConfigUpstreamCallsPerCallerDefault(t *testing.T) {
 		if slices.Contains(tc.args, "--multi-tenant") {
 			vars = nil // a multi-tenant server holds no key
 		}
-		c, err := parseConfig(tc.args, env(vars), io.Discard)
+		c, err := Parse(tc.args, env(vars), io.Discard)
 		if err == nil {
-			err = c.validate()
+			err = c.Validate()
 		}
 		if err != nil {
 			t.Fatalf("%v: %v", tc.args, err)
 		}
-		if got := c.upstreamCallsPerCaller(); got != tc.want {
+		if got := c.UpstreamCallsPerCaller(); got != tc.want {
 			t.Errorf("%v: per-caller cap %d, want %d", tc.args, got, tc.want)
 		}
 	}

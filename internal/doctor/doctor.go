@@ -1,4 +1,7 @@
-package main
+// Package doctor is the doctor subcommand: it checks the configuration the
+// server would start with, and that Composio accepts it, and prints a short
+// report with a fix for every problem.
+package doctor
 
 import (
 	"context"
@@ -10,6 +13,7 @@ import (
 	"time"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/config"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/session"
 )
 
@@ -42,22 +46,21 @@ func (r *report) fail(fix, format string, a ...any) {
 	}
 }
 
-// doctor implements `composio-proxy-mcp doctor [flags]`: it checks the
-// configuration the server would start with, and that Composio accepts it,
-// and prints a short report with a fix for every problem. It reads the same
-// flags and environment as the server, and fails (non-zero exit) when there
-// is any problem. Secrets are never printed, only whether they are set.
-func doctor(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := parseConfig(args, getenv, stderr)
+// Run implements `composio-proxy-mcp doctor [flags]` for the program's
+// version. It reads the same flags and environment as the server, prints the
+// report to stdout, and returns an error (a non-zero exit) when there is any
+// problem. Secrets are never printed, only whether they are set.
+func Run(ctx context.Context, args []string, getenv func(string) string, version string, stdout, stderr io.Writer) error {
+	cfg, err := config.Parse(args, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	r := &report{w: stdout}
-	fmt.Fprintf(stdout, "composio-proxy-mcp %s doctor\n", programVersion())
-	if c := doctorEnv(r, cfg); c != nil {
+	fmt.Fprintf(stdout, "composio-proxy-mcp %s doctor\n", version)
+	if c := doctorEnv(r, cfg, version); c != nil {
 		if id := doctorSession(ctx, r, cfg, c); id != "" {
 			doctorToolkits(ctx, r, cfg, c, id)
-			if id != cfg.sessionID {
+			if id != cfg.SessionID {
 				// The session was made only to check; leave nothing behind.
 				// Best effort: an old Composio without v3.1 keeps it until it
 				// expires.
@@ -75,62 +78,58 @@ func doctor(ctx context.Context, args []string, getenv func(string) string, stdo
 
 // doctorEnv checks the settings and returns a client to check them against
 // Composio with, or nil when that cannot or need not be done.
-func doctorEnv(r *report, cfg *config) *client.Client {
-	if cfg.sandbox {
+func doctorEnv(r *report, cfg *config.Config, version string) *client.Client {
+	if cfg.Sandbox {
 		r.ok("--sandbox: the server uses an embedded fake Composio; nothing to check")
 		return nil
 	}
-	if err := cfg.validateOperator(); err != nil {
+	// The settings first, once: what the server would refuse at start needs
+	// fixing before anything else is worth checking.
+	if err := cfg.ValidateSettings(); err != nil {
 		r.fail("", "%v", err)
 		return nil
 	}
-	if cfg.multiTenant {
+	if cfg.MultiTenant {
 		r.ok("--multi-tenant: the server holds no Composio key; each MCP client sends its own, so there is no key to check here")
 		return nil
 	}
 	usable := true
 	switch {
-	case cfg.apiKey == "" && cfg.userAPIKey == "":
+	case cfg.APIKey == "" && cfg.UserAPIKey == "":
 		r.fail("export COMPOSIO_API_KEY=<your project API key from the Composio dashboard>; secrets are read from the environment only", "no Composio API key: COMPOSIO_API_KEY and COMPOSIO_USER_API_KEY are unset")
 		usable = false
-	case cfg.apiKey != "":
-		r.ok("COMPOSIO_API_KEY is set (%s)", describeKey(cfg.apiKey))
-		if !strings.HasPrefix(cfg.apiKey, "ak_") {
+	case cfg.APIKey != "":
+		r.ok("COMPOSIO_API_KEY is set (%s)", describeKey(cfg.APIKey))
+		if !strings.HasPrefix(cfg.APIKey, "ak_") {
 			r.warn("check that it is a project API key; a user key (uak_…) goes in COMPOSIO_USER_API_KEY", "COMPOSIO_API_KEY does not start with ak_, as project API keys do")
 		}
-		if cfg.userAPIKey != "" {
+		if cfg.UserAPIKey != "" {
 			r.warn("unset COMPOSIO_USER_API_KEY to avoid confusion", "COMPOSIO_USER_API_KEY is set too; only COMPOSIO_API_KEY is used")
 		}
 	default:
-		r.ok("COMPOSIO_USER_API_KEY is set (%s)", describeKey(cfg.userAPIKey))
+		r.ok("COMPOSIO_USER_API_KEY is set (%s)", describeKey(cfg.UserAPIKey))
 	}
 	switch {
-	case cfg.userID != "" && cfg.sessionID != "":
-		r.ok("session %s, renewed for user %q when it expires", cfg.sessionID, cfg.userID)
-	case cfg.userID != "":
-		r.ok("user %q: the server creates its tool-router session at start", cfg.userID)
-	case cfg.sessionID != "":
-		r.warn("set COMPOSIO_USER_ID (or --user-id) so the server can replace the session when it expires", "session %s with no user id: when it expires, every call fails until it is replaced by hand", cfg.sessionID)
+	case cfg.UserID != "" && cfg.SessionID != "":
+		r.ok("session %s, renewed for user %q when it expires", cfg.SessionID, cfg.UserID)
+	case cfg.UserID != "":
+		r.ok("user %q: the server creates its tool-router session at start", cfg.UserID)
+	case cfg.SessionID != "":
+		r.warn("set COMPOSIO_USER_ID (or --user-id) so the server can replace the session when it expires", "session %s with no user id: when it expires, every call fails until it is replaced by hand", cfg.SessionID)
 	default:
 		r.fail("set COMPOSIO_USER_ID (or --user-id) to the Composio user whose accounts the agent uses; the server then creates its own session", "neither a user id nor a session id is set")
-		usable = false
-	}
-	if err := cfg.validate(); err != nil && usable {
-		r.fail("", "%v", err)
 		usable = false
 	}
 	if !usable {
 		return nil
 	}
-	c, err := client.New(
-		client.WithBaseURL(cfg.baseURL),
-		client.WithAPIKey(cfg.apiKey),
-		client.WithUserAPIKey(cfg.userAPIKey),
-		client.WithTimeout(min(cfg.timeout, doctorTimeout)),
-		// One retry rides out a blip without keeping a person waiting long.
-		client.WithMaxRetries(1),
-		client.WithUserAgent("composio-proxy-mcp/"+programVersion()+" doctor"),
-	)
+	// The server's own options, with the later ones winning: a shorter
+	// timeout, and one retry, which rides out a blip without keeping a person
+	// waiting long.
+	opts := append(cfg.ClientOptions("composio-proxy-mcp/"+version+" doctor"),
+		client.WithTimeout(min(cfg.Timeout, doctorTimeout)),
+		client.WithMaxRetries(1))
+	c, err := client.New(opts...)
 	if err != nil {
 		r.fail("set COMPOSIO_BASE_URL (or --base-url) to an http(s) URL, or unset it for https://backend.composio.dev", "%v", err)
 		return nil
@@ -151,43 +150,43 @@ func describeKey(k string) string {
 // doctorSession reaches Composio: the key is accepted, and the session exists
 // or can be created. It returns the session id to check toolkits in, "" when
 // there is none.
-func doctorSession(ctx context.Context, r *report, cfg *config, c *client.Client) string {
+func doctorSession(ctx context.Context, r *report, cfg *config.Config, c *client.Client) string {
 	base := strings.TrimSuffix(c.BaseURL(), "/")
-	if cfg.sessionID != "" {
-		s, err := c.GetSession(ctx, cfg.sessionID)
+	if cfg.SessionID != "" {
+		s, err := c.GetSession(ctx, cfg.SessionID)
 		switch {
 		case err == nil:
 			r.ok("Composio at %s accepted the key", base)
 			r.ok("session %s found (user %q)", s.SessionID, s.Config.UserID)
-			if cfg.userID != "" && s.Config.UserID != cfg.userID {
-				r.warn("set COMPOSIO_USER_ID to the session's user, or drop COMPOSIO_SESSION_ID", "the session belongs to user %q, but COMPOSIO_USER_ID is %q: a renewed session would switch users", s.Config.UserID, cfg.userID)
+			if cfg.UserID != "" && s.Config.UserID != cfg.UserID {
+				r.warn("set COMPOSIO_USER_ID to the session's user, or drop COMPOSIO_SESSION_ID", "the session belongs to user %q, but COMPOSIO_USER_ID is %q: a renewed session would switch users", s.Config.UserID, cfg.UserID)
 			}
 			return s.SessionID
 		case !session.IsNotFound(err):
 			doctorCallFailed(r, base, err)
 			return ""
-		case cfg.userID == "":
+		case cfg.UserID == "":
 			r.ok("Composio at %s accepted the key", base)
-			r.fail("set COMPOSIO_USER_ID (or --user-id) so the server creates sessions itself, or set COMPOSIO_SESSION_ID to a current session", "session %s not found: it has expired or never existed", cfg.sessionID)
+			r.fail("set COMPOSIO_USER_ID (or --user-id) so the server creates sessions itself, or set COMPOSIO_SESSION_ID to a current session", "session %s not found: it has expired or never existed", cfg.SessionID)
 			return ""
 		}
 		r.ok("Composio at %s accepted the key", base)
-		r.ok("session %s not found (expired); the server replaces it for user %q", cfg.sessionID, cfg.userID)
+		r.ok("session %s not found (expired); the server replaces it for user %q", cfg.SessionID, cfg.UserID)
 	}
-	s, err := c.CreateSession(ctx, &client.CreateSessionRequest{UserID: cfg.userID, Toolkits: cfg.toolkits})
+	s, err := c.CreateSession(ctx, &client.CreateSessionRequest{UserID: cfg.UserID, Toolkits: cfg.Toolkits})
 	if err != nil {
 		var apiErr *client.APIError
 		if errors.As(err, &apiErr) && apiErr.HTTPStatus == http.StatusBadRequest {
-			r.fail("check --toolkits (COMPOSIO_MCP_TOOLKITS) and the user id", "Composio refused to create a session for user %q: %s", cfg.userID, apiErrorSummary(apiErr))
+			r.fail("check --toolkits (COMPOSIO_MCP_TOOLKITS) and the user id", "Composio refused to create a session for user %q: %s", cfg.UserID, apiErrorSummary(apiErr))
 			return ""
 		}
 		doctorCallFailed(r, base, err)
 		return ""
 	}
-	if cfg.sessionID == "" {
+	if cfg.SessionID == "" {
 		r.ok("Composio at %s accepted the key", base)
 	}
-	r.ok("a session for user %q can be created (created %s to check it, then deleted)", cfg.userID, s.SessionID)
+	r.ok("a session for user %q can be created (created %s to check it, then deleted)", cfg.UserID, s.SessionID)
 	return s.SessionID
 }
 
@@ -226,7 +225,7 @@ func apiErrorSummary(e *client.APIError) string {
 // doctorToolkits lists the session's toolkits and their connection state. An
 // unconnected toolkit is a warning, not a problem: the agent can connect it
 // with connect_toolkit.
-func doctorToolkits(ctx context.Context, r *report, cfg *config, c *client.Client, sessionID string) {
+func doctorToolkits(ctx context.Context, r *report, cfg *config.Config, c *client.Client, sessionID string) {
 	items, err := c.AllToolkits(ctx, sessionID, &client.ListToolkitsOptions{Limit: 50})
 	if err != nil {
 		var apiErr *client.APIError
@@ -254,12 +253,12 @@ func doctorToolkits(ctx context.Context, r *report, cfg *config, c *client.Clien
 	}
 	if len(unconnected) > 0 {
 		fix := "ask the agent to call connect_toolkit for each, then open the link it gives"
-		if !cfg.enabled("connect_toolkit") {
+		if !cfg.Enabled("connect_toolkit") {
 			fix = "connect them in the Composio dashboard"
 		}
 		r.warn(fix, "not connected yet: %s", strings.Join(unconnected, ", "))
 	}
-	for _, want := range cfg.toolkits {
+	for _, want := range cfg.Toolkits {
 		found := false
 		for _, t := range items {
 			found = found || t.Slug == want

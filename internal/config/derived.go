@@ -1,0 +1,164 @@
+package config
+
+import (
+	"errors"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/logging"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/server"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
+)
+
+// Validate checks what flags alone cannot: the values and their
+// combination, and that the server has the credentials it needs.
+func (c *Config) Validate() error {
+	if err := c.ValidateSettings(); err != nil {
+		return err
+	}
+	if c.Sandbox || c.MultiTenant {
+		return nil
+	}
+	if c.APIKey == "" && c.UserAPIKey == "" {
+		return errors.New("set COMPOSIO_API_KEY (your Composio project API key, ak_…) in the environment, or run with --sandbox to try the server without one")
+	}
+	if c.SessionID == "" && c.UserID == "" {
+		return errors.New("set COMPOSIO_USER_ID (or --user-id) so that the server creates its own tool-router session, or COMPOSIO_SESSION_ID (or --session-id) to an existing one (trs_…), or run with --sandbox to try the server without either")
+	}
+	return nil
+}
+
+// ValidateSettings is Validate without the check that a key and a user or
+// session are set, which doctor reports on in its own words.
+func (c *Config) ValidateSettings() error {
+	for _, d := range c.flags() {
+		if d.check == nil {
+			continue
+		}
+		if err := d.check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// LogLevel is --log-level; Validate has checked it.
+func (c *Config) LogLevel() slog.Level {
+	level, _ := logging.ParseLevel(c.logLevel)
+	return level
+}
+
+// Enabled reports whether the config serves the named tool.
+func (c *Config) Enabled(tool string) bool { return slices.Contains(c.tools, tool) }
+
+// Policy is the agent policy the flags describe. --read-only narrows any
+// --allow-methods list to its reading methods.
+func (c *Config) Policy() tools.Policy {
+	p := tools.Policy{
+		Toolkits:                  c.allowToolkits,
+		Methods:                   c.allowMethods,
+		AllowAbsoluteURLs:         c.allowAbsoluteURLs,
+		AllowCustomConnectionData: c.allowCustomConnectionData,
+	}
+	if c.readOnly {
+		if len(p.Methods) == 0 {
+			p.Methods = tools.ReadOnlyMethods
+		} else {
+			var ro []string
+			for _, m := range p.Methods {
+				if slices.Contains(tools.ReadOnlyMethods, m) {
+					ro = append(ro, m)
+				}
+			}
+			if len(ro) == 0 {
+				// Validate refuses this combination; should it get here, the
+				// stricter setting wins.
+				ro = tools.ReadOnlyMethods
+			}
+			p.Methods = ro
+		}
+	}
+	return p
+}
+
+// RateLimitPerMinute resolves the transport default of --rate-limit.
+func (c *Config) RateLimitPerMinute() int {
+	if c.rateLimit >= 0 {
+		return c.rateLimit
+	}
+	if c.Transport == "stdio" {
+		return 0
+	}
+	return 600
+}
+
+// UpstreamCallsPerCaller is --max-upstream-calls-per-caller with its default
+// resolved: without --multi-tenant every call uses the server's one
+// credential, so a lower per-caller cap would silently be the process's cap.
+func (c *Config) UpstreamCallsPerCaller() int {
+	switch {
+	case c.maxUpstreamCallsPerCaller > 0:
+		return c.maxUpstreamCallsPerCaller
+	case c.MultiTenant:
+		return min(16, c.maxUpstreamCalls)
+	default:
+		return c.maxUpstreamCalls
+	}
+}
+
+// ClientOptions are the options of the server's Composio client; a
+// multi-tenant server makes each caller's client from them too. They hold
+// one new limiter of calls in flight, which every client made from them
+// shares: call it once per process.
+func (c *Config) ClientOptions(userAgent string) []client.Option {
+	return []client.Option{
+		client.WithBaseURL(c.BaseURL),
+		client.WithAPIKey(c.APIKey),
+		client.WithUserAPIKey(c.UserAPIKey),
+		client.WithTimeout(c.Timeout),
+		client.WithMaxRetries(c.maxRetries),
+		client.WithUserAgent(userAgent),
+		client.WithCallLimiter(client.NewCallLimiter(c.maxUpstreamCalls, c.UpstreamCallsPerCaller())),
+	}
+}
+
+// ShutdownTimeout is how long an HTTP server drains on SIGTERM: the longest
+// a call may take, retries included, and a margin for its answer to be
+// written.
+func (c *Config) ShutdownTimeout() time.Duration { return c.Timeout + 10*time.Second }
+
+// StdioOptions are the stdio transport's settings.
+func (c *Config) StdioOptions(logger *slog.Logger) server.StdioOptions {
+	return server.StdioOptions{
+		MaxMessageBytes: c.maxRequestBytes,
+		// At EOF, calls already read may take up to the call timeout.
+		DrainTimeout:   c.Timeout + 5*time.Second,
+		WriteGrace:     c.stdioWriteGrace,
+		MaxQueuedBytes: c.stdioQueueBytes,
+		Logger:         logger,
+	}
+}
+
+// HTTPOptions are the settings of the sse and http transports.
+func (c *Config) HTTPOptions(logger *slog.Logger) server.HTTPOptions {
+	return server.HTTPOptions{
+		Transport: c.Transport,
+		Guard: server.Guard{
+			AllowedOrigins:       c.allowedOrigins,
+			AllowLoopbackOrigins: server.IsLoopbackAddr(c.Listen),
+			Token:                c.AuthToken,
+			MaxRequestBytes:      c.maxRequestBytes,
+		},
+		Logger:             logger,
+		Stateless:          c.MultiTenant,
+		ShutdownTimeout:    c.ShutdownTimeout(),
+		MaxConnections:     c.maxConnections,
+		MaxInflight:        c.maxInflight,
+		ReadTimeout:        c.readTimeout,
+		MaxSessions:        c.maxSessions,
+		SessionIdleTimeout: c.sessionIdleTimeout,
+		MaxStreams:         c.maxStreams,
+	}
+}
