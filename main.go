@@ -23,6 +23,7 @@ import (
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/logging"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/loopback"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/server"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
 )
@@ -159,7 +160,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			Logger:         logger,
 		})
 	}
-	loopback := server.IsLoopbackAddr(cfg.listen)
+	loopback := loopback.Addr(cfg.listen)
 	// A multi-tenant server holds no credential a stranger could use: each
 	// caller brings its own Composio key.
 	if !loopback && cfg.authToken == "" && !cfg.multiTenant {

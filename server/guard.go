@@ -5,12 +5,12 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/loopback"
 )
 
 // DefaultMaxRequestBytes is the default cap on an HTTP request body.
@@ -110,24 +110,7 @@ func (g Guard) originAllowed(origin string, allowed map[string]bool) bool {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 		return false
 	}
-	return IsLoopback(u.Hostname())
-}
-
-// IsLoopback reports whether host (a name or an IP, without port) is loopback.
-func IsLoopback(host string) bool {
-	host = strings.Trim(host, "[]")
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsLoopback()
-}
-
-// IsLoopbackAddr reports whether a listen address ("127.0.0.1:8080") names a
-// loopback host.
-func IsLoopbackAddr(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	return err == nil && IsLoopback(host)
+	return loopback.Origin(u.Hostname())
 }
 
 func bearerMatches(header string, token []byte) bool {
