@@ -31,10 +31,10 @@ type Guard struct {
 	MaxRequestBytes int64
 }
 
-// Wrap returns next behind the guard's checks, in this order: Origin (403),
+// wrap returns next behind the guard's checks, in this order: Origin (403),
 // bearer token (401), body size (413). It also drops the wildcard
 // Access-Control-Allow-Origin that mcp-go's SSE transport sets.
-func (g Guard) Wrap(next http.Handler) http.Handler {
+func (g Guard) wrap(next http.Handler) http.Handler {
 	limit := g.MaxRequestBytes
 	if limit <= 0 {
 		limit = DefaultMaxRequestBytes

@@ -22,7 +22,7 @@ func TestGuard(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	})
 	g := Guard{AllowedOrigins: []string{"https://app.example.com/"}, AllowLoopbackOrigins: true, Token: "s3cret-token", MaxRequestBytes: 16}
-	h := g.Wrap(next)
+	h := g.wrap(next)
 	tests := []struct {
 		name     string
 		origin   string
@@ -87,7 +87,7 @@ func TestGuard(t *testing.T) {
 
 func TestGuardWithoutLoopbackOrigins(t *testing.T) {
 	t.Parallel()
-	h := Guard{}.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	h := Guard{}.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	req := httptest.NewRequest("GET", "/sse", nil)
 	req.Header.Set("Origin", "http://localhost:3000")
 	rec := httptest.NewRecorder()

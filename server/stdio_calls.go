@@ -21,7 +21,7 @@ import (
 // requests itself; every other line passes through to mcp-go unchanged.
 //
 // It does what mcp-go's stdio workers do (MCPServer.HandleMessage in the
-// stdio session's context, at most StdioWorkers at once, stdioQueue more
+// stdio session's context, at most stdioWorkers at once, stdioQueue more
 // waiting), with two costs taken out. mcp-go decodes each line six times
 // before a worker sees it, and encodes each result with encoding/json, which
 // re-compacts every json.RawMessage it meets and then the whole message
@@ -66,7 +66,7 @@ func newCallRouter(srv *server.MCPServer, in io.Reader, out *stdoutWriter, budge
 		errLog: errLog,
 		ctx:    context.Background(),
 		cancel: func() {},
-		slots:  make(chan struct{}, StdioWorkers),
+		slots:  make(chan struct{}, stdioWorkers),
 	}
 }
 
@@ -139,7 +139,7 @@ func (r *callRouter) route(line []byte) bool {
 		return true
 	}
 	msg := bytes.Clone(line)
-	if r.queued.Add(1) > StdioWorkers+stdioQueue {
+	if r.queued.Add(1) > stdioWorkers+stdioQueue {
 		// As mcp-go does with a full queue: run it here, which stops reading.
 		r.serve(head.ID, msg, held)
 		return true
