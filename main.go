@@ -96,7 +96,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return fmt.Errorf("--log-level %q: want debug, info, warn or error", cfg.logLevel)
 	}
-	logger := logging.New(stderr, level, cfg.apiKey, cfg.userAPIKey, cfg.authToken)
+	logger := logging.New(stderr, logging.Options{Level: level, NoColor: getenv("NO_COLOR") != "", Secrets: []string{cfg.apiKey, cfg.userAPIKey, cfg.authToken}})
 	if cfg.apiKey != "" && cfg.userAPIKey != "" && !cfg.sandbox {
 		logger.Warn("both COMPOSIO_API_KEY and COMPOSIO_USER_API_KEY are set: using the project key (Composio accepts only one)")
 	}
