@@ -27,12 +27,13 @@ import (
 	"os/exec"
 	"os/signal"
 	"strings"
-	"sync"
 	"time"
 
 	mcpclient "github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/examples/internal/launch"
 )
 
 func main() {
@@ -89,14 +90,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	// The server logs to its stderr; keep the log to explain a failed start,
 	// and show it as it comes with -v.
-	serverLog := &tailBuffer{}
+	serverLog := &launch.Tail{}
 	var logTo io.Writer = serverLog
 	if *verbose {
 		logTo = io.MultiWriter(serverLog, stderr)
 	}
 	opts := []transport.StdioOption{transport.WithCommandStderrWriter(logTo)}
 	if *sandbox {
-		opts = append(opts, transport.WithCommandFunc(sandboxCommand))
+		opts = append(opts, transport.WithCommandFunc(launch.SandboxCommand))
 	}
 	// The server inherits this process's environment: that is how
 	// COMPOSIO_API_KEY and COMPOSIO_USER_ID reach it.
@@ -162,41 +163,4 @@ func printResult(w io.Writer, res *mcp.CallToolResult) {
 
 func indent(s string) string {
 	return "  " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ")
-}
-
-// sandboxCommand starts the server without the caller's COMPOSIO_* variables:
-// settings meant for a real deployment (COMPOSIO_MCP_TRANSPORT=http, say)
-// would otherwise change the sandbox this program expects.
-func sandboxCommand(ctx context.Context, command string, env []string, args []string) (*exec.Cmd, error) {
-	cmd := exec.CommandContext(ctx, command, args...)
-	for _, kv := range append(os.Environ(), env...) {
-		if !strings.HasPrefix(kv, "COMPOSIO_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	return cmd, nil
-}
-
-// tailBuffer keeps the last few KB written to it; the server's stderr is
-// written from another goroutine.
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-}
-
-func (b *tailBuffer) Write(p []byte) (int, error) {
-	const keep = 4 << 10
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
-	if len(b.buf) > keep {
-		b.buf = b.buf[len(b.buf)-keep:]
-	}
-	return len(p), nil
-}
-
-func (b *tailBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return string(b.buf)
 }
