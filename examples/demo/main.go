@@ -18,19 +18,16 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"time"
 
 	mcpclient "github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/examples/internal/launch"
@@ -39,17 +36,7 @@ import (
 // serverPackage is built when no -server is given.
 const serverPackage = "github.com/composio-proxy-mcp/composio-proxy-mcp"
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "demo:", err)
-		}
-		os.Exit(1)
-	}
-}
+func main() { launch.Main("demo", run) }
 
 // run is the whole program, with its inputs passed in so that a test can drive it.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -85,27 +72,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 
-	serverLog := &launch.Tail{}
-	var logTo io.Writer = serverLog
+	o := launch.Options{Args: []string{"--sandbox"}, Sandbox: true, Client: "composio-proxy-mcp-demo"}
 	if *verbose {
-		logTo = io.MultiWriter(serverLog, stderr)
+		o.Verbose = stderr
 	}
-	c, err := mcpclient.NewStdioMCPClientWithOptions(bin, nil, []string{"--sandbox"},
-		transport.WithCommandStderrWriter(logTo),
-		transport.WithCommandFunc(launch.SandboxCommand))
+	c, err := launch.Start(ctx, bin, o)
 	if err != nil {
-		return fmt.Errorf("starting %s: %w", bin, err)
+		return err
 	}
 	defer c.Close()
-
-	var init mcp.InitializeRequest
-	init.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcp.Implementation{Name: "composio-proxy-mcp-demo", Version: "1.0.0"}
-	info, err := c.Initialize(ctx, init)
-	if err != nil {
-		_ = c.Close() // waits for the server to exit, so its log is complete
-		return fmt.Errorf("initialize: %w\nserver log:\n%s", err, indent(serverLog.String(), "  "))
-	}
+	info := c.Info
 	fmt.Fprintf(stdout, "server:  %s %s, MCP protocol %s\n", info.ServerInfo.Name, info.ServerInfo.Version, info.ProtocolVersion)
 	tools, err := c.ListTools(ctx, mcp.ListToolsRequest{})
 	if err != nil {
@@ -123,9 +99,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "%s.\n", sc.why)
 		tool := sc.toolName()
 		fmt.Fprintf(stdout, "call   %s %s\n", tool, sc.args)
-		res, err := callTool(ctx, c, tool, sc.args)
+		res, err := callTool(ctx, c.Client, tool, sc.args)
 		if err != nil {
-			return fmt.Errorf("%s: tools/call: %w\nserver log:\n%s", sc.title, err, indent(serverLog.String(), "  "))
+			return fmt.Errorf("%s: tools/call: %w\nserver log:\n%s", sc.title, err, indent(c.Log(), "  "))
 		}
 		if res.IsError {
 			isError++

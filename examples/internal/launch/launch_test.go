@@ -8,7 +8,7 @@ import (
 
 func TestTailKeepsTheEnd(t *testing.T) {
 	t.Parallel()
-	var b Tail
+	var b tail
 	for i := range tailKeep {
 		b.Write([]byte{byte('a' + i%26)})
 	}
@@ -21,7 +21,7 @@ func TestTailKeepsTheEnd(t *testing.T) {
 
 func TestSandboxCommandDropsComposioSettings(t *testing.T) {
 	t.Setenv("COMPOSIO_MCP_TRANSPORT", "http")
-	cmd, err := SandboxCommand(context.Background(), "true", []string{"COMPOSIO_API_KEY=x", "KEEP=1"}, []string{"--sandbox"})
+	cmd, err := sandboxCommand(context.Background(), "true", []string{"COMPOSIO_API_KEY=x", "KEEP=1"}, []string{"--sandbox"})
 	if err != nil {
 		t.Fatal(err)
 	}
