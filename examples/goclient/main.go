@@ -86,14 +86,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer c.Close()
-	info := c.Info
-	fmt.Fprintf(stdout, "server: %s %s, protocol %s\n", info.ServerInfo.Name, info.ServerInfo.Version, info.ProtocolVersion)
-
-	tools, err := c.ListTools(ctx, mcp.ListToolsRequest{})
-	if err != nil {
-		return fmt.Errorf("tools/list: %w", err)
-	}
-	for _, t := range tools.Tools {
+	fmt.Fprintf(stdout, "server: %s %s, protocol %s\n", c.Info.ServerInfo.Name, c.Info.ServerInfo.Version, c.Info.ProtocolVersion)
+	for _, t := range c.Tools {
 		fmt.Fprintf(stdout, "tool:   %s (%s)\n", t.Name, t.Title)
 	}
 

@@ -58,13 +58,15 @@ type Server struct {
 	*mcpclient.Client
 	// Info is the server's answer to initialize.
 	Info *mcp.InitializeResult
-	log  *tail
+	// Tools are the tools it lists.
+	Tools []mcp.Tool
+	log   *tail
 }
 
 // Log returns the end of the server's log (its stderr).
 func (s *Server) Log() string { return s.log.String() }
 
-// Start starts bin and initializes it. When the server does not come up (it
+// Start starts bin, initializes it and lists its tools. When the server does not come up (it
 // exits at once, say, for want of an API key), the error carries the end of
 // its log, which says why.
 func Start(ctx context.Context, bin string, o Options) (*Server, error) {
@@ -89,7 +91,12 @@ func Start(ctx context.Context, bin string, o Options) (*Server, error) {
 		_ = c.Close() // waits for the server to exit, so its log is complete
 		return nil, fmt.Errorf("initialize: %w\nserver log:\n  %s", err, strings.ReplaceAll(strings.TrimRight(log.String(), "\n"), "\n", "\n  "))
 	}
-	return &Server{Client: c, Info: info, log: log}, nil
+	tools, err := c.ListTools(ctx, mcp.ListToolsRequest{})
+	if err != nil {
+		_ = c.Close()
+		return nil, fmt.Errorf("tools/list: %w", err)
+	}
+	return &Server{Client: c, Info: info, Tools: tools.Tools, log: log}, nil
 }
 
 // sandboxCommand is the transport.WithCommandFunc of Options.Sandbox.
