@@ -23,6 +23,7 @@ import (
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/config"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/doctor"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/logging"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/loopback"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/printconfig"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/tenant"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/server"
@@ -93,7 +94,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	logger := logging.New(stderr, cfg.LogLevel(), cfg.Secrets()...)
+	logger := logging.New(stderr, logging.Options{Level: cfg.LogLevel(), NoColor: getenv("NO_COLOR") != "", Secrets: cfg.Secrets()})
 	if cfg.APIKey != "" && cfg.UserAPIKey != "" && !cfg.Sandbox {
 		logger.Warn("both COMPOSIO_API_KEY and COMPOSIO_USER_API_KEY are set: using the project key (Composio accepts only one)")
 	}
@@ -131,7 +132,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	// A multi-tenant server holds no credential a stranger could use: each
 	// caller brings its own Composio key.
-	if !server.IsLoopbackAddr(cfg.Listen) && cfg.AuthToken == "" && !cfg.MultiTenant {
+	if !loopback.Addr(cfg.Listen) && cfg.AuthToken == "" && !cfg.MultiTenant {
 		return fmt.Errorf("--listen %s is reachable from other machines: set COMPOSIO_MCP_AUTH_TOKEN so that clients must send it as a bearer token, or listen on 127.0.0.1", cfg.Listen)
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)

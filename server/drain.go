@@ -61,14 +61,3 @@ func (f *inflight) wait(ctx context.Context) {
 	case <-ctx.Done():
 	}
 }
-
-// trackers maps each server built by New to its call counter; New is the only
-// writer, so ServeHTTP can drain any server it is given without a wider API.
-var trackers sync.Map // *server.MCPServer → *inflight
-
-func trackerOf(s *server.MCPServer) *inflight {
-	if f, ok := trackers.Load(s); ok {
-		return f.(*inflight)
-	}
-	return newInflight() // not built by New: nothing to wait for
-}

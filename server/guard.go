@@ -5,12 +5,12 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/loopback"
 )
 
 // DefaultMaxRequestBytes is the default cap on an HTTP request body.
@@ -31,10 +31,10 @@ type Guard struct {
 	MaxRequestBytes int64
 }
 
-// Wrap returns next behind the guard's checks, in this order: Origin (403),
+// wrap returns next behind the guard's checks, in this order: Origin (403),
 // bearer token (401), body size (413). It also drops the wildcard
 // Access-Control-Allow-Origin that mcp-go's SSE transport sets.
-func (g Guard) Wrap(next http.Handler) http.Handler {
+func (g Guard) wrap(next http.Handler) http.Handler {
 	limit := g.MaxRequestBytes
 	if limit <= 0 {
 		limit = DefaultMaxRequestBytes
@@ -110,24 +110,7 @@ func (g Guard) originAllowed(origin string, allowed map[string]bool) bool {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 		return false
 	}
-	return IsLoopback(u.Hostname())
-}
-
-// IsLoopback reports whether host (a name or an IP, without port) is loopback.
-func IsLoopback(host string) bool {
-	host = strings.Trim(host, "[]")
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsLoopback()
-}
-
-// IsLoopbackAddr reports whether a listen address ("127.0.0.1:8080") names a
-// loopback host.
-func IsLoopbackAddr(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	return err == nil && IsLoopback(host)
+	return loopback.Origin(u.Hostname())
 }
 
 func bearerMatches(header string, token []byte) bool {

@@ -59,18 +59,19 @@ type HTTPOptions struct {
 	Stateless bool
 }
 
-// Handler returns the HTTP handler for s: the chosen MCP transport behind the
+// handler returns the HTTP handler for s: the chosen MCP transport behind the
 // guard, and GET /healthz. The returned shutdown function closes the
 // transport's sessions.
-func Handler(s *server.MCPServer, o HTTPOptions) (http.Handler, func(context.Context) error, error) {
+func handler(srv *Server, o HTTPOptions) (http.Handler, func(context.Context) error, error) {
 	o = o.withDefaults()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	capped := requestCap(o.MaxInflight, trackerOf(s).running)
-	guard := func(next http.Handler) http.Handler { return o.Guard.Wrap(capped(next)) }
+	s := srv.mcp
+	capped := requestCap(o.MaxInflight, srv.calls.running)
+	guard := func(next http.Handler) http.Handler { return o.Guard.wrap(capped(next)) }
 	var shutdown func(context.Context) error
 	switch o.Transport {
 	case TransportSSE:
@@ -172,8 +173,8 @@ const streamFlushGrace = 200 * time.Millisecond
 // ServeHTTP serves s on ln until ctx is done, then shuts down gracefully:
 // it stops accepting, lets in-flight calls finish (up to ShutdownTimeout), and
 // closes the transport's sessions.
-func ServeHTTP(ctx context.Context, s *server.MCPServer, ln net.Listener, o HTTPOptions) error {
-	h, closeSessions, err := Handler(s, o)
+func ServeHTTP(ctx context.Context, s *Server, ln net.Listener, o HTTPOptions) error {
+	h, closeSessions, err := handler(s, o)
 	if err != nil {
 		return err
 	}
@@ -205,7 +206,7 @@ func ServeHTTP(ctx context.Context, s *server.MCPServer, ln net.Listener, o HTTP
 	// /mcp) never end on their own, and Shutdown waits for every handler.
 	shut := make(chan error, 1)
 	go func() { shut <- srv.Shutdown(sctx) }()
-	trackerOf(s).wait(sctx)
+	s.calls.wait(sctx)
 	// A finished call's answer is still encoded and queued onto its event
 	// stream after the handler returns; give that a moment before the
 	// streams close. The work left is microseconds, so this is ample.

@@ -25,7 +25,7 @@ func TestRateLimitPerSession(t *testing.T) {
 	s := New(Options{Name: "t", Version: "0", RateLimit: 3}, tool)
 	ctx := context.Background()
 	connect := func() *client.Client {
-		c, err := client.NewInProcessClient(s)
+		c, err := client.NewInProcessClient(s.mcp)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,7 +85,7 @@ func TestRateLimitKeyedByCaller(t *testing.T) {
 	var refused int
 	for range 2 {
 		// A new session each time, as on a stateless transport.
-		c, err := client.NewInProcessClient(s)
+		c, err := client.NewInProcessClient(s.mcp)
 		if err != nil {
 			t.Fatal(err)
 		}

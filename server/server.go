@@ -34,10 +34,18 @@ type Options struct {
 	Resources []server.ServerResourceTemplate
 }
 
+// Server is an MCP server built by New, ready for ServeStdio or ServeHTTP.
+// Besides mcp-go's server it holds the count of the tool calls in flight,
+// which a graceful end waits for.
+type Server struct {
+	mcp   *server.MCPServer
+	calls *inflight
+}
+
 // New returns an MCP server that serves the given tools. It declares the tools
 // and logging capabilities and turns a panicking tool handler into an error
 // response rather than a crash.
-func New(o Options, tools ...server.ServerTool) *server.MCPServer {
+func New(o Options, tools ...server.ServerTool) *Server {
 	opts := []server.ServerOption{
 		server.WithToolCapabilities(false),
 		server.WithLogging(),
@@ -61,12 +69,11 @@ func New(o Options, tools ...server.ServerTool) *server.MCPServer {
 	// Outermost, so that a call refused by the rate limit is not counted.
 	opts = append(opts, server.WithToolHandlerMiddleware(calls.middleware))
 	s := server.NewMCPServer(o.Name, o.Version, opts...)
-	trackers.Store(s, calls)
 	s.AddTools(tools...)
 	if len(o.Resources) > 0 {
 		s.AddResourceTemplates(o.Resources...)
 	}
-	return s
+	return &Server{mcp: s, calls: calls}
 }
 
 func orDiscard(l *slog.Logger) *slog.Logger {

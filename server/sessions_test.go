@@ -15,7 +15,7 @@ import (
 // the MCP server too (its registration and stores), not only from the table.
 func TestIdleSessionStateIsReleased(t *testing.T) {
 	s := New(Options{Name: "t", Version: "0"})
-	h, shutdown, err := Handler(s, HTTPOptions{Transport: TransportHTTP, SessionIdleTimeout: 50 * time.Millisecond})
+	h, shutdown, err := handler(s, HTTPOptions{Transport: TransportHTTP, SessionIdleTimeout: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,12 +34,12 @@ func TestIdleSessionStateIsReleased(t *testing.T) {
 	if id == "" {
 		t.Fatalf("initialize: status %d, no session id", resp.StatusCode)
 	}
-	if err := s.SendNotificationToSpecificClient(id, "notifications/message", nil); errors.Is(err, server.ErrSessionNotFound) {
+	if err := s.mcp.SendNotificationToSpecificClient(id, "notifications/message", nil); errors.Is(err, server.ErrSessionNotFound) {
 		t.Fatal("the new session is not registered")
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		err := s.SendNotificationToSpecificClient(id, "notifications/message", nil)
+		err := s.mcp.SendNotificationToSpecificClient(id, "notifications/message", nil)
 		if errors.Is(err, server.ErrSessionNotFound) {
 			return
 		}

@@ -12,10 +12,10 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 )
 
-// StdioWorkers is how many tool calls one stdio connection runs at once (in
+// stdioWorkers is how many tool calls one stdio connection runs at once (in
 // callRouter; it is mcp-go's maximum pool size): agents fan out, and a slow
 // call must not hold up others.
-const StdioWorkers = 100
+const stdioWorkers = 100
 
 // mcpgoStdioWorkers is the size of mcp-go's own worker pool, idle but for
 // the odd line the router leaves to it: each idle worker is a goroutine.
@@ -58,7 +58,7 @@ type StdioOptions struct {
 // answers: a client may write its requests and close stdin at once. A write
 // to out that fails (the client closed it), or that makes no progress for
 // WriteGrace once the end has begun, ends the serving with an error.
-func ServeStdio(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer, o StdioOptions) error {
+func ServeStdio(ctx context.Context, s *Server, in io.Reader, out io.Writer, o StdioOptions) error {
 	logger := orDiscard(o.Logger)
 	limit := o.MaxMessageBytes
 	if limit <= 0 {
@@ -90,17 +90,17 @@ func ServeStdio(ctx context.Context, s *server.MCPServer, in io.Reader, out io.W
 		case <-w.stop:
 		}
 	}()
-	stdio := server.NewStdioServer(s)
+	stdio := server.NewStdioServer(s.mcp)
 	errLog := slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
 	stdio.SetErrorLogger(errLog)
 	// Tool calls bypass mcp-go's reading, workers and encoding (see
-	// callRouter), which runs StdioWorkers of them at once: mcp-go's own pool
+	// callRouter), which runs stdioWorkers of them at once: mcp-go's own pool
 	// is left only the tools/call lines the router does not take.
 	server.WithWorkerPoolSize(mcpgoStdioWorkers)(stdio)
 	server.WithQueueSize(stdioQueue)(stdio)
-	calls := newCallRouter(s, &lineCapReader{r: in, max: limit}, w, budget, errLog)
+	calls := newCallRouter(s.mcp, &lineCapReader{r: in, max: limit}, w, budget, errLog)
 	stdio.SetContextFunc(calls.setContext)
-	in = &drainingReader{r: calls, ctx: ctx, calls: trackerOf(s), timeout: drain, atEOF: func() { w.startGrace(grace) }}
+	in = &drainingReader{r: calls, ctx: ctx, calls: s.calls, timeout: drain, atEOF: func() { w.startGrace(grace) }}
 	listened := make(chan error, 1)
 	go func() { listened <- stdio.Listen(ctx, in, w) }()
 	var err error
@@ -129,7 +129,7 @@ func ServeStdio(ctx context.Context, s *server.MCPServer, in io.Reader, out io.W
 // oversized replaces the rest of a line past the cap. It is not JSON, so the
 // line earns a JSON-RPC parse error, and the memory held stays bounded
 // instead of growing with whatever a client writes.
-var oversized = []byte(" message over the size limit was dropped\n")
+const oversized = " message over the size limit was dropped\n"
 
 // lineCapReader passes newline-delimited input through, but cuts any line
 // longer than max: the rest of it is discarded up to its newline.

@@ -21,7 +21,7 @@ import (
 // requests itself; every other line passes through to mcp-go unchanged.
 //
 // It does what mcp-go's stdio workers do (MCPServer.HandleMessage in the
-// stdio session's context, at most StdioWorkers at once, stdioQueue more
+// stdio session's context, at most stdioWorkers at once, stdioQueue more
 // waiting), with two costs taken out. mcp-go decodes each line six times
 // before a worker sees it, and encodes each result with encoding/json, which
 // re-compacts every json.RawMessage it meets and then the whole message
@@ -39,15 +39,17 @@ type callRouter struct {
 	// count bound alone let 300 queued 4 MiB calls hold over a GiB.
 	budget *byteBudget
 
-	// ctx is the stdio session's context, which mcp-go hands to setContext
-	// before it first reads; cancel ends the calls still running at close.
-	ctx    context.Context
-	cancel context.CancelFunc
-
 	slots  chan struct{} // one per running call
 	queued atomic.Int64  // calls running or waiting for a slot
 
-	mu     sync.Mutex
+	mu sync.Mutex
+	// ctx is the stdio session's context, which mcp-go hands to setContext;
+	// nil until then. mcp-go v1.2.1 calls it before it first reads, but
+	// nothing promises that: until it comes, tool calls pass through to
+	// mcp-go, which serves them in the session as it does any other line.
+	ctx context.Context
+	// cancel ends the calls still running at close.
+	cancel context.CancelFunc
 	closed bool
 	calls  sync.WaitGroup
 
@@ -64,15 +66,19 @@ func newCallRouter(srv *server.MCPServer, in io.Reader, out *stdoutWriter, budge
 		out:    out,
 		budget: newByteBudget(budget),
 		errLog: errLog,
-		ctx:    context.Background(),
 		cancel: func() {},
-		slots:  make(chan struct{}, StdioWorkers),
+		slots:  make(chan struct{}, stdioWorkers),
 	}
 }
 
-// setContext is mcp-go's stdio context function.
+// setContext is mcp-go's stdio context function: from now on, tool calls
+// are the router's, served in ctx.
 func (r *callRouter) setContext(ctx context.Context) context.Context {
-	r.ctx, r.cancel = context.WithCancel(ctx)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ctx == nil && !r.closed {
+		r.ctx, r.cancel = context.WithCancel(ctx)
+	}
 	return ctx
 }
 
@@ -124,7 +130,8 @@ func (r *callRouter) route(line []byte) bool {
 		return false
 	}
 	r.mu.Lock()
-	if r.closed {
+	ctx := r.ctx
+	if r.closed || ctx == nil {
 		r.mu.Unlock()
 		return false
 	}
@@ -139,14 +146,14 @@ func (r *callRouter) route(line []byte) bool {
 		return true
 	}
 	msg := bytes.Clone(line)
-	if r.queued.Add(1) > StdioWorkers+stdioQueue {
+	if r.queued.Add(1) > stdioWorkers+stdioQueue {
 		// As mcp-go does with a full queue: run it here, which stops reading.
-		r.serve(head.ID, msg, held)
+		r.serve(ctx, head.ID, msg, held)
 		return true
 	}
 	go func() {
 		r.slots <- struct{}{}
-		r.serve(head.ID, msg, held)
+		r.serve(ctx, head.ID, msg, held)
 		<-r.slots
 	}()
 	return true
@@ -154,11 +161,11 @@ func (r *callRouter) route(line []byte) bool {
 
 // serve runs one call, writes its answer, and then gives back the held bytes
 // of the budget.
-func (r *callRouter) serve(id any, msg []byte, held int64) {
+func (r *callRouter) serve(ctx context.Context, id any, msg []byte, held int64) {
 	defer r.calls.Done()
 	defer r.queued.Add(-1)
 	defer r.budget.release(held)
-	resp := r.handle(id, msg)
+	resp := r.handle(ctx, id, msg)
 	if resp == nil {
 		return // a notification
 	}
@@ -185,7 +192,7 @@ func (r *callRouter) serve(id any, msg []byte, held int64) {
 }
 
 // handle is MCPServer.HandleMessage with mcp-go's worker's panic recovery.
-func (r *callRouter) handle(id any, msg []byte) (resp mcp.JSONRPCMessage) {
+func (r *callRouter) handle(ctx context.Context, id any, msg []byte) (resp mcp.JSONRPCMessage) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.errLog.Printf("panic recovered in stdio tool call worker: %v", p)
@@ -196,7 +203,7 @@ func (r *callRouter) handle(id any, msg []byte) (resp mcp.JSONRPCMessage) {
 			}
 		}
 	}()
-	return r.srv.HandleMessage(r.ctx, msg)
+	return r.srv.HandleMessage(ctx, msg)
 }
 
 // close stops routing, cancels the calls still running, and waits for them,
@@ -205,9 +212,10 @@ func (r *callRouter) handle(id any, msg []byte) (resp mcp.JSONRPCMessage) {
 func (r *callRouter) close(gone <-chan struct{}) {
 	r.mu.Lock()
 	r.closed = true
+	cancel := r.cancel
 	r.mu.Unlock()
 	r.budget.close()
-	r.cancel()
+	cancel()
 	done := make(chan struct{})
 	go func() {
 		r.calls.Wait()

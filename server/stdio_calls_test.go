@@ -24,7 +24,7 @@ type stdioPeer struct {
 	done chan error
 }
 
-func serveStdioPeer(t *testing.T, s *server.MCPServer) *stdioPeer {
+func serveStdioPeer(t *testing.T, s *Server) *stdioPeer {
 	t.Helper()
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
@@ -150,7 +150,7 @@ func TestStdioToolCallsAnswerAsMCPGoWould(t *testing.T) {
 	}
 }
 
-// TestStdioToolCallsConcurrency runs more calls at once than StdioWorkers,
+// TestStdioToolCallsConcurrency runs more calls at once than stdioWorkers,
 // cancels one, and closes stdin with calls in flight: every call is answered.
 func TestStdioToolCallsConcurrency(t *testing.T) {
 	release := make(chan struct{})
@@ -158,18 +158,18 @@ func TestStdioToolCallsConcurrency(t *testing.T) {
 	s := New(Options{Name: "t", Version: "1"}, routerTools(release, started)...)
 	p := serveStdioPeer(t, s)
 
-	const n = StdioWorkers + 50
+	const n = stdioWorkers + 50
 	var lines []string
 	for i := range n {
 		lines = append(lines, callLine(100+i, "wait", `{}`))
 	}
 	p.send(t, lines...)
-	for range StdioWorkers {
+	for range stdioWorkers {
 		<-started
 	}
 	select {
 	case <-started:
-		t.Fatalf("more than %d calls ran at once", StdioWorkers)
+		t.Fatalf("more than %d calls ran at once", stdioWorkers)
 	case <-time.After(50 * time.Millisecond):
 	}
 	// Cancel one of the running calls.

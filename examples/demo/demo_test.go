@@ -79,7 +79,7 @@ func TestScenarioCheck(t *testing.T) {
 
 func byTitle(t *testing.T, title string) scenario {
 	t.Helper()
-	for _, sc := range scenarios {
+	for _, sc := range scenarios() {
 		if sc.title == title {
 			return sc
 		}

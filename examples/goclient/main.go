@@ -19,33 +19,19 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
-	"os/signal"
 	"strings"
-	"sync"
 	"time"
 
-	mcpclient "github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/examples/internal/launch"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "goclient:", err)
-		}
-		os.Exit(1)
-	}
-}
+func main() { launch.Main("goclient", run) }
 
 // run is the whole program, with its inputs passed in so that a test can drive it.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -87,40 +73,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 
-	// The server logs to its stderr; keep the log to explain a failed start,
-	// and show it as it comes with -v.
-	serverLog := &tailBuffer{}
-	var logTo io.Writer = serverLog
+	// The server logs to its stderr: the end of the log explains a failed
+	// start, and -v shows it as it comes. Without -sandbox the server
+	// inherits this process's environment: that is how COMPOSIO_API_KEY and
+	// COMPOSIO_USER_ID reach it.
+	o := launch.Options{Args: serverArgs, Sandbox: *sandbox, Client: "goclient"}
 	if *verbose {
-		logTo = io.MultiWriter(serverLog, stderr)
+		o.Verbose = stderr
 	}
-	opts := []transport.StdioOption{transport.WithCommandStderrWriter(logTo)}
-	if *sandbox {
-		opts = append(opts, transport.WithCommandFunc(sandboxCommand))
-	}
-	// The server inherits this process's environment: that is how
-	// COMPOSIO_API_KEY and COMPOSIO_USER_ID reach it.
-	c, err := mcpclient.NewStdioMCPClientWithOptions(path, nil, serverArgs, opts...)
+	c, err := launch.Start(ctx, path, o)
 	if err != nil {
-		return fmt.Errorf("starting %s: %w", path, err)
+		return err
 	}
 	defer c.Close()
-
-	var init mcp.InitializeRequest
-	init.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcp.Implementation{Name: "goclient", Version: "1.0.0"}
-	info, err := c.Initialize(ctx, init)
-	if err != nil {
-		_ = c.Close() // waits for the server to exit, so its log is complete
-		return fmt.Errorf("initialize: %w\nserver log:\n%s", err, indent(serverLog.String()))
-	}
-	fmt.Fprintf(stdout, "server: %s %s, protocol %s\n", info.ServerInfo.Name, info.ServerInfo.Version, info.ProtocolVersion)
-
-	tools, err := c.ListTools(ctx, mcp.ListToolsRequest{})
-	if err != nil {
-		return fmt.Errorf("tools/list: %w", err)
-	}
-	for _, t := range tools.Tools {
+	fmt.Fprintf(stdout, "server: %s %s, protocol %s\n", c.Info.ServerInfo.Name, c.Info.ServerInfo.Version, c.Info.ProtocolVersion)
+	for _, t := range c.Tools {
 		fmt.Fprintf(stdout, "tool:   %s (%s)\n", t.Name, t.Title)
 	}
 
@@ -162,41 +129,4 @@ func printResult(w io.Writer, res *mcp.CallToolResult) {
 
 func indent(s string) string {
 	return "  " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ")
-}
-
-// sandboxCommand starts the server without the caller's COMPOSIO_* variables:
-// settings meant for a real deployment (COMPOSIO_MCP_TRANSPORT=http, say)
-// would otherwise change the sandbox this program expects.
-func sandboxCommand(ctx context.Context, command string, env []string, args []string) (*exec.Cmd, error) {
-	cmd := exec.CommandContext(ctx, command, args...)
-	for _, kv := range append(os.Environ(), env...) {
-		if !strings.HasPrefix(kv, "COMPOSIO_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	return cmd, nil
-}
-
-// tailBuffer keeps the last few KB written to it; the server's stderr is
-// written from another goroutine.
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-}
-
-func (b *tailBuffer) Write(p []byte) (int, error) {
-	const keep = 4 << 10
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
-	if len(b.buf) > keep {
-		b.buf = b.buf[len(b.buf)-keep:]
-	}
-	return len(p), nil
-}
-
-func (b *tailBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return string(b.buf)
 }

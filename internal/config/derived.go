@@ -8,6 +8,7 @@ import (
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/logging"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/loopback"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/server"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
 )
@@ -147,7 +148,7 @@ func (c *Config) HTTPOptions(logger *slog.Logger) server.HTTPOptions {
 		Transport: c.Transport,
 		Guard: server.Guard{
 			AllowedOrigins:       c.allowedOrigins,
-			AllowLoopbackOrigins: server.IsLoopbackAddr(c.Listen),
+			AllowLoopbackOrigins: loopback.Addr(c.Listen),
 			Token:                c.AuthToken,
 			MaxRequestBytes:      c.maxRequestBytes,
 		},

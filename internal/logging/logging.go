@@ -20,15 +20,33 @@ import (
 // Mask replaces a secret in log output: the project's one marker.
 const Mask = redact.Marker
 
-// New returns a logger writing to w at level. Secrets shorter than 4 bytes are
-// ignored: masking them would mangle ordinary text without protecting much.
-func New(w io.Writer, level slog.Level, secrets ...string) *slog.Logger {
+// Options configures New.
+type Options struct {
+	// Level is the least level written.
+	Level slog.Level
+	// NoColor turns colour off even on a terminal; main sets it when the
+	// NO_COLOR environment variable is set (no-color.org).
+	NoColor bool
+	// Secrets are masked wherever they would appear. Those shorter than 4
+	// bytes are ignored: masking them would mangle ordinary text without
+	// protecting much.
+	Secrets []string
+}
+
+// New returns a logger writing to w, coloured only when w is a terminal and
+// o.NoColor is not set.
+func New(w io.Writer, o Options) *slog.Logger {
+	return newLogger(w, o, isTerminal(w))
+}
+
+// newLogger is New with the terminal check's answer given.
+func newLogger(w io.Writer, o Options, terminal bool) *slog.Logger {
 	h := tint.NewTextHandler(w, &tint.Options{
-		Level:      level,
+		Level:      o.Level,
 		TimeFormat: time.TimeOnly,
-		NoColor:    !isTerminal(w) || os.Getenv("NO_COLOR") != "",
+		NoColor:    !terminal || o.NoColor,
 	})
-	return slog.New(Redact(h, secrets...))
+	return slog.New(Redact(h, o.Secrets...))
 }
 
 // ParseLevel reads a level name: debug, info, warn or error.

@@ -13,7 +13,7 @@ func TestRedactMasksEverywhere(t *testing.T) {
 	t.Parallel()
 	const secret = "ak_live_SECRET_1234"
 	var buf bytes.Buffer
-	l := New(&buf, slog.LevelDebug, secret, "ab") // "ab" is too short to mask
+	l := New(&buf, Options{Level: slog.LevelDebug, Secrets: []string{secret, "ab"}}) // "ab" is too short to mask
 	u, _ := url.Parse("https://x.test/?key=" + secret)
 	l = l.With("preset", "with "+secret)
 	l.Debug("message "+secret,
@@ -41,7 +41,7 @@ func TestRedactMasksEverywhere(t *testing.T) {
 func TestNoColorOffTerminal(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	New(&buf, slog.LevelInfo).Info("hello", "k", "v")
+	New(&buf, Options{Level: slog.LevelInfo}).Info("hello", "k", "v")
 	if strings.Contains(buf.String(), "\x1b[") {
 		t.Errorf("colour codes written to a non-terminal: %q", buf.String())
 	}
@@ -57,5 +57,26 @@ func TestParseLevel(t *testing.T) {
 	}
 	if _, err := ParseLevel("loud"); err == nil {
 		t.Error("ParseLevel(loud) succeeded")
+	}
+}
+
+// TestColourOnlyOnATerminalWithoutNoColor holds New to no-color.org: colour
+// on a terminal, unless NoColor (from NO_COLOR) says otherwise, and never in
+// a file or pipe.
+func TestColourOnlyOnATerminalWithoutNoColor(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		terminal, noColor, want bool
+	}{
+		{terminal: true, want: true},
+		{terminal: true, noColor: true},
+		{terminal: false},
+		{terminal: false, noColor: true},
+	} {
+		var buf bytes.Buffer
+		newLogger(&buf, Options{Level: slog.LevelInfo, NoColor: tc.noColor}, tc.terminal).Info("hello", "k", "v")
+		if got := strings.Contains(buf.String(), "\x1b["); got != tc.want {
+			t.Errorf("terminal=%v NoColor=%v: colour %v, want %v:\n%q", tc.terminal, tc.noColor, got, tc.want, buf.String())
+		}
 	}
 }

@@ -1,0 +1,145 @@
+package composiotest
+
+import (
+	"fmt"
+	"html"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
+)
+
+// account is a connected account of one user for one toolkit.
+type account struct {
+	id           string
+	authConfigID string
+	createdAt    time.Time
+}
+
+// link is a pending connect link: opening it connects the account.
+type link struct {
+	sessionID, userID, toolkit, accountID, callbackURL string
+}
+
+// userConns returns userID's connections, giving a new user the default ones:
+// UserID has github and gmail connected, anyone else github only. s.mu is held.
+func (s *Server) userConns(userID string) map[string]*account {
+	if m, ok := s.conns[userID]; ok {
+		return m
+	}
+	m := map[string]*account{}
+	s.conns[userID] = m
+	connected := []string{"github"}
+	if userID == UserID {
+		connected = []string{"github", "gmail"}
+	}
+	epoch := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, t := range connected {
+		m[t] = &account{id: "ca_" + t + "_" + userID, authConfigID: "ac_" + t, createdAt: epoch}
+	}
+	return m
+}
+
+// ExpireSession forgets a session, so calls with its id get ToolRouterV2_SessionNotFound.
+func (s *Server) ExpireSession(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.sessions, id)
+}
+
+// Connect gives userID an active connected account for toolkit.
+func (s *Server) Connect(userID, toolkit string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.connect(userID, toolkit, "")
+}
+
+// Disconnect removes userID's connected account for toolkit, so proxy calls for it get
+// ToolRouterV2_NoActiveConnection.
+func (s *Server) Disconnect(userID, toolkit string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.userConns(userID), toolkit)
+}
+
+// connect records a connection; s.mu is held.
+func (s *Server) connect(userID, toolkit, accountID string) {
+	if accountID == "" {
+		accountID = randomID("ca_", 12)
+	}
+	s.userConns(userID)[toolkit] = &account{id: accountID, authConfigID: "ac_" + toolkit, createdAt: time.Now().UTC()}
+}
+
+// handleLink serves POST /api/v3/tool_router/session/{id}/link.
+func (s *Server) handleLink(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		s.methodNotAllowed(w, r, http.MethodPost)
+		return
+	}
+	var body struct {
+		Toolkit     string `json:"toolkit"`
+		CallbackURL string `json:"callback_url"`
+	}
+	if err := decodeObject(r, &body); err != nil {
+		s.badRequest(w, "Invalid request body", err.Error())
+		return
+	}
+	if body.Toolkit == "" {
+		s.badRequest(w, "Invalid request body", "toolkit: Required")
+		return
+	}
+	if body.CallbackURL != "" {
+		if u, err := url.Parse(body.CallbackURL); err != nil || !u.IsAbs() {
+			s.badRequest(w, "Invalid request body", "callback_url: Invalid url")
+			return
+		}
+	}
+	ss, ok := s.lookupSession(w, r.PathValue("id"))
+	if !ok {
+		return
+	}
+	if !slices.Contains(ss.toolkits, body.Toolkit) {
+		s.badRequest(w, fmt.Sprintf("Toolkit '%s' is not enabled in this session", body.Toolkit),
+			"toolkit: not one of "+strings.Join(ss.toolkits, ", "))
+		return
+	}
+	l := &link{
+		sessionID: ss.id, userID: ss.userID, toolkit: body.Toolkit,
+		accountID: randomID("ca_", 12), callbackURL: body.CallbackURL,
+	}
+	token := randomID("lt_", 16)
+	s.mu.Lock()
+	s.links[token] = l
+	s.mu.Unlock()
+	writeJSON(w, http.StatusCreated, client.Link{
+		LinkToken:          token,
+		RedirectURL:        s.baseURL(r) + "/link/" + token,
+		ConnectedAccountID: l.accountID,
+	})
+}
+
+// handleOpenLink serves GET /link/{token}, the page a person opens to connect an
+// account: opening it is enough to connect the toolkit for the session's user.
+func (s *Server) handleOpenLink(w http.ResponseWriter, r *http.Request) {
+	token := r.PathValue("token")
+	s.mu.Lock()
+	l, ok := s.links[token]
+	if ok {
+		s.connect(l.userID, l.toolkit, l.accountID)
+	}
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if !ok {
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, "<!doctype html><title>unknown link</title><p>This link is unknown or has expired.</p>\n")
+		return
+	}
+	fmt.Fprintf(w, "<!doctype html><title>connected</title><p>connected: %s for user %s. You can close this page.</p>\n",
+		html.EscapeString(l.toolkit), html.EscapeString(l.userID))
+	if l.callbackURL != "" {
+		fmt.Fprintf(w, "<p><a href=\"%s\">Continue</a></p>\n", html.EscapeString(l.callbackURL))
+	}
+}
