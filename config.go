@@ -206,7 +206,7 @@ func (c *config) validate() error {
 	if err := c.policy().Validate(); err != nil {
 		return fmt.Errorf("--allow-methods: %w", err)
 	}
-	if c.readOnly && len(c.allowMethods) > 0 && !slices.ContainsFunc(c.allowMethods, func(m string) bool { return slices.Contains(tools.ReadOnlyMethods, m) }) {
+	if c.readOnly && len(c.allowMethods) > 0 && !slices.ContainsFunc(c.allowMethods, func(m string) bool { return slices.Contains(tools.ReadOnlyMethods(), m) }) {
 		return fmt.Errorf("--read-only with --allow-methods %s leaves no method allowed", strings.Join(c.allowMethods, ","))
 	}
 	if c.maxRequestBytes <= 0 {
@@ -272,18 +272,18 @@ func (c *config) policy() tools.Policy {
 	}
 	if c.readOnly {
 		if len(p.Methods) == 0 {
-			p.Methods = tools.ReadOnlyMethods
+			p.Methods = tools.ReadOnlyMethods()
 		} else {
 			var ro []string
 			for _, m := range p.Methods {
-				if slices.Contains(tools.ReadOnlyMethods, m) {
+				if slices.Contains(tools.ReadOnlyMethods(), m) {
 					ro = append(ro, m)
 				}
 			}
 			if len(ro) == 0 {
 				// validate refuses this combination; should it get here, the
 				// stricter setting wins.
-				ro = tools.ReadOnlyMethods
+				ro = tools.ReadOnlyMethods()
 			}
 			p.Methods = ro
 		}

@@ -79,20 +79,14 @@ func (c *config) validateFeatures() error {
 	return nil
 }
 
-// applyFeatures sets the feature options on the proxy tool and returns the
-// store of cut responses (nil when responses are never cut), whose resource
-// templates the server must serve.
-func (c *config) applyFeatures(p *tools.Proxy) *tools.ResultStore {
+// resultStore returns the store of cut responses (nil when responses are
+// never cut), whose resource templates the server must serve.
+func (c *config) resultStore() *tools.ResultStore {
 	f := c.features
-	p.InlineImagesMax = f.inlineImagesMax
-	p.UploadRoots = f.uploadRoots
-	p.DryRun = f.dryRun
-	p.ConfirmWrites = f.confirmWrites
 	if f.maxResultBytes == 0 {
 		return nil
 	}
-	p.MaxResultBytes = f.maxResultBytes
-	p.Results = tools.NewResultStore(f.resultStoreBytes, f.resultTTL)
-	p.Results.Owner = resultOwner(c)
-	return p.Results
+	store := tools.NewResultStore(f.resultStoreBytes, f.resultTTL)
+	store.Owner = resultOwner(c)
+	return store
 }

@@ -24,7 +24,6 @@ import (
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/logging"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/server"
-	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
 )
 
 // version is set at build time with -ldflags "-X main.version=…"; otherwise it
@@ -125,9 +124,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	proxy := &tools.Proxy{Client: c, SessionID: cfg.sessionID, Logger: logger, Policy: cfg.policy()}
-	results := cfg.applyFeatures(proxy)
-	serverTools, closeTools, err := buildTools(ctx, cfg, c, clientOpts, proxy, logger)
+	results := cfg.resultStore()
+	toolSet, closeTools, err := buildTools(ctx, cfg, c, clientOpts, results, logger)
 	if err != nil {
 		return err
 	}
@@ -135,12 +133,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	s := server.New(server.Options{
 		Name:         "composio-proxy-mcp",
 		Version:      programVersion(),
-		Instructions: instructions + toolsInstructions(cfg),
+		Instructions: instructions + toolSet.Instructions(),
 		Logger:       logger,
 		RateLimit:    cfg.rateLimitPerMinute(),
 		RateLimitKey: rateLimitKey(cfg),
 		Resources:    results.Templates(),
-	}, serverTools...)
+	}, toolSet.Tools()...)
 	// Start-up leaves garbage behind (mcp-go's dependencies compile JSON
 	// meta-schemas in their package init; the tools build their schemas) that
 	// would stay resident until enough allocation triggers a GC. Returning it

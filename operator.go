@@ -9,10 +9,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
-
-	"github.com/mark3labs/mcp-go/mcp"
-	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/audit"
@@ -31,12 +27,12 @@ func (c *config) addOperatorFlags(fs *flag.FlagSet) {
 		}
 		return nil
 	})
-	c.tools = slices.Clone(tools.Names)
-	fs.Func("tools", "comma-separated tools to serve (default: "+strings.Join(tools.Names, ",")+")", func(s string) error {
+	c.tools = tools.Names()
+	fs.Func("tools", "comma-separated tools to serve (default: "+strings.Join(tools.Names(), ",")+")", func(s string) error {
 		c.tools = nil
 		for _, t := range splitList(s) {
-			if !slices.Contains(tools.Names, t) {
-				return fmt.Errorf("unknown tool %q: want some of %s", t, strings.Join(tools.Names, ", "))
+			if !slices.Contains(tools.Names(), t) {
+				return fmt.Errorf("unknown tool %q: want some of %s", t, strings.Join(tools.Names(), ", "))
 			}
 			if !slices.Contains(c.tools, t) {
 				c.tools = append(c.tools, t)
@@ -51,7 +47,7 @@ func (c *config) addOperatorFlags(fs *flag.FlagSet) {
 // validateOperator checks the settings of addOperatorFlags against the rest.
 func (c *config) validateOperator() error {
 	if len(c.tools) == 0 {
-		return fmt.Errorf("--tools names no tool: want some of %s", strings.Join(tools.Names, ", "))
+		return fmt.Errorf("--tools names no tool: want some of %s", strings.Join(tools.Names(), ", "))
 	}
 	if c.transport == "stdio" && slices.Contains([]string{"/dev/stdout", "/dev/fd/1", "/proc/self/fd/1", "-"}, c.auditLog) {
 		return fmt.Errorf("--audit-log %s: on stdio, stdout carries the MCP messages; write the audit log to a file", c.auditLog)
@@ -89,132 +85,43 @@ func newClient(cfg *config, opts []client.Option) (*client.Client, error) {
 }
 
 // buildTools wires the tools the config names: where each call's client and
-// session come from, the companion tools, and the audit log around them all.
+// session come from, the features, the secrets to mask and the audit log.
 // For a server given a user id and no session id, it creates the session now,
 // so that a bad key or user id fails at start rather than on the first call.
 // The returned function closes the audit log.
-func buildTools(ctx context.Context, cfg *config, c *client.Client, clientOpts []client.Option, proxy *tools.Proxy, logger *slog.Logger) ([]mcpserver.ServerTool, func(), error) {
-	var tenants tools.Tenants
+func buildTools(ctx context.Context, cfg *config, c *client.Client, clientOpts []client.Option, results *tools.ResultStore, logger *slog.Logger) (*tools.Set, func(), error) {
+	f := cfg.features
+	tc := tools.Config{
+		Logger: logger, Policy: cfg.policy(), Tools: cfg.tools,
+		MaxResultBytes: f.maxResultBytes, Results: results, InlineImagesMax: f.inlineImagesMax,
+		UploadRoots: f.uploadRoots, DryRun: f.dryRun, ConfirmWrites: f.confirmWrites,
+		Secrets: []string{cfg.apiKey, cfg.userAPIKey, cfg.authToken},
+	}
 	if cfg.multiTenant {
-		tenants = newTenantResolver(clientOpts, cfg.toolkits, logger)
+		tc.Tenants = newTenantResolver(clientOpts, cfg.toolkits, logger)
+		tc.CallerSecrets = tenantSecrets
 	} else {
 		m := session.New(c, session.Config{SessionID: cfg.sessionID, UserID: cfg.userID, Toolkits: cfg.toolkits, Logger: logger})
 		if _, err := m.Current(ctx); err != nil {
 			return nil, nil, fmt.Errorf("creating a tool-router session for user %q: %w", cfg.userID, err)
 		}
-		tenants = tools.SingleTenant{Client: c, Sessions: m}
+		tc.Client, tc.Sessions = c, m
 	}
-	connectTool := ""
-	if cfg.enabled(tools.ConnectToolkitName) {
-		connectTool = tools.ConnectToolkitName
-	}
-	proxy.Tenants, proxy.ConnectTool = tenants, connectTool
-	// One masker for every tool's results: the process's own secrets, and on
-	// a multi-tenant server each caller's key, never reach a client.
-	var callerSecrets func(http.Header) []string
-	if cfg.multiTenant {
-		callerSecrets = tenantSecrets
-	}
-	masker := tools.NewMasker(callerSecrets, cfg.apiKey, cfg.userAPIKey, cfg.authToken)
-	proxy.Masker = masker
-
-	var list []mcpserver.ServerTool
-	for _, name := range tools.Names {
-		if !cfg.enabled(name) {
-			continue
+	closeLog := func() {}
+	if cfg.auditLog != "" {
+		log, err := audit.Open(cfg.auditLog)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--audit-log: %w", err)
 		}
-		switch name {
-		case tools.ProxyExecuteName:
-			list = append(list, mcpserver.ServerTool{Tool: proxy.Tool(), Handler: proxy.Handle})
-		case tools.ListToolkitsName:
-			l := &tools.ListToolkits{Tenants: tenants, ConnectTool: connectTool, Logger: logger}
-			list = append(list, mcpserver.ServerTool{Tool: l.Tool(), Handler: l.Handle})
-		case tools.ConnectToolkitName:
-			ct := &tools.ConnectToolkit{Tenants: tenants, Logger: logger}
-			list = append(list, mcpserver.ServerTool{Tool: ct.Tool(), Handler: ct.Handle})
-		}
+		tc.Audit, closeLog = log, func() { _ = log.Close() }
+		logger.Info("writing the audit log", "file", cfg.auditLog)
 	}
-	for i := range list {
-		list[i].Handler = masker.Wrap(list[i].Handler)
-	}
-	if cfg.auditLog == "" {
-		return list, func() {}, nil
-	}
-	log, err := audit.Open(cfg.auditLog)
+	set, err := tools.New(tc)
 	if err != nil {
-		return nil, nil, fmt.Errorf("--audit-log: %w", err)
+		closeLog()
+		return nil, nil, err
 	}
-	for i := range list {
-		list[i].Handler = audited(log, logger, list[i].Tool.Name, list[i].Handler)
-	}
-	logger.Info("writing the audit log", "file", cfg.auditLog)
-	return list, func() { _ = log.Close() }, nil
-}
-
-// toolsInstructions adds to the server's instructions what the companion
-// tools are for, when they are served.
-func toolsInstructions(cfg *config) string {
-	var b strings.Builder
-	if cfg.enabled(tools.ListToolkitsName) {
-		b.WriteString(" Call list_toolkits to see which toolkits (APIs) this session has and which are connected.")
-	}
-	if cfg.enabled(tools.ConnectToolkitName) {
-		b.WriteString(" When a toolkit is not connected, call connect_toolkit: it gives a link the user opens to connect their account.")
-	}
-	return b.String()
-}
-
-// audited wraps a tool handler so that every call writes one audit entry,
-// from the record the tool fills as it runs.
-func audited(log *audit.Log, logger *slog.Logger, tool string, next mcpserver.ToolHandlerFunc) mcpserver.ToolHandlerFunc {
-	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		ctx, rec := tools.WithCallRecord(ctx)
-		start := time.Now()
-		res, err := next(ctx, req)
-		e := audit.Entry{
-			Time: start, Tool: tool, RequestID: rec.RequestID,
-			Toolkit: rec.Toolkit, Method: rec.Method, Endpoint: rec.Endpoint,
-			Status: rec.Status, Error: rec.Slug, Attempts: rec.Attempts,
-			Duration: time.Since(start), Bytes: rec.Bytes,
-			Outcome: outcome(rec, res, err),
-		}
-		if rec.Attempts == 0 {
-			// Nothing was sent: describe the call as it was asked for.
-			args := req.GetArguments()
-			e.Toolkit, _ = args["toolkit_slug"].(string)
-			if e.Toolkit == "" {
-				e.Toolkit, _ = args["toolkit"].(string)
-			}
-			e.Method, _ = args["method"].(string)
-			e.Endpoint, _ = args["endpoint"].(string)
-		}
-		if werr := log.Write(e); werr != nil {
-			logger.Error("audit log", "err", werr)
-		}
-		return res, err
-	}
-}
-
-// outcome classifies a finished call for the audit log.
-func outcome(rec *tools.CallRecord, res *mcp.CallToolResult, err error) string {
-	switch {
-	case err != nil || res == nil:
-		return audit.OutcomeInternalError
-	case rec.Attempts == 0:
-		if res.IsError {
-			return audit.OutcomeRejected
-		}
-		return audit.OutcomeOK
-	case rec.Failure == tools.FailureComposio:
-		return audit.OutcomeComposioError
-	case rec.Failure == tools.FailureNoAnswer:
-		return audit.OutcomeFailed
-	case res.IsError && rec.Status >= 400:
-		return audit.OutcomeUpstreamError
-	case res.IsError:
-		return audit.OutcomeFailed
-	}
-	return audit.OutcomeOK
+	return set, closeLog, nil
 }
 
 // tenantSecrets are the credentials a multi-tenant caller sent, to be masked

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -68,7 +69,7 @@ func BenchmarkParseArgs(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(raw)))
 			for b.Loop() {
-				if _, err := parseArgs(raw); err != nil {
+				if _, err := (argDecoder{}).decode(raw, nil); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -84,7 +85,7 @@ func BenchmarkResponseResult(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(n))
 			for b.Loop() {
-				if res := responseResult(call, resp); res.IsError {
+				if res, err := responseResult(call, resp, 0, time.Now); err != nil || res.IsError {
 					b.Fatal("isError")
 				}
 			}
@@ -100,7 +101,10 @@ func BenchmarkResultEncoding(b *testing.B) {
 	call := &client.ProxyRequest{ToolkitSlug: "github", Endpoint: "/bytes/1024", Method: "GET"}
 	for _, n := range benchSizes {
 		b.Run(sizeName(n), func(b *testing.B) {
-			res := responseResult(call, benchResponse(n))
+			res, err := responseResult(call, benchResponse(n), 0, time.Now)
+			if err != nil {
+				b.Fatal(err)
+			}
 			msg := mcp.NewJSONRPCResultResponse(mcp.NewRequestId(int64(1)), res)
 			b.ReportAllocs()
 			b.SetBytes(int64(n))
@@ -137,7 +141,7 @@ func BenchmarkHandleAndEncode(b *testing.B) { benchHandle(b, true) }
 func benchHandle(b *testing.B, encode bool) {
 	for _, n := range benchSizes {
 		b.Run(sizeName(n), func(b *testing.B) {
-			p := &Proxy{Client: staticExecutor{benchResponse(n)}, SessionID: "trs_bench"}
+			p := testProxy(staticExecutor{benchResponse(n)}, "trs_bench", Config{})
 			var req mcp.CallToolRequest
 			req.Params.Name = ProxyExecuteName
 			req.Params.RawArguments = json.RawMessage(`{"toolkit_slug":"github","endpoint":"/bytes/` + strconv.Itoa(n) + `","method":"GET"}`)

@@ -60,7 +60,7 @@ func (t SingleTenant) Tenant(context.Context, http.Header) (Tenant, error) { ret
 // hint to a NoActiveConnection error; it wraps the client of one call.
 type recordingExecutor struct {
 	next        Executor
-	rec         *CallRecord
+	rec         *callRecord
 	connectTool string
 }
 
