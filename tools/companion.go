@@ -44,6 +44,20 @@ func rawArguments(req mcp.CallToolRequest) ([]byte, error) {
 	return raw, nil
 }
 
+// decodeArgs decodes a companion tool call's arguments into v, strictly: on
+// success it returns nil, nil; an argument the model must fix is an isError
+// result, and arguments that cannot be encoded again a Go error.
+func decodeArgs(req mcp.CallToolRequest, v any, known ...string) (*mcp.CallToolResult, error) {
+	raw, err := rawArguments(req)
+	if err != nil {
+		return nil, err
+	}
+	if err := decodeStrict(raw, v, known...); err != nil {
+		return errorResult(err.Error()), nil
+	}
+	return nil, nil
+}
+
 // decodeStrict decodes a call's arguments into v, naming every problem a
 // model can fix: a non-object, an unknown field (with the known ones), a
 // field of the wrong type.

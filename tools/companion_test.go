@@ -1,12 +1,10 @@
 package tools
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -29,20 +27,7 @@ func TestCompanionToolGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, '\n')
-		golden := "testdata/" + name + ".golden.json"
-		if *update {
-			if err := os.WriteFile(golden, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatalf("%v (run go test ./tools -update to create it)", err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s definition differs from %s (run go test ./tools -update if intended):\n%s", name, golden, got)
-		}
+		checkGolden(t, "testdata/"+name+".golden.json", got)
 	}
 }
 

@@ -58,16 +58,12 @@ func (c *connectToolkit) Tool() mcp.Tool {
 
 // Handle is the tool handler for connect_toolkit.
 func (c *connectToolkit) Handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	raw, err := rawArguments(req)
-	if err != nil {
-		return nil, err
-	}
 	var in connectToolkitInput
-	err = decodeStrict(raw, &in, "toolkit")
+	res, err := decodeArgs(req, &in, "toolkit")
 	// The call as asked for, for the audit record, even when refused.
 	recordFrom(ctx).describe(in.Toolkit, "", "")
-	if err != nil {
-		return errorResult(err.Error()), nil
+	if res != nil || err != nil {
+		return res, err
 	}
 	in.Toolkit = strings.ToLower(strings.TrimSpace(in.Toolkit))
 	if in.Toolkit == "" {
@@ -76,7 +72,7 @@ func (c *connectToolkit) Handle(ctx context.Context, req mcp.CallToolRequest) (*
 	start := time.Now()
 	var link *client.Link
 	cc := companionCall{tool: ConnectToolkitName, toolkit: in.Toolkit, method: http.MethodPost, endpoint: "/api/v3/tool_router/session/{id}/link", okStatus: http.StatusCreated}
-	res, err := c.run(ctx, req.Header, "Creating a link to connect "+in.Toolkit, cc, func(api API, id string) (err error) {
+	res, err = c.run(ctx, req.Header, "Creating a link to connect "+in.Toolkit, cc, func(api API, id string) (err error) {
 		link, err = api.CreateLink(ctx, id, in.Toolkit, "")
 		return err
 	})

@@ -153,18 +153,21 @@ func nextStep(op failedOp, e *client.APIError) string {
 		return "Composio blocks that destination; call the toolkit's own API with a relative path."
 	case e.HTTPStatus == http.StatusUnauthorized:
 		return "the Composio credentials were rejected. The operator must set a valid COMPOSIO_API_KEY (or COMPOSIO_USER_API_KEY; on a multi-tenant server, the client must send a valid X-Composio-Api-Key); retrying will not help."
-	case e.HTTPStatus == http.StatusForbidden && op.call != nil:
-		return "the server's Composio API key lacks a permission this call needs (proxy execute / session tool execution). The operator must grant it."
 	case e.HTTPStatus == http.StatusForbidden:
-		return "the Composio API key lacks a permission this call needs. The operator must grant it."
+		need := ""
+		if op.call != nil {
+			need = " (proxy execute / session tool execution)"
+		}
+		return "the Composio API key lacks a permission this call needs" + need + ". The operator must grant it."
 	case e.HTTPStatus == http.StatusTooManyRequests:
 		return "Composio's rate limit for this organisation was hit; the call was not executed. Wait " + retryAfterText(e.RetryAfter) + ", then call again."
 	case e.HTTPStatus == http.StatusRequestEntityTooLarge:
 		return "the request is too large for Composio. Send a smaller body; a binary upload as base64 is limited to 4 MB decoded, and binary_body.url lets Composio fetch a larger file itself."
-	case e.HTTPStatus == http.StatusBadRequest && op.call != nil:
-		return "fix the arguments named above and call again."
 	case e.HTTPStatus == http.StatusBadRequest:
-		return "fix what the errors above name; list_toolkits shows the toolkits of this session."
+		if op.call == nil {
+			return "fix what the errors above name; list_toolkits shows the toolkits of this session."
+		}
+		return "fix the arguments named above and call again."
 	case (e.HTTPStatus == http.StatusBadGateway || e.HTTPStatus == http.StatusGatewayTimeout) && op.call != nil:
 		return "Composio could not complete the call to the " + tk + " API. " + op.retryAdvice()
 	case e.HTTPStatus >= 500:

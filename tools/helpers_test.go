@@ -1,7 +1,9 @@
 package tools
 
 import (
+	"bytes"
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -58,4 +60,22 @@ func resultOf(tb testing.TB, call *client.ProxyRequest, resp *client.ProxyRespon
 		tb.Fatal(err)
 	}
 	return res
+}
+
+// checkGolden compares got with the golden file, or with -update rewrites it.
+func checkGolden(t *testing.T, golden string, got []byte) {
+	t.Helper()
+	got = append(got, '\n')
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./tools -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("definition differs from %s (run go test ./tools -update if intended):\n%s", golden, got)
+	}
 }

@@ -56,13 +56,9 @@ func (l *listToolkits) Tool() mcp.Tool {
 
 // Handle is the tool handler for list_toolkits.
 func (l *listToolkits) Handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	raw, err := rawArguments(req)
-	if err != nil {
-		return nil, err
-	}
 	var in listToolkitsInput
-	if err := decodeStrict(raw, &in, "search", "connected"); err != nil {
-		return errorResult(err.Error()), nil
+	if res, err := decodeArgs(req, &in, "search", "connected"); res != nil || err != nil {
+		return res, err
 	}
 	start := time.Now()
 	var items []client.Toolkit

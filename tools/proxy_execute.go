@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -105,25 +104,6 @@ func (t *proxyTool) Handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.C
 	}
 	t.masker.maskResponse(req.Header, resp)
 	return t.shape.result(ctx, call.req, resp)
-}
-
-// router finds where a call goes: the client that sends it and the session
-// it runs in.
-type router struct {
-	tenants Tenants
-	// connectTool names the tool that connects an account when the server
-	// offers it; a NoActiveConnection error then tells the model to call it.
-	connectTool string
-}
-
-// target returns the caller's client, wrapped to fill the call's audit
-// record and to point a NoActiveConnection error at connectTool, and session.
-func (r router) target(ctx context.Context, header http.Header) (Executor, Sessions, error) {
-	t, err := tenantFor(ctx, r.tenants, header)
-	if err != nil {
-		return nil, nil, err
-	}
-	return recordingExecutor{next: t.Client, rec: recordFrom(ctx), connectTool: r.connectTool}, t.Sessions, nil
 }
 
 // sender sends a call in its session, with progress notifications to a

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -30,20 +29,7 @@ func TestToolGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got = append(got, '\n')
-	const golden = "testdata/proxy_execute.golden.json"
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./tools -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("tool definition differs from %s (run go test ./tools -update if intended):\n%s", golden, got)
-	}
+	checkGolden(t, "testdata/proxy_execute.golden.json", got)
 }
 
 func TestToolSchemaShape(t *testing.T) {

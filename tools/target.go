@@ -56,6 +56,25 @@ type SingleTenant Tenant
 // Tenant implements Tenants.
 func (t SingleTenant) Tenant(context.Context, http.Header) (Tenant, error) { return Tenant(t), nil }
 
+// router finds where a call goes: the client that sends it and the session
+// it runs in.
+type router struct {
+	tenants Tenants
+	// connectTool names the tool that connects an account when the server
+	// offers it; a NoActiveConnection error then tells the model to call it.
+	connectTool string
+}
+
+// target returns the caller's client, wrapped to fill the call's audit
+// record and to point a NoActiveConnection error at connectTool, and session.
+func (r router) target(ctx context.Context, header http.Header) (Executor, Sessions, error) {
+	t, err := tenantFor(ctx, r.tenants, header)
+	if err != nil {
+		return nil, nil, err
+	}
+	return recordingExecutor{next: t.Client, rec: recordFrom(ctx), connectTool: r.connectTool}, t.Sessions, nil
+}
+
 // recordingExecutor fills the call's audit record and adds the connect_toolkit
 // hint to a NoActiveConnection error; it wraps the client of one call.
 type recordingExecutor struct {
