@@ -13,8 +13,8 @@ import (
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 )
 
-// MaxBinaryBytes is Composio's cap on a base64 binary_body, decoded.
-const MaxBinaryBytes = 4 << 20
+// maxBinaryBytes is Composio's cap on a base64 binary_body, decoded.
+const maxBinaryBytes = 4 << 20
 
 // argError lists every problem found in one call's arguments, field by field, so a
 // model can fix them all in one retry.
@@ -255,8 +255,8 @@ func checkBase64(errs *argError, s string) {
 		errs.add("binary_body.base64", "must not be empty")
 		return
 	}
-	if n := base64.StdEncoding.DecodedLen(len(s)); n > MaxBinaryBytes+3 {
-		errs.add("binary_body.base64", "decodes to about %d bytes, over the 4 MB (%d bytes) limit", n, MaxBinaryBytes)
+	if n := base64.StdEncoding.DecodedLen(len(s)); n > maxBinaryBytes+3 {
+		errs.add("binary_body.base64", "decodes to about %d bytes, over the 4 MB (%d bytes) limit", n, maxBinaryBytes)
 		return
 	}
 	enc := base64.StdEncoding
@@ -268,8 +268,8 @@ func checkBase64(errs *argError, s string) {
 		errs.add("binary_body.base64", "is not valid standard base64: %v", err)
 		return
 	}
-	if len(b) > MaxBinaryBytes {
-		errs.add("binary_body.base64", "decodes to %d bytes, over the 4 MB (%d bytes) limit", len(b), MaxBinaryBytes)
+	if len(b) > maxBinaryBytes {
+		errs.add("binary_body.base64", "decodes to %d bytes, over the 4 MB (%d bytes) limit", len(b), maxBinaryBytes)
 	}
 }
 

@@ -128,7 +128,7 @@ func callHandler(t *testing.T, h func(context.Context, mcp.CallToolRequest) (*mc
 	return res, rec
 }
 
-func single(api API) Tenants { return SingleTenant{Client: api, Sessions: FixedSession("trs_test")} }
+func single(api API) Tenants { return singleTenant{Client: api, Sessions: FixedSession("trs_test")} }
 
 var sampleToolkits = []client.Toolkit{
 	{Slug: "github", Name: "GitHub", ConnectedAccount: &client.ConnectedAccount{ID: "ca_1", Status: "ACTIVE"}},
@@ -263,7 +263,7 @@ func TestNoActiveConnectionPointsAtConnectTool(t *testing.T) {
 func TestProxyRunsInTenantSession(t *testing.T) {
 	t.Parallel()
 	api := &fakeAPI{proxy: &client.ProxyResponse{Status: 200, Data: json.RawMessage(`{"ok":true}`), RequestID: "req_3"}}
-	p := proxyWith(Config{Tenants: SingleTenant{Client: api, Sessions: &renewingSessions{id: "trs_a", next: "trs_b"}}})
+	p := proxyWith(Config{Tenants: singleTenant{Client: api, Sessions: &renewingSessions{id: "trs_a", next: "trs_b"}}})
 	res, rec := callHandler(t, p.Handle, `{"toolkit_slug":"github","endpoint":"/user?token=x","method":"GET"}`)
 	if res.IsError || strings.Join(api.sessions, ",") != "trs_a" {
 		t.Errorf("%v %v %s", res.IsError, api.sessions, text(res))
@@ -278,7 +278,7 @@ func TestProxyRunsInTenantSession(t *testing.T) {
 func TestProxyRepeatsAfterSessionRenewal(t *testing.T) {
 	t.Parallel()
 	api := &expiringAPI{fakeAPI: fakeAPI{proxy: &client.ProxyResponse{Status: 200}}, expired: "trs_a"}
-	p := proxyWith(Config{Tenants: SingleTenant{Client: api, Sessions: &renewingSessions{id: "trs_a", next: "trs_b"}}})
+	p := proxyWith(Config{Tenants: singleTenant{Client: api, Sessions: &renewingSessions{id: "trs_a", next: "trs_b"}}})
 	res, rec := callHandler(t, p.Handle, getUser)
 	if res.IsError || strings.Join(api.sessions, ",") != "trs_a,trs_b" || rec.Attempts != 2 {
 		t.Errorf("%s sessions=%v record=%+v", text(res), api.sessions, rec)

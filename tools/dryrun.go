@@ -16,10 +16,10 @@ import (
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 )
 
-// RequestBuilder builds, without sending it, the HTTP request of a
+// requestBuilder builds, without sending it, the HTTP request of a
 // proxy_execute call; *client.Client is one. A dry run shows what it builds,
 // so the request shown is the request a real call sends.
-type RequestBuilder interface {
+type requestBuilder interface {
 	NewProxyRequest(ctx context.Context, sessionID string, req *client.ProxyRequest) (*http.Request, error)
 }
 
@@ -46,7 +46,7 @@ type dryRunner struct {
 // run answers a call with the request it would send. The session is found
 // as for a real call (a server that creates its session on first use may
 // create it now); the proxied call itself is never sent.
-func (p *dryRunner) run(ctx context.Context, ex Executor, sessions Sessions, call *client.ProxyRequest) *mcp.CallToolResult {
+func (p *dryRunner) run(ctx context.Context, ex executor, sessions Sessions, call *client.ProxyRequest) *mcp.CallToolResult {
 	p.log.InfoContext(ctx, "proxy_execute dry run", "toolkit", call.ToolkitSlug, "method", call.Method, "endpoint", logEndpoint(call.Endpoint))
 	b, ok := builderOf(ex)
 	if !ok {
@@ -110,12 +110,12 @@ func (p *dryRunner) run(ctx context.Context, ex Executor, sessions Sessions, cal
 	return res
 }
 
-// builderOf finds the RequestBuilder behind an Executor, looking through the
+// builderOf finds the requestBuilder behind an executor, looking through the
 // recording wrapper that target puts around it.
-func builderOf(ex Executor) (RequestBuilder, bool) {
+func builderOf(ex executor) (requestBuilder, bool) {
 	if r, ok := ex.(recordingExecutor); ok {
 		ex = r.next
 	}
-	b, ok := ex.(RequestBuilder)
+	b, ok := ex.(requestBuilder)
 	return b, ok
 }

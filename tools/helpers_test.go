@@ -13,12 +13,12 @@ import (
 )
 
 // testProxy is proxy_execute with cfg, whose calls ex sends in session sessionID.
-func testProxy(ex Executor, sessionID string, cfg Config) *proxyTool {
+func testProxy(ex executor, sessionID string, cfg Config) *proxyTool {
 	api, ok := ex.(API)
 	if !ok {
 		api = executorOnly{ex}
 	}
-	cfg.Tenants = SingleTenant{Client: api, Sessions: FixedSession(sessionID)}
+	cfg.Tenants = singleTenant{Client: api, Sessions: FixedSession(sessionID)}
 	return proxyWith(cfg)
 }
 
@@ -34,8 +34,8 @@ func proxyWith(cfg Config) *proxyTool {
 func listWith(cfg Config) *listToolkits      { return newListToolkits(newEnv(cfg)) }
 func connectWith(cfg Config) *connectToolkit { return newConnectToolkit(newEnv(cfg)) }
 
-// executorOnly makes an API of an Executor, for tests of proxy_execute alone.
-type executorOnly struct{ Executor }
+// executorOnly makes an API of an executor, for tests of proxy_execute alone.
+type executorOnly struct{ executor }
 
 func (executorOnly) AllToolkits(context.Context, string, *client.ListToolkitsOptions) ([]client.Toolkit, error) {
 	panic("not a proxy_execute call")

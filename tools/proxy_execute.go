@@ -18,8 +18,8 @@ import (
 // ProxyExecuteName is the name under which the proxy tool is registered.
 const ProxyExecuteName = "proxy_execute"
 
-// Executor forwards one proxy_execute call to Composio; *client.Client is one.
-type Executor interface {
+// executor forwards one proxy_execute call to Composio; *client.Client is one.
+type executor interface {
 	ProxyExecute(ctx context.Context, sessionID string, req *client.ProxyRequest) (*client.ProxyResponse, error)
 }
 
@@ -112,7 +112,7 @@ type sender struct {
 	log *slog.Logger
 }
 
-func (s sender) run(ctx context.Context, req mcp.CallToolRequest, ex Executor, sessions Sessions, call *client.ProxyRequest) (*client.ProxyResponse, error) {
+func (s sender) run(ctx context.Context, req mcp.CallToolRequest, ex executor, sessions Sessions, call *client.ProxyRequest) (*client.ProxyResponse, error) {
 	ctx, prog := startProgress(ctx, req, call)
 	start := time.Now()
 	var resp *client.ProxyResponse

@@ -14,7 +14,7 @@ import (
 )
 
 // The benchmarks of the per-call path: argument validation, result mapping,
-// and the whole handler against an in-process Executor, at the response
+// and the whole handler against an in-process executor, at the response
 // sizes of docs/BENCHMARKS.md. They report; they assert nothing about time.
 //
 //	go test -run '^$' -bench . -benchmem ./tools
@@ -131,7 +131,7 @@ func (e staticExecutor) ProxyExecute(context.Context, string, *client.ProxyReque
 }
 
 // BenchmarkHandle is the whole tool handler, arguments to result, with the
-// server's default options, against an in-process Executor.
+// server's default options, against an in-process executor.
 func BenchmarkHandle(b *testing.B) { benchHandle(b, false) }
 
 // BenchmarkHandleAndEncode is BenchmarkHandle plus mcp-go's encoding of the

@@ -135,7 +135,7 @@ func New(cfg Config) (*Set, error) {
 		if cfg.Client == nil || cfg.Sessions == nil {
 			return nil, errors.New("tools: the Config has neither Tenants nor a Client with Sessions")
 		}
-		cfg.Tenants = SingleTenant{Client: cfg.Client, Sessions: cfg.Sessions}
+		cfg.Tenants = singleTenant{Client: cfg.Client, Sessions: cfg.Sessions}
 	}
 	if cfg.ConfirmKey == nil {
 		cfg.ConfirmKey = make([]byte, 32)

@@ -152,15 +152,15 @@ func readUploadSwappable(roots []string, path string, beforeOpen func(real strin
 	if !info.Mode().IsRegular() {
 		return nil, fmt.Errorf("%q is not a regular file (a directory, device, pipe or socket cannot be uploaded)", path)
 	}
-	if info.Size() > MaxBinaryBytes {
-		return nil, fmt.Errorf("%q is %s, over the 4 MB (%d bytes) limit", path, sizeText(info.Size()), MaxBinaryBytes)
+	if info.Size() > maxBinaryBytes {
+		return nil, fmt.Errorf("%q is %s, over the 4 MB (%d bytes) limit", path, sizeText(info.Size()), maxBinaryBytes)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxBinaryBytes+1))
+	data, err := io.ReadAll(io.LimitReader(f, maxBinaryBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("%q: reading failed: %v", path, pathErr(err))
 	}
-	if len(data) > MaxBinaryBytes {
-		return nil, fmt.Errorf("%q is over the 4 MB (%d bytes) limit", path, MaxBinaryBytes)
+	if len(data) > maxBinaryBytes {
+		return nil, fmt.Errorf("%q is over the 4 MB (%d bytes) limit", path, maxBinaryBytes)
 	}
 	return &upload{path: real, data: data}, nil
 }

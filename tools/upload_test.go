@@ -49,7 +49,7 @@ func uploadTree(t *testing.T) (root, outside string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := big.Truncate(MaxBinaryBytes + 1); err != nil {
+	if err := big.Truncate(maxBinaryBytes + 1); err != nil {
 		t.Fatal(err)
 	}
 	big.Close()
@@ -109,7 +109,7 @@ func TestReadUploadSwappedAfterCheck(t *testing.T) {
 		"fifo": func(p string) error { return syscall.Mkfifo(p, 0o644) },
 		"link": func(p string) error { return os.Symlink(filepath.Join(outside, "secret.txt"), p) },
 		"big": func(p string) error {
-			return os.WriteFile(p, make([]byte, MaxBinaryBytes+1), 0o644)
+			return os.WriteFile(p, make([]byte, maxBinaryBytes+1), 0o644)
 		},
 	}
 	want := map[string]string{"fifo": "not a regular file", "link": "could not be opened inside the allowed directories", "big": "over the 4 MB"}
