@@ -21,7 +21,8 @@ import (
 // safe default; a Client (with Sessions) or Tenants is required.
 type Config struct {
 	// Client and Sessions are the one tenant of a server with its own
-	// Composio key; Sessions nil means the calls have no session to run in.
+	// Composio key: the client that sends every call, and the session it
+	// runs in (a *session.Manager, or a FixedSession).
 	Client   API
 	Sessions Sessions
 	// Tenants, when set, gives each call its client and session in place of
