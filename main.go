@@ -105,20 +105,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		logger.Warn("SANDBOX: serving against an embedded fake Composio backend; no real API is called", "backend", fake.URL, "session", cfg.SessionID)
 	}
 
-	set, err := wireTools(ctx, cfg, cfg.ClientOptions("composio-proxy-mcp/"+programVersion()), logger)
+	set, closeTools, err := buildTools(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
-	defer set.close()
+	defer closeTools()
 	s := server.New(server.Options{
 		Name:         "composio-proxy-mcp",
 		Version:      programVersion(),
-		Instructions: instructions + set.instructions,
+		Instructions: instructions + set.Instructions(),
 		Logger:       logger,
 		RateLimit:    cfg.RateLimitPerMinute(),
 		RateLimitKey: tenant.RateLimitKey(cfg.MultiTenant),
-		Resources:    set.templates,
-	}, set.tools...)
+		Resources:    set.Templates(),
+	}, set.Tools()...)
 	// Start-up leaves garbage behind (mcp-go's dependencies compile JSON
 	// meta-schemas in their package init; the tools build their schemas) that
 	// would stay resident until enough allocation triggers a GC. Returning it

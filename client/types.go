@@ -6,8 +6,9 @@ import (
 	"strings"
 )
 
-// Methods lists the HTTP methods proxy_execute accepts, in the order Composio documents them.
-var Methods = []string{"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"}
+// Methods returns the HTTP methods proxy_execute accepts, in the order
+// Composio documents them; the slice is the caller's own.
+func Methods() []string { return []string{"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"} }
 
 // ProxyRequest is the body of POST /api/v3/tool_router/session/{id}/proxy_execute.
 // Optional fields are omitted when unset, so a request carries only what the caller gave.
@@ -16,7 +17,7 @@ type ProxyRequest struct {
 	ToolkitSlug string `json:"toolkit_slug"`
 	// Endpoint is a path relative to the account's base URL, or an absolute URL.
 	Endpoint string `json:"endpoint"`
-	// Method is one of Methods.
+	// Method is one of Methods().
 	Method string `json:"method"`
 	// Body is the upstream request body as raw JSON (an object or null); nil means absent.
 	Body json.RawMessage `json:"body,omitempty"`

@@ -13,8 +13,8 @@ import (
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 )
 
-// MaxBinaryBytes is Composio's cap on a base64 binary_body, decoded.
-const MaxBinaryBytes = 4 << 20
+// maxBinaryBytes is Composio's cap on a base64 binary_body, decoded.
+const maxBinaryBytes = 4 << 20
 
 // argError lists every problem found in one call's arguments, field by field, so a
 // model can fix them all in one retry.
@@ -51,10 +51,35 @@ var fieldHints = map[string]string{
 	"http_method": `use "method"`,
 }
 
-// parseArgs decodes and checks proxy_execute's arguments. It returns the request to
-// forward, which holds exactly the fields that were given (method upper-cased,
-// parameter types lower-cased), or an *argError naming every field at fault.
-func parseArgs(raw []byte) (*client.ProxyRequest, error) {
+// proxyCall is a decoded proxy_execute call: the request to forward and,
+// when binary_body named a local file, the file that was read.
+type proxyCall struct {
+	req  *client.ProxyRequest
+	file *uploadedFile
+}
+
+// uploadedFile describes a local file that binary_body sends, for the
+// confirmation prompt; its bytes are in the request.
+type uploadedFile struct {
+	path        string // as resolved, symbolic links followed
+	contentType string
+	size        int
+}
+
+// argDecoder decodes proxy_execute's arguments, in one pass, local files
+// included: binary_body {"file": …} is read from uploadRoots (none: there is
+// no such variant) and forwarded as base64.
+type argDecoder struct {
+	uploadRoots []string
+}
+
+// decode decodes and checks proxy_execute's arguments. It returns the call
+// to forward, whose request holds exactly the fields that were given (method
+// upper-cased, parameter types lower-cased), or an *argError naming every
+// field at fault. It describes the call as asked for in rec (nil: nowhere),
+// whether or not it is valid, so that an audit of a refused call says what
+// was refused.
+func (d argDecoder) decode(raw []byte, rec *callRecord) (proxyCall, error) {
 	raw = bytes.TrimSpace(raw)
 	if !utf8.Valid(raw) {
 		// body passes through as raw bytes: invalid UTF-8 would reach
@@ -63,22 +88,31 @@ func parseArgs(raw []byte) (*client.ProxyRequest, error) {
 		raw = bytes.ToValidUTF8(raw, []byte("\uFFFD"))
 	}
 	if len(raw) == 0 || raw[0] != '{' {
-		return nil, &argError{problems: []string{`arguments: want a JSON object with "toolkit_slug", "endpoint" and "method"`}}
+		return proxyCall{}, &argError{problems: []string{`arguments: want a JSON object with "toolkit_slug", "endpoint" and "method"`}}
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil {
-		return nil, &argError{problems: []string{"arguments: not valid JSON: " + err.Error()}}
+		return proxyCall{}, &argError{problems: []string{"arguments: not valid JSON: " + err.Error()}}
+	}
+	if rec != nil {
+		toolkit := stringField(fields, "toolkit_slug")
+		if toolkit == "" {
+			toolkit = stringField(fields, "toolkit")
+		}
+		rec.describe(toolkit, stringField(fields, "method"), stringField(fields, "endpoint"))
 	}
 	var (
 		req  client.ProxyRequest
 		errs argError
+		call proxyCall
 	)
 	req.ToolkitSlug = requiredString(&errs, fields, "", "toolkit_slug", "the toolkit whose connected account to use, e.g. \"gmail\"")
 	req.Endpoint = requiredString(&errs, fields, "", "endpoint", "a path relative to the API's base URL, e.g. \"/gmail/v1/users/me/messages\"")
-	if m := requiredString(&errs, fields, "", "method", "one of "+strings.Join(client.Methods, ", ")); m != "" {
+	methods := client.Methods()
+	if m := requiredString(&errs, fields, "", "method", "one of "+strings.Join(methods, ", ")); m != "" {
 		req.Method = strings.ToUpper(m)
-		if !slices.Contains(client.Methods, req.Method) {
-			errs.add("method", "%q is not one of %s", m, strings.Join(client.Methods, ", "))
+		if !slices.Contains(methods, req.Method) {
+			errs.add("method", "%q is not one of %s", m, strings.Join(methods, ", "))
 		}
 	}
 	if v, ok := fields["body"]; ok {
@@ -92,7 +126,22 @@ func parseArgs(raw []byte) (*client.ProxyRequest, error) {
 		}
 	}
 	if v, ok := fields["binary_body"]; ok && firstByte(v) != 'n' {
-		req.BinaryBody = parseBinaryBody(&errs, v)
+		var in map[string]json.RawMessage
+		if firstByte(v) != '{' || json.Unmarshal(v, &in) != nil {
+			errs.add("binary_body", `must be an object: {"url":…} or {"base64":…}, with an optional "content_type"`)
+		} else {
+			var up *upload
+			if _, ok := in["file"]; ok && len(d.uploadRoots) > 0 {
+				// A file that cannot be sent is the only problem reported:
+				// the path is what the model must fix first.
+				var err error
+				if up, err = readFileVariant(d.uploadRoots, in); err != nil {
+					return proxyCall{}, err
+				}
+				call.file = &uploadedFile{path: up.path, contentType: up.contentType, size: len(up.data)}
+			}
+			req.BinaryBody = parseBinaryBody(&errs, in, up)
+		}
 	}
 	if v, ok := fields["parameters"]; ok && firstByte(v) != 'n' {
 		req.Parameters = parseParameters(&errs, v)
@@ -117,9 +166,19 @@ func parseArgs(raw []byte) (*client.ProxyRequest, error) {
 	}
 	if len(errs.problems) > 0 {
 		slices.Sort(errs.problems)
-		return nil, &errs
+		return proxyCall{}, &errs
 	}
-	return &req, nil
+	call.req = &req
+	return call, nil
+}
+
+// stringField is fields[name] when it is a JSON string, else "".
+func stringField(fields map[string]json.RawMessage, name string) string {
+	var s string
+	if v, ok := fields[name]; ok && firstByte(v) == '"' {
+		_ = json.Unmarshal(v, &s)
+	}
+	return s
 }
 
 // requiredString reads fields[name] as a non-empty string; prefix locates the
@@ -142,14 +201,18 @@ func requiredString(errs *argError, fields map[string]json.RawMessage, prefix, n
 	return s
 }
 
-func parseBinaryBody(errs *argError, v json.RawMessage) *client.BinaryBody {
-	var in map[string]json.RawMessage
-	if firstByte(v) != '{' || json.Unmarshal(v, &in) != nil {
-		errs.add("binary_body", `must be an object: {"url":…} or {"base64":…}, with an optional "content_type"`)
-		return nil
-	}
+// parseBinaryBody reads binary_body's members; up, when not nil, is the file
+// that its "file" member named, already read and checked, sent as base64.
+func parseBinaryBody(errs *argError, in map[string]json.RawMessage, up *upload) *client.BinaryBody {
 	var bb client.BinaryBody
+	if up != nil {
+		bb.Base64 = base64.StdEncoding.EncodeToString(up.data)
+		bb.ContentType = up.contentType
+	}
 	for name, raw := range in {
+		if up != nil && (name == "file" || name == "content_type") {
+			continue
+		}
 		var s string
 		if json.Unmarshal(raw, &s) != nil {
 			errs.add("binary_body."+name, "must be a string, got %s", kind(raw))
@@ -169,6 +232,8 @@ func parseBinaryBody(errs *argError, v json.RawMessage) *client.BinaryBody {
 	_, hasURL := in["url"]
 	_, hasB64 := in["base64"]
 	switch {
+	case up != nil:
+		// readFileVariant checked the file's size and that it is the only source.
 	case hasURL && hasB64:
 		errs.add("binary_body", `give exactly one of "url" or "base64", not both`)
 	case !hasURL && !hasB64:
@@ -190,8 +255,8 @@ func checkBase64(errs *argError, s string) {
 		errs.add("binary_body.base64", "must not be empty")
 		return
 	}
-	if n := base64.StdEncoding.DecodedLen(len(s)); n > MaxBinaryBytes+3 {
-		errs.add("binary_body.base64", "decodes to about %d bytes, over the 4 MB (%d bytes) limit", n, MaxBinaryBytes)
+	if n := base64.StdEncoding.DecodedLen(len(s)); n > maxBinaryBytes+3 {
+		errs.add("binary_body.base64", "decodes to about %d bytes, over the 4 MB (%d bytes) limit", n, maxBinaryBytes)
 		return
 	}
 	enc := base64.StdEncoding
@@ -203,8 +268,8 @@ func checkBase64(errs *argError, s string) {
 		errs.add("binary_body.base64", "is not valid standard base64: %v", err)
 		return
 	}
-	if len(b) > MaxBinaryBytes {
-		errs.add("binary_body.base64", "decodes to %d bytes, over the 4 MB (%d bytes) limit", len(b), MaxBinaryBytes)
+	if len(b) > maxBinaryBytes {
+		errs.add("binary_body.base64", "decodes to %d bytes, over the 4 MB (%d bytes) limit", len(b), maxBinaryBytes)
 	}
 }
 

@@ -53,7 +53,7 @@ func TestParseArgsValid(t *testing.T) {
 
 func TestParseArgsInvalid(t *testing.T) {
 	t.Parallel()
-	big := base64.StdEncoding.EncodeToString(make([]byte, MaxBinaryBytes+1))
+	big := base64.StdEncoding.EncodeToString(make([]byte, maxBinaryBytes+1))
 	tests := []struct {
 		name string
 		in   string

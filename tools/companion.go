@@ -12,11 +12,11 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"syscall"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/schema"
 )
 
 // Names of the companion tools, which help a model get proxy_execute working:
@@ -25,9 +25,6 @@ const (
 	ListToolkitsName   = "list_toolkits"
 	ConnectToolkitName = "connect_toolkit"
 )
-
-// Names lists every tool this package serves, in the order they are listed.
-var Names = []string{ProxyExecuteName, ListToolkitsName, ConnectToolkitName}
 
 // rawArguments returns a call's arguments as JSON: the raw bytes a client
 // sent, or, for in-process clients that hand over decoded arguments, those
@@ -45,6 +42,20 @@ func rawArguments(req mcp.CallToolRequest) ([]byte, error) {
 		return []byte("{}"), nil
 	}
 	return raw, nil
+}
+
+// decodeArgs decodes a companion tool call's arguments into v, strictly: on
+// success it returns nil, nil; an argument the model must fix is an isError
+// result, and arguments that cannot be encoded again a Go error.
+func decodeArgs(req mcp.CallToolRequest, v any, known ...string) (*mcp.CallToolResult, error) {
+	raw, err := rawArguments(req)
+	if err != nil {
+		return nil, err
+	}
+	if err := decodeStrict(raw, v, known...); err != nil {
+		return errorResult(err.Error()), nil
+	}
+	return nil, nil
 }
 
 // decodeStrict decodes a call's arguments into v, naming every problem a
@@ -93,83 +104,87 @@ func jsonKind(k reflect.Kind) string {
 	return "a number"
 }
 
-// tenantFor resolves the call's tenant; a nil Tenants is a programming error
-// in the wiring, reported as such.
-func tenantFor(ctx context.Context, tenants Tenants, header http.Header) (Tenant, error) {
-	if tenants == nil {
-		return Tenant{}, errors.New("this server is misconfigured: the tool has no Composio client")
+// companionTool is the definition of a companion tool: its input and
+// output schemas reflected from in and out, and annotations for a tool that
+// reaches Composio and changes no data in the user's accounts. readOnly
+// also makes it idempotent.
+func companionTool(name, title, description string, in, out any, readOnly bool) mcp.Tool {
+	t := mcp.NewToolWithRawSchema(name, description, mustSchema(in))
+	t.RawOutputSchema = mustSchema(out)
+	t.Title = title
+	t.Annotations = mcp.ToolAnnotation{
+		Title:           t.Title,
+		ReadOnlyHint:    mcp.ToBoolPtr(readOnly),
+		DestructiveHint: mcp.ToBoolPtr(false),
+		IdempotentHint:  mcp.ToBoolPtr(readOnly),
+		OpenWorldHint:   mcp.ToBoolPtr(true),
 	}
-	return tenants.Tenant(ctx, header)
+	return t
 }
 
-// companionErrorResult maps a failed Composio call of list_toolkits or
-// connect_toolkit (what names the action, e.g. "Listing toolkits") to an error
-// result that says what to do.
-func companionErrorResult(what string, err error) *mcp.CallToolResult {
-	var apiErr *client.APIError
-	var timeout *client.TimeoutError
-	var redirect *client.RedirectError
-	var busy *client.BusyError
-	switch {
-	case errors.As(err, &redirect):
-		return errorResult(what + " failed. " + redirectText(redirect) + " Retrying will not help.")
-	case errors.As(err, &busy):
-		return errorResult(what + " failed. " + busyText(busy) + " Retry in a few seconds.")
-	case errors.As(err, &apiErr):
-		var b strings.Builder
-		fmt.Fprintf(&b, "%s failed: Composio answered HTTP %d", what, apiErr.HTTPStatus)
-		if apiErr.Slug != "" {
-			b.WriteString(" " + apiErr.Slug)
-		}
-		if apiErr.Message != "" {
-			b.WriteString(": " + apiErr.Message)
-		}
-		if len(apiErr.Errors) > 0 {
-			b.WriteString("\nErrors:\n- " + strings.Join(apiErr.Errors, "\n- "))
-		}
-		if apiErr.RequestID != "" {
-			b.WriteString("\nRequest ID: " + apiErr.RequestID)
-		}
-		if next := companionNextStep(apiErr); next != "" {
-			b.WriteString("\nWhat to do: " + next)
-		}
-		return errorResult(b.String())
-	case errors.As(err, &timeout):
-		return errorResult(fmt.Sprintf("%s failed: no answer from Composio within %s. Retrying is safe.", what, timeout.After))
-	case errors.Is(err, context.Canceled):
-		return errorResult(what + " was cancelled before Composio answered.")
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return errorResult(fmt.Sprintf("%s failed: could not connect to Composio (%v). The server's COMPOSIO_BASE_URL or the network may be wrong.", what, err))
+// mustSchema reflects a fixed Go type into a raw schema; a failure is a bug.
+func mustSchema(v any) json.RawMessage {
+	b, err := schema.Marshal(reflected(v))
+	if err != nil {
+		panic(err)
 	}
-	return errorResult(fmt.Sprintf("%s failed: %v. Retrying is safe.", what, err))
+	return b
 }
 
-func companionNextStep(e *client.APIError) string {
-	switch {
-	case e.Slug == client.SlugSessionNotFound:
-		return sessionNotFoundStep
-	case e.HTTPStatus == http.StatusUnauthorized:
-		return "the Composio credentials were rejected. The operator must set a valid COMPOSIO_API_KEY (or, on a multi-tenant server, the client must send a valid X-Composio-Api-Key); retrying will not help."
-	case e.HTTPStatus == http.StatusForbidden:
-		return "the Composio API key lacks a permission this call needs. The operator must grant it."
-	case e.HTTPStatus == http.StatusTooManyRequests:
-		return "Composio's rate limit was hit. Wait " + retryAfterText(e.RetryAfter) + ", then call again."
-	case e.HTTPStatus == http.StatusBadRequest:
-		return "fix what the errors above name; list_toolkits shows the toolkits of this session."
-	case e.HTTPStatus >= 500:
-		return "Composio failed on its side; retrying later may help."
-	}
-	return ""
+// companion is what both companion tools share: where their calls go and
+// where they log.
+type companion struct {
+	tenants Tenants
+	log     *slog.Logger
 }
 
-// sessionNotFoundStep is what to do about an expired session that the server
-// could not replace: it replaces sessions itself only when it knows the user.
-const sessionNotFoundStep = "the tool-router session has expired or does not exist, and this server cannot create a new one because it does not know the Composio user id. The operator must set COMPOSIO_USER_ID (or --user-id; on a multi-tenant server the client sends X-Composio-User-Id instead of X-Composio-Session-Id) so that the server creates and renews sessions itself, or give it a new session id. Retrying will not help until then."
+// companionCall is one Composio request of a companion tool, as the audit
+// record describes it: the Composio API path and the status of success.
+type companionCall struct {
+	tool                      string // for the log
+	toolkit, method, endpoint string
+	okStatus                  int
+}
 
-// orDiscard returns l, or a logger that discards when l is nil.
-func orDiscard(l *slog.Logger) *slog.Logger {
-	if l == nil {
-		return discard
+// run sends a companion tool's request in the caller's session, recording
+// each attempt. A nil result with a nil error is success; an isError result
+// is a failure the model can act on (what names the action, e.g. "Listing
+// toolkits"); a Go error is a fault of the wiring.
+func (c companion) run(ctx context.Context, header http.Header, what string, cc companionCall, send func(API, string) error) (*mcp.CallToolResult, error) {
+	t, err := tenantFor(ctx, c.tenants, header)
+	if errors.Is(err, errNoTenants) {
+		return nil, err
 	}
-	return l
+	if err != nil {
+		return errorResult(err.Error()), nil
+	}
+	start := time.Now()
+	rec := recordFrom(ctx)
+	err = t.Sessions.Run(ctx, func(id string) error {
+		err := send(t.Client, id)
+		rec.observe(cc.toolkit, cc.method, cc.endpoint, cc.okStatus, err)
+		return err
+	})
+	if err != nil {
+		attrs := []any{"duration", time.Since(start).Round(time.Microsecond)}
+		if cc.toolkit != "" {
+			attrs = append([]any{"toolkit", cc.toolkit}, attrs...)
+		}
+		c.log.InfoContext(ctx, cc.tool+" failed", append(attrs, errorAttrs(err)...)...)
+		return errorResult(failureText(failedOp{what: what}, err)), nil
+	}
+	return nil, nil
+}
+
+// textAndStructured is a successful result: its text, then the structured
+// content as JSON, which the text repeats for clients that show only one.
+func textAndStructured(text string, out any) (*mcp.CallToolResult, error) {
+	structured, err := json.Marshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the result: %w", err)
+	}
+	return &mcp.CallToolResult{
+		Content:           []mcp.Content{mcp.NewTextContent(text + "\n" + string(structured))},
+		StructuredContent: json.RawMessage(structured),
+	}, nil
 }

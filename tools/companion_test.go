@@ -1,12 +1,10 @@
 package tools
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -22,27 +20,14 @@ import (
 func TestCompanionToolGolden(t *testing.T) {
 	t.Parallel()
 	for name, tool := range map[string]mcp.Tool{
-		ListToolkitsName:   (&ListToolkits{}).Tool(),
-		ConnectToolkitName: (&ConnectToolkit{}).Tool(),
+		ListToolkitsName:   listWith(Config{}).Tool(),
+		ConnectToolkitName: connectWith(Config{}).Tool(),
 	} {
 		got, err := json.MarshalIndent(tool, "", "  ")
 		if err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, '\n')
-		golden := "testdata/" + name + ".golden.json"
-		if *update {
-			if err := os.WriteFile(golden, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatalf("%v (run go test ./tools -update to create it)", err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s definition differs from %s (run go test ./tools -update if intended):\n%s", name, golden, got)
-		}
+		checkGolden(t, "testdata/"+name+".golden.json", got)
 	}
 }
 
@@ -53,8 +38,8 @@ func TestCompanionToolShapes(t *testing.T) {
 		readOnly bool
 		required string
 	}{
-		{(&ListToolkits{}).Tool(), true, ""},
-		{(&ConnectToolkit{}).Tool(), false, "toolkit"},
+		{listWith(Config{}).Tool(), true, ""},
+		{connectWith(Config{}).Tool(), false, "toolkit"},
 	} {
 		b, _ := json.Marshal(tc.tool)
 		var def struct {
@@ -131,11 +116,11 @@ func (s *renewingSessions) Run(_ context.Context, fn func(string) error) error {
 	return err
 }
 
-func callHandler(t *testing.T, h func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error), args string) (*mcp.CallToolResult, *CallRecord) {
+func callHandler(t *testing.T, h func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error), args string) (*mcp.CallToolResult, *callRecord) {
 	t.Helper()
 	var req mcp.CallToolRequest
 	req.Params.RawArguments = json.RawMessage(args)
-	ctx, rec := WithCallRecord(context.Background())
+	ctx, rec := withCallRecord(context.Background())
 	res, err := h(ctx, req)
 	if err != nil {
 		t.Fatalf("handler returned a Go error (protocol error): %v", err)
@@ -143,7 +128,7 @@ func callHandler(t *testing.T, h func(context.Context, mcp.CallToolRequest) (*mc
 	return res, rec
 }
 
-func single(api API) Tenants { return SingleTenant{Client: api, Sessions: FixedSession("trs_test")} }
+func single(api API) Tenants { return singleTenant{Client: api, Sessions: FixedSession("trs_test")} }
 
 var sampleToolkits = []client.Toolkit{
 	{Slug: "github", Name: "GitHub", ConnectedAccount: &client.ConnectedAccount{ID: "ca_1", Status: "ACTIVE"}},
@@ -155,7 +140,7 @@ var sampleToolkits = []client.Toolkit{
 func TestListToolkits(t *testing.T) {
 	t.Parallel()
 	api := &fakeAPI{toolkits: sampleToolkits}
-	l := &ListToolkits{Tenants: single(api), ConnectTool: ConnectToolkitName}
+	l := listWith(Config{Tenants: single(api), Tools: []string{ConnectToolkitName}})
 	res, rec := callHandler(t, l.Handle, `{"search":"a","connected":false}`)
 	txt := text(res)
 	if res.IsError {
@@ -185,7 +170,7 @@ func TestListToolkits(t *testing.T) {
 func TestListToolkitsArguments(t *testing.T) {
 	t.Parallel()
 	api := &fakeAPI{}
-	l := &ListToolkits{Tenants: single(api)}
+	l := listWith(Config{Tenants: single(api)})
 	for args, want := range map[string]string{
 		`{"query":"x"}`:       "query: unknown field; the fields are search, connected",
 		`{"connected":"yes"}`: "connected: must be a boolean (true or false), got a JSON string",
@@ -212,7 +197,7 @@ func TestListToolkitsArguments(t *testing.T) {
 func TestConnectToolkitReturnsLinkWithoutElicitation(t *testing.T) {
 	t.Parallel()
 	api := &fakeAPI{link: &client.Link{LinkToken: "lt_1", RedirectURL: "https://connect.composio.dev/link/lt_1", ConnectedAccountID: "ca_9"}}
-	c := &ConnectToolkit{Tenants: single(api)}
+	c := connectWith(Config{Tenants: single(api)})
 	res, rec := callHandler(t, c.Handle, `{"toolkit":" Slack "}`)
 	txt := text(res)
 	if res.IsError {
@@ -243,7 +228,7 @@ func TestConnectToolkitErrors(t *testing.T) {
 		{`{"toolkit":"gmail"}`, &client.APIError{HTTPStatus: 404, Slug: client.SlugSessionNotFound}, []string{"COMPOSIO_USER_ID"}},
 		{`{"toolkit":"gmail"}`, &client.TimeoutError{After: 50e9}, []string{"within 50s"}},
 	} {
-		c := &ConnectToolkit{Tenants: single(&fakeAPI{err: tc.err, link: &client.Link{}})}
+		c := connectWith(Config{Tenants: single(&fakeAPI{err: tc.err, link: &client.Link{}})})
 		res, _ := callHandler(t, c.Handle, tc.args)
 		if !res.IsError {
 			t.Errorf("%s: not an error: %s", tc.args, text(res))
@@ -260,15 +245,15 @@ func TestNoActiveConnectionPointsAtConnectTool(t *testing.T) {
 	t.Parallel()
 	noConn := &client.APIError{HTTPStatus: 400, Code: "4302", Slug: client.SlugNoActiveConnection, Message: "No active connection found for toolkit(s) 'slack' in this session"}
 	args := `{"toolkit_slug":"slack","endpoint":"/x","method":"GET"}`
-	with := &Proxy{Tenants: single(&fakeAPI{err: noConn}), ConnectTool: ConnectToolkitName}
+	with := proxyWith(Config{Tenants: single(&fakeAPI{err: noConn}), Tools: []string{ConnectToolkitName}})
 	res, rec := callHandler(t, with.Handle, args)
 	if !strings.Contains(text(res), `Call connect_toolkit with {"toolkit": "slack"}`) {
 		t.Errorf("with connect_toolkit:\n%s", text(res))
 	}
-	if rec.Failure != FailureComposio || rec.Slug != client.SlugNoActiveConnection || rec.Toolkit != "slack" {
+	if rec.Failure != failureComposio || rec.Slug != client.SlugNoActiveConnection || rec.Toolkit != "slack" {
 		t.Errorf("record %+v", rec)
 	}
-	without := &Proxy{Tenants: single(&fakeAPI{err: noConn})}
+	without := proxyWith(Config{Tenants: single(&fakeAPI{err: noConn})})
 	res, _ = callHandler(t, without.Handle, args)
 	if strings.Contains(text(res), "connect_toolkit") || !strings.Contains(text(res), "connect their slack account in Composio") {
 		t.Errorf("without connect_toolkit:\n%s", text(res))
@@ -278,7 +263,7 @@ func TestNoActiveConnectionPointsAtConnectTool(t *testing.T) {
 func TestProxyRunsInTenantSession(t *testing.T) {
 	t.Parallel()
 	api := &fakeAPI{proxy: &client.ProxyResponse{Status: 200, Data: json.RawMessage(`{"ok":true}`), RequestID: "req_3"}}
-	p := &Proxy{Tenants: SingleTenant{Client: api, Sessions: &renewingSessions{id: "trs_a", next: "trs_b"}}}
+	p := proxyWith(Config{Tenants: singleTenant{Client: api, Sessions: &renewingSessions{id: "trs_a", next: "trs_b"}}})
 	res, rec := callHandler(t, p.Handle, `{"toolkit_slug":"github","endpoint":"/user?token=x","method":"GET"}`)
 	if res.IsError || strings.Join(api.sessions, ",") != "trs_a" {
 		t.Errorf("%v %v %s", res.IsError, api.sessions, text(res))
@@ -293,7 +278,7 @@ func TestProxyRunsInTenantSession(t *testing.T) {
 func TestProxyRepeatsAfterSessionRenewal(t *testing.T) {
 	t.Parallel()
 	api := &expiringAPI{fakeAPI: fakeAPI{proxy: &client.ProxyResponse{Status: 200}}, expired: "trs_a"}
-	p := &Proxy{Tenants: SingleTenant{Client: api, Sessions: &renewingSessions{id: "trs_a", next: "trs_b"}}}
+	p := proxyWith(Config{Tenants: singleTenant{Client: api, Sessions: &renewingSessions{id: "trs_a", next: "trs_b"}}})
 	res, rec := callHandler(t, p.Handle, getUser)
 	if res.IsError || strings.Join(api.sessions, ",") != "trs_a,trs_b" || rec.Attempts != 2 {
 		t.Errorf("%s sessions=%v record=%+v", text(res), api.sessions, rec)
@@ -319,9 +304,9 @@ func TestTenantErrorIsAToolResult(t *testing.T) {
 		return Tenant{}, errors.New("send X-Composio-Api-Key")
 	})
 	for name, h := range map[string]func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error){
-		ProxyExecuteName:   (&Proxy{Tenants: tenants}).Handle,
-		ListToolkitsName:   (&ListToolkits{Tenants: tenants}).Handle,
-		ConnectToolkitName: (&ConnectToolkit{Tenants: tenants}).Handle,
+		ProxyExecuteName:   proxyWith(Config{Tenants: tenants}).Handle,
+		ListToolkitsName:   listWith(Config{Tenants: tenants}).Handle,
+		ConnectToolkitName: connectWith(Config{Tenants: tenants}).Handle,
 	} {
 		args := `{}`
 		switch name {

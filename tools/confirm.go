@@ -4,16 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unicode/utf16"
@@ -38,34 +37,44 @@ const maxSummaryChars = 600
 
 const confirmNote = "\n\nThis server runs with --confirm-writes: each POST, PUT, PATCH or DELETE first asks the person to confirm it (MCP elicitation); if they decline, the call is not made."
 
-// confirm asks the person, through MCP elicitation, whether a call that can
-// change data may go ahead. It returns nil when it may (a read, a server
-// without ConfirmWrites, or an accepted confirmation), else the result to
+// confirmer asks the person, through MCP elicitation, whether a call that
+// can change data may go ahead.
+type confirmer struct {
+	enabled bool
+	// key signs confirmation states; now dates them.
+	key []byte
+	now func() time.Time
+	log *slog.Logger
+}
+
+// check returns nil when the call may go ahead (a read, a server
+// without --confirm-writes, or an accepted confirmation), else the result to
 // answer with: declined, cancelled, or refused because the client cannot ask.
 //
 // A client on protocol 2026-07-28 or later gets no server-initiated request:
 // the question goes back as an input_required result, and the client repeats
 // the call with the answer, which is accepted only for the same call (the
 // request state is a MAC of the call) and for a limited time.
-func (p *Proxy) confirm(ctx context.Context, req mcp.CallToolRequest, call *client.ProxyRequest, up *upload) *mcp.CallToolResult {
-	if !p.ConfirmWrites || slices.Contains(ReadOnlyMethods, call.Method) {
+func (c confirmer) check(ctx context.Context, req mcp.CallToolRequest, pc proxyCall) *mcp.CallToolResult {
+	call := pc.req
+	if !c.enabled || slices.Contains(ReadOnlyMethods(), call.Method) {
 		return nil
 	}
 	if !clientCanElicit(ctx) {
 		return errorResult(fmt.Sprintf("Refused, and nothing was sent: this server runs with --confirm-writes, so a %s needs the person's confirmation through MCP elicitation, and this MCP client does not support elicitation. Tell the person: use a client that supports elicitation, or have the operator restart the server without --confirm-writes (or with --read-only to allow reads only).", call.Method))
 	}
 	params := mcp.ElicitationParams{
-		Message: confirmMessage(call, up),
+		Message: confirmMessage(call, pc.file),
 		// No fields: accepting is the confirmation.
 		RequestedSchema: map[string]any{"type": "object", "properties": map[string]any{}},
 	}
 	var answer *mcp.ElicitationResult
 	if server.IsModernRequest(ctx) {
-		if checkConfirmState(req.Params.RequestState, call, time.Now()) {
+		if checkConfirmState(c.key, req.Params.RequestState, call, c.now()) {
 			answer = server.ElicitationResponse(req.Params.InputResponses, confirmID)
 		}
 		if answer == nil {
-			return server.NewInputRequestBuilder(confirmState(call, time.Now())).Elicit(confirmID, params).ToolResult()
+			return server.NewInputRequestBuilder(confirmState(c.key, call, c.now())).Elicit(confirmID, params).ToolResult()
 		}
 	} else {
 		srv := server.ServerFromContext(ctx)
@@ -81,7 +90,7 @@ func (p *Proxy) confirm(ctx context.Context, req mcp.CallToolRequest, call *clie
 		case errors.Is(err, server.ErrElicitationNotSupported):
 			return errorResult(fmt.Sprintf("Refused, and nothing was sent: this server runs with --confirm-writes, so a %s needs the person's confirmation through MCP elicitation, and this MCP client could not be asked. Tell the person: use a client that supports elicitation, or have the operator restart the server without --confirm-writes.", call.Method))
 		case err != nil:
-			p.logger().InfoContext(ctx, "proxy_execute: confirmation failed", "err", err)
+			c.log.InfoContext(ctx, "proxy_execute: confirmation failed", "err", err)
 			return errorResult(fmt.Sprintf("The person could not be asked to confirm this %s (%v), so nothing was sent. This server runs with --confirm-writes; try again, or ask the person.", call.Method, err))
 		}
 	}
@@ -111,10 +120,10 @@ func clientCanElicit(ctx context.Context) bool {
 // through shown or shownJSON: quoted, escaped and clipped, so that no value
 // can add a line of its own (a fake "Method: GET"), reorder text with bidi
 // controls, or bury the rest of the prompt under its length.
-func confirmMessage(call *client.ProxyRequest, up *upload) string {
+func confirmMessage(call *client.ProxyRequest, up *uploadedFile) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Allow the AI agent to make this call with your %s account? It may change data.\n\n", shown(call.ToolkitSlug, maxShownChars))
-	fmt.Fprintf(&b, "Toolkit: %s\nMethod: %s\nEndpoint: %s\n", shown(call.ToolkitSlug, maxShownChars), shownKnown(call.Method, client.Methods), shown(call.Endpoint, maxShownChars))
+	fmt.Fprintf(&b, "Toolkit: %s\nMethod: %s\nEndpoint: %s\n", shown(call.ToolkitSlug, maxShownChars), shownKnown(call.Method, client.Methods()), shown(call.Endpoint, maxShownChars))
 	for _, prm := range call.Parameters {
 		fmt.Fprintf(&b, "%s parameter: %s = %s\n", shownKnown(prm.Type, []string{"header", "query"}), shown(prm.Name, maxShownChars), shown(prm.Value, maxShownChars))
 	}
@@ -124,7 +133,7 @@ func confirmMessage(call *client.ProxyRequest, up *upload) string {
 	if bb := call.BinaryBody; bb != nil {
 		switch {
 		case up != nil:
-			fmt.Fprintf(&b, "File: %s (%s, %s)\n", shown(up.path, maxShownChars), shown(up.contentType, maxShownChars), sizeText(int64(len(up.data))))
+			fmt.Fprintf(&b, "File: %s (%s, %s)\n", shown(up.path, maxShownChars), shown(up.contentType, maxShownChars), sizeText(int64(up.size)))
 		case bb.URL != "":
 			fmt.Fprintf(&b, "Binary body fetched from: %s (%s)\n", shown(bb.URL, maxShownChars), shown(orUnknown(bb.ContentType), maxShownChars))
 		default:
@@ -210,23 +219,15 @@ func isShownPlain(r rune) bool {
 	return r == ' ' || (strconv.IsPrint(r) && !unicode.Is(unicode.Cf, r))
 }
 
-// confirmKey signs confirmation states; it lives as long as the process, so a
-// state from before a restart is simply asked again.
-var confirmKey = sync.OnceValue(func() []byte {
-	k := make([]byte, 32)
-	_, _ = rand.Read(k)
-	return k
-})
-
 // confirmState is the request state of a confirmation: when it was asked,
-// and a MAC binding that time to the exact call.
-func confirmState(call *client.ProxyRequest, t time.Time) string {
+// and a MAC under key binding that time to the exact call.
+func confirmState(key []byte, call *client.ProxyRequest, t time.Time) string {
 	ts := strconv.FormatInt(t.Unix(), 10)
-	return ts + "." + confirmMAC(ts, call)
+	return ts + "." + confirmMAC(key, ts, call)
 }
 
 // checkConfirmState reports whether state is a live confirmation state for call.
-func checkConfirmState(state string, call *client.ProxyRequest, now time.Time) bool {
+func checkConfirmState(key []byte, state string, call *client.ProxyRequest, now time.Time) bool {
 	ts, mac, ok := strings.Cut(state, ".")
 	if !ok {
 		return false
@@ -239,11 +240,11 @@ func checkConfirmState(state string, call *client.ProxyRequest, now time.Time) b
 	if age < -time.Minute || age > confirmStateTTL {
 		return false
 	}
-	return hmac.Equal([]byte(mac), []byte(confirmMAC(ts, call)))
+	return hmac.Equal([]byte(mac), []byte(confirmMAC(key, ts, call)))
 }
 
-func confirmMAC(ts string, call *client.ProxyRequest) string {
-	m := hmac.New(sha256.New, confirmKey())
+func confirmMAC(key []byte, ts string, call *client.ProxyRequest) string {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(ts))
 	m.Write([]byte{0})
 	b, _ := json.Marshal(call)

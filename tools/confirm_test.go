@@ -53,7 +53,7 @@ func TestConfirmWrites(t *testing.T) {
 			t.Run(tc.name+"/"+version, func(t *testing.T) {
 				t.Parallel()
 				ex := &fakeExecutor{resp: &client.ProxyResponse{Status: 200}}
-				p := &Proxy{Client: ex, SessionID: "trs_test", ConfirmWrites: true}
+				p := testProxy(ex, "trs_test", Config{ConfirmWrites: true})
 				who := &person{action: tc.action}
 				opts := protocol
 				if tc.action != "" {
@@ -83,7 +83,7 @@ func TestConfirmWrites(t *testing.T) {
 			})
 		}
 	}
-	if d := (&Proxy{ConfirmWrites: true}).Tool().Description; !strings.Contains(d, "--confirm-writes") {
+	if d := proxyWith(Config{ConfirmWrites: true}).Tool().Description; !strings.Contains(d, "--confirm-writes") {
 		t.Errorf("description does not mention confirmation: %s", d)
 	}
 }
@@ -96,7 +96,7 @@ func TestConfirmMessageSummarisesLargeBodies(t *testing.T) {
 		t.Errorf("message is %d bytes:\n%.500s", len(msg), msg)
 	}
 	msg = confirmMessage(&client.ProxyRequest{ToolkitSlug: "gmail", Method: "PUT", Endpoint: "/f", BinaryBody: &client.BinaryBody{Base64: "aGVsbG8=", ContentType: "text/plain"}},
-		&upload{path: "/srv/up/notes.txt", data: []byte("hello"), contentType: "text/plain"})
+		&uploadedFile{path: "/srv/up/notes.txt", size: len("hello"), contentType: "text/plain"})
 	if !strings.Contains(msg, `File: "/srv/up/notes.txt" ("text/plain", 5 bytes)`) {
 		t.Errorf("upload summary:\n%s", msg)
 	}
@@ -152,18 +152,22 @@ func TestConfirmState(t *testing.T) {
 	now := time.Now()
 	a := &client.ProxyRequest{ToolkitSlug: "github", Method: "DELETE", Endpoint: "/repos/o/r"}
 	b := &client.ProxyRequest{ToolkitSlug: "github", Method: "DELETE", Endpoint: "/repos/o/other"}
-	st := confirmState(a, now)
-	if !checkConfirmState(st, a, now.Add(time.Minute)) {
+	key := []byte("k")
+	st := confirmState(key, a, now)
+	if !checkConfirmState(key, st, a, now.Add(time.Minute)) {
 		t.Error("a fresh state for the same call was refused")
 	}
-	if checkConfirmState(st, b, now) {
+	if checkConfirmState(key, st, b, now) {
 		t.Error("a state was accepted for another call")
 	}
-	if checkConfirmState(st, a, now.Add(confirmStateTTL+time.Second)) {
+	if checkConfirmState(key, st, a, now.Add(confirmStateTTL+time.Second)) {
 		t.Error("an old state was accepted")
 	}
+	if checkConfirmState([]byte("another key"), st, a, now) {
+		t.Error("a state was accepted under another key")
+	}
 	for _, bad := range []string{"", "x", "1.2", st + "0"} {
-		if checkConfirmState(bad, a, now) {
+		if checkConfirmState(key, bad, a, now) {
 			t.Errorf("state %q accepted", bad)
 		}
 	}

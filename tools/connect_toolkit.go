@@ -3,12 +3,9 @@ package tools
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -17,16 +14,15 @@ import (
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 )
 
-// ConnectToolkit serves the connect_toolkit tool: it asks Composio for a link
+// connectToolkit serves the connect_toolkit tool: it asks Composio for a link
 // that a person opens to connect their account for a toolkit. When the MCP
 // client supports URL-mode elicitation (MCP 2025-11-25), the client is asked
 // to offer the link to the user itself; otherwise the link is in the result,
 // for the model to pass on.
-type ConnectToolkit struct {
-	// Tenants gives the client and session of each call.
-	Tenants Tenants
-	// Logger receives one line per call; nil discards.
-	Logger *slog.Logger
+type connectToolkit struct{ companion }
+
+func newConnectToolkit(e *env) *connectToolkit {
+	return &connectToolkit{companion{tenants: e.tenants, log: e.log}}
 }
 
 type connectToolkitInput struct {
@@ -52,62 +48,43 @@ const connectToolkitDescription = `Start connecting the user's account for a too
 
 It creates a Composio link that the user opens in a browser to sign in to the service. Where the MCP client can, it asks the user to open the link directly; otherwise the result holds the link for you to give to the user. Once the user has finished, call proxy_execute again; list_toolkits shows whether the toolkit is connected.`
 
-// Tool returns the connect_toolkit tool definition.
-func (c *ConnectToolkit) Tool() mcp.Tool { return connectToolkitTool() }
-
-var connectToolkitTool = sync.OnceValue(func() mcp.Tool {
-	t := mcp.NewToolWithRawSchema(ConnectToolkitName, connectToolkitDescription, mustSchema(connectToolkitInput{}))
-	t.RawOutputSchema = mustSchema(connectToolkitOutput{})
-	t.Title = "Connect an account for a toolkit"
-	t.Annotations = mcp.ToolAnnotation{
-		Title: t.Title,
-		// It creates a link and nothing else; the account changes only when a
-		// person completes the flow in the browser.
-		ReadOnlyHint:    mcp.ToBoolPtr(false),
-		DestructiveHint: mcp.ToBoolPtr(false),
-		IdempotentHint:  mcp.ToBoolPtr(false),
-		OpenWorldHint:   mcp.ToBoolPtr(true),
-	}
-	return t
-})
+// Tool returns the connect_toolkit tool definition. It creates a link and
+// nothing else, so it is not destructive: the account changes only when a
+// person completes the flow in the browser.
+func (c *connectToolkit) Tool() mcp.Tool {
+	return companionTool(ConnectToolkitName, "Connect an account for a toolkit", connectToolkitDescription,
+		connectToolkitInput{}, connectToolkitOutput{}, false)
+}
 
 // Handle is the tool handler for connect_toolkit.
-func (c *ConnectToolkit) Handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	raw, err := rawArguments(req)
-	if err != nil {
-		return nil, err
-	}
+func (c *connectToolkit) Handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 	var in connectToolkitInput
-	if err := decodeStrict(raw, &in, "toolkit"); err != nil {
-		return errorResult(err.Error()), nil
+	res, err := decodeArgs(req, &in, "toolkit")
+	// The call as asked for, for the audit record, even when refused.
+	recordFrom(ctx).describe(in.Toolkit, "", "")
+	if res != nil || err != nil {
+		return res, err
 	}
 	in.Toolkit = strings.ToLower(strings.TrimSpace(in.Toolkit))
 	if in.Toolkit == "" {
 		return errorResult((&argError{problems: []string{`toolkit: required: the toolkit slug, e.g. "gmail"`}}).Error()), nil
 	}
-	t, err := tenantFor(ctx, c.Tenants, req.Header)
-	if err != nil {
-		return errorResult(err.Error()), nil
-	}
 	start := time.Now()
-	rec := recordFrom(ctx)
 	var link *client.Link
-	err = t.Sessions.Run(ctx, func(id string) (err error) {
-		link, err = t.Client.CreateLink(ctx, id, in.Toolkit, "")
-		rec.observe(in.Toolkit, http.MethodPost, "/api/v3/tool_router/session/{id}/link", http.StatusCreated, err)
+	cc := companionCall{tool: ConnectToolkitName, toolkit: in.Toolkit, method: http.MethodPost, endpoint: "/api/v3/tool_router/session/{id}/link", okStatus: http.StatusCreated}
+	res, err = c.run(ctx, req.Header, "Creating a link to connect "+in.Toolkit, cc, func(api API, id string) (err error) {
+		link, err = api.CreateLink(ctx, id, in.Toolkit, "")
 		return err
 	})
-	log := orDiscard(c.Logger)
-	if err != nil {
-		log.InfoContext(ctx, "connect_toolkit failed", append([]any{"toolkit", in.Toolkit, "duration", time.Since(start).Round(time.Microsecond)}, errorAttrs(err)...)...)
-		return companionErrorResult("Creating a link to connect "+in.Toolkit, err), nil
+	if res != nil || err != nil {
+		return res, err
 	}
 	outcome := c.elicit(ctx, in.Toolkit, link.RedirectURL)
-	log.InfoContext(ctx, "connect_toolkit", "toolkit", in.Toolkit, "elicitation", outcome, "duration", time.Since(start).Round(time.Microsecond))
+	c.log.InfoContext(ctx, "connect_toolkit", "toolkit", in.Toolkit, "elicitation", outcome, "duration", time.Since(start).Round(time.Microsecond))
 	return connectResult(connectToolkitOutput{
 		Toolkit: in.Toolkit, RedirectURL: link.RedirectURL,
 		ConnectedAccountID: link.ConnectedAccountID, Elicitation: outcome,
-	}), nil
+	})
 }
 
 // elicit asks the MCP client to offer url to the user, when the client has
@@ -117,7 +94,7 @@ func (c *ConnectToolkit) Handle(ctx context.Context, req mcp.CallToolRequest) (*
 // Only clients of protocol revisions up to 2025-11-25, which receive
 // server-initiated requests, are asked; mcp-go refuses such requests to
 // 2026-07-28 clients, which then get the link in the result.
-func (c *ConnectToolkit) elicit(ctx context.Context, toolkit, url string) string {
+func (c *connectToolkit) elicit(ctx context.Context, toolkit, url string) string {
 	srv := mcpserver.ServerFromContext(ctx)
 	sess := mcpserver.ClientSessionFromContext(ctx)
 	if srv == nil || sess == nil || !supportsURLElicitation(sess) {
@@ -126,7 +103,7 @@ func (c *ConnectToolkit) elicit(ctx context.Context, toolkit, url string) string
 	msg := fmt.Sprintf("Connect your %s account: open this Composio page and sign in, so the assistant can call the %s API for you.", toolkit, toolkit)
 	res, err := srv.RequestURLElicitation(ctx, sess, "connect-"+toolkit+"-"+rand.Text(), url, msg)
 	if err != nil || res == nil {
-		orDiscard(c.Logger).InfoContext(ctx, "connect_toolkit: URL elicitation failed; returning the link instead", "err", err)
+		c.log.InfoContext(ctx, "connect_toolkit: URL elicitation failed; returning the link instead", "err", err)
 		return elicitUnsupported
 	}
 	switch res.Action {
@@ -151,11 +128,7 @@ func supportsURLElicitation(sess mcpserver.ClientSession) bool {
 	return caps.Elicitation != nil && caps.Elicitation.URL != nil
 }
 
-func connectResult(out connectToolkitOutput) *mcp.CallToolResult {
-	structured, err := json.Marshal(out)
-	if err != nil {
-		return errorResult(fmt.Sprintf("Encoding the link failed: %v", err))
-	}
+func connectResult(out connectToolkitOutput) (*mcp.CallToolResult, error) {
 	var b strings.Builder
 	switch out.Elicitation {
 	case elicitAccepted:
@@ -165,10 +138,5 @@ func connectResult(out connectToolkitOutput) *mcp.CallToolResult {
 	default:
 		fmt.Fprintf(&b, "Give the user this link and ask them to open it in a browser to connect their %s account:\n%s\nOnce they say they have finished, call proxy_execute again; list_toolkits shows whether %s is connected.", out.Toolkit, out.RedirectURL, out.Toolkit)
 	}
-	b.WriteString("\n")
-	b.Write(structured)
-	return &mcp.CallToolResult{
-		Content:           []mcp.Content{mcp.NewTextContent(b.String())},
-		StructuredContent: json.RawMessage(structured),
-	}
+	return textAndStructured(b.String(), out)
 }

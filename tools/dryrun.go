@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"net/http"
 	"slices"
@@ -15,10 +16,10 @@ import (
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 )
 
-// RequestBuilder builds, without sending it, the HTTP request of a
+// requestBuilder builds, without sending it, the HTTP request of a
 // proxy_execute call; *client.Client is one. A dry run shows what it builds,
 // so the request shown is the request a real call sends.
-type RequestBuilder interface {
+type requestBuilder interface {
 	NewProxyRequest(ctx context.Context, sessionID string, req *client.ProxyRequest) (*http.Request, error)
 }
 
@@ -35,11 +36,18 @@ type dryRunOutput struct {
 	Body    json.RawMessage   `json:"body,omitempty"`
 }
 
-// dryRun answers a call with the request it would send. The session is found
+// dryRunner answers every call with the request it would send; a body too
+// large to show goes through keep.
+type dryRunner struct {
+	keep keeper
+	log  *slog.Logger
+}
+
+// run answers a call with the request it would send. The session is found
 // as for a real call (a server that creates its session on first use may
 // create it now); the proxied call itself is never sent.
-func (p *Proxy) dryRun(ctx context.Context, ex Executor, sessions Sessions, call *client.ProxyRequest) *mcp.CallToolResult {
-	p.logger().InfoContext(ctx, "proxy_execute dry run", "toolkit", call.ToolkitSlug, "method", call.Method, "endpoint", logEndpoint(call.Endpoint))
+func (p *dryRunner) run(ctx context.Context, ex executor, sessions Sessions, call *client.ProxyRequest) *mcp.CallToolResult {
+	p.log.InfoContext(ctx, "proxy_execute dry run", "toolkit", call.ToolkitSlug, "method", call.Method, "endpoint", logEndpoint(call.Endpoint))
 	b, ok := builderOf(ex)
 	if !ok {
 		return errorResult("--dry-run: this server's Composio client cannot show its requests, so nothing was sent.")
@@ -85,10 +93,10 @@ func (p *Proxy) dryRun(ctx context.Context, ex Executor, sessions Sessions, call
 		structured = nil
 	}
 	head := text.String() + "\n"
-	if p.MaxResultBytes > 0 && len(body) > p.MaxResultBytes {
+	if p.keep.over(len(body)) {
 		// An upload of a few MB would flood the model; the exact body stays
 		// readable as a resource.
-		kept := p.keep(ctx, "dry run of "+call.ToolkitSlug+" "+call.Method+" "+logEndpoint(call.Endpoint), "application/json", body, true)
+		kept := p.keep.keep(ctx, "dry run of "+call.ToolkitSlug+" "+call.Method+" "+logEndpoint(call.Endpoint), "application/json", body, true)
 		res := &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(head + "The body:" + kept.note("request body") + "\n" + kept.shownText() + kept.trailer())}}
 		if kept.stored != nil {
 			res.Content = append(res.Content, kept.link())
@@ -102,12 +110,12 @@ func (p *Proxy) dryRun(ctx context.Context, ex Executor, sessions Sessions, call
 	return res
 }
 
-// builderOf finds the RequestBuilder behind an Executor, looking through the
+// builderOf finds the requestBuilder behind an executor, looking through the
 // recording wrapper that target puts around it.
-func builderOf(ex Executor) (RequestBuilder, bool) {
+func builderOf(ex executor) (requestBuilder, bool) {
 	if r, ok := ex.(recordingExecutor); ok {
 		ex = r.next
 	}
-	b, ok := ex.(RequestBuilder)
+	b, ok := ex.(requestBuilder)
 	return b, ok
 }

@@ -19,7 +19,7 @@ func TestDryRunShowsWhatIsSent(t *testing.T) {
 	fake, c := fakeBackend(t, client.WithUserAgent("dryrun-test/1"))
 	const args = `{"toolkit_slug":"github","endpoint":"/repos/o/r/issues","method":"POST","body":{"title":"Bug <b>&</b> ünïcode","labels":["x"]},"parameters":[{"name":"per_page","value":"5","type":"query"},{"name":"X-Trace","value":"t1","type":"header"}]}`
 
-	dry := &Proxy{Client: c, SessionID: composiotest.SessionID, DryRun: true}
+	dry := testProxy(c, composiotest.SessionID, Config{DryRun: true})
 	if dry.Tool().RawOutputSchema != nil || !strings.Contains(dry.Tool().Description, "DRY RUN") || !*dry.Tool().Annotations.ReadOnlyHint {
 		t.Errorf("dry-run tool definition: %+v", dry.Tool())
 	}
@@ -46,7 +46,7 @@ func TestDryRunShowsWhatIsSent(t *testing.T) {
 	}
 
 	// The same call, for real.
-	if res := call(t, &Proxy{Client: c, SessionID: composiotest.SessionID}, args); res.IsError {
+	if res := call(t, testProxy(c, composiotest.SessionID, Config{}), args); res.IsError {
 		t.Fatalf("real call failed: %s", text(res))
 	}
 	reqs := fake.Requests()
@@ -85,7 +85,7 @@ func TestDryRunShowsWhatIsSent(t *testing.T) {
 func TestDryRunCutsLargeBodies(t *testing.T) {
 	t.Parallel()
 	_, c := fakeBackend(t)
-	p := &Proxy{Client: c, SessionID: composiotest.SessionID, DryRun: true, MaxResultBytes: 2048, Results: results.New(results.Config{})}
+	p := testProxy(c, composiotest.SessionID, Config{DryRun: true, MaxResultBytes: 2048, Results: results.New(results.Config{})})
 	mc := inProcess(t, p)
 	body := `{"text":"` + strings.Repeat("lorem ipsum ", 1000) + `"}`
 	res := callArgs(t, mc, `{"toolkit_slug":"github","endpoint":"/x","method":"POST","body":`+body+`}`, nil)

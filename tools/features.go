@@ -12,16 +12,11 @@ import (
 
 // The opt-in features (large results, inline downloads, uploads, dry run,
 // confirmation) change what the tool definition tells a client. Each change
-// happens only when its feature is on, so the zero Proxy's definition, which
-// the golden file pins, mirrors Composio's request body exactly.
-
-// extendInput adds the opt-in variants to the input schema.
-func (p *Proxy) extendInput(in schema.Object) {
-	p.addFileVariant(in)
-}
+// happens only when its feature is on, so the definition of the zero Config,
+// which the golden file pins, mirrors Composio's request body exactly.
 
 // extendTool adjusts the description, output schema and annotations.
-func (p *Proxy) extendTool(t *mcp.Tool) {
+func extendTool(t *mcp.Tool, p *Config) {
 	if p.MaxResultBytes > 0 {
 		t.Description += fmt.Sprintf("\n\nResponses larger than %s are cut: the text shows the first part, and the whole response is kept for a while as the MCP resource %s{id}, readable page by page with resources/read on %s{id}/{page} (the result names them). Prefer asking for less: pagination or field parameters of the API.",
 			sizeText(int64(p.MaxResultBytes)), results.URIPrefix, results.URIPrefix)

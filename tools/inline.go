@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
@@ -52,32 +53,52 @@ func inlineKind(contentType string) string {
 	return ""
 }
 
+// inliner shows small binary responses inline: it downloads them, masks
+// the secrets in text, and cuts text too large through keep.
+type inliner struct {
+	max     int64 // the largest download shown; 0 shows none
+	client  *http.Client
+	timeout time.Duration
+	keep    keeper
+	masker  *masker
+	log     *slog.Logger
+}
+
+// newInliner returns an inliner of downloads up to max bytes, fetched with
+// hc (nil: a default client) within timeout (0: DefaultDownloadTimeout).
+func newInliner(max int64, hc *http.Client, timeout time.Duration, keep keeper, m *masker, log *slog.Logger) inliner {
+	if timeout <= 0 {
+		timeout = DefaultDownloadTimeout
+	}
+	return inliner{max: max, client: downloadClient(hc), timeout: timeout, keep: keep, masker: m, log: log}
+}
+
 // inlineBinary adds to a result with a binary download the content itself,
 // when it is an image (as an image block, so that a vision model can look at
 // it) or text or JSON (as a text block), and no larger than InlineImagesMax.
 // A download that fails leaves the result as it was, with a note: the link
 // is still there.
-func (p *Proxy) inlineBinary(ctx context.Context, res *mcp.CallToolResult, bd *client.BinaryData) *mcp.CallToolResult {
-	if p.InlineImagesMax <= 0 || bd == nil || bd.URL == "" || res.IsError {
+func (p inliner) inlineBinary(ctx context.Context, res *mcp.CallToolResult, bd *client.BinaryData) *mcp.CallToolResult {
+	if p.max <= 0 || bd == nil || bd.URL == "" || res.IsError {
 		return res
 	}
 	kind := inlineKind(bd.ContentType)
 	if kind == "" {
 		return res
 	}
-	if bd.Size > p.InlineImagesMax {
-		return withNote(res, fmt.Sprintf("(Not shown inline: at %s it is over this server's inline limit of %s; use the download link.)", sizeText(bd.Size), sizeText(p.InlineImagesMax)))
+	if bd.Size > p.max {
+		return withNote(res, fmt.Sprintf("(Not shown inline: at %s it is over this server's inline limit of %s; use the download link.)", sizeText(bd.Size), sizeText(p.max)))
 	}
-	data, err := p.download(ctx, bd.URL, p.InlineImagesMax)
+	data, err := p.download(ctx, bd.URL, p.max)
 	if err != nil {
-		p.logger().InfoContext(ctx, "proxy_execute: inline download failed", "err", err)
+		p.log.InfoContext(ctx, "proxy_execute: inline download failed", "err", err)
 		return withNote(res, fmt.Sprintf("(Not shown inline: %v. The download link still works until it expires.)", err))
 	}
 	if kind == "text" {
 		// The file is upstream data like any other: a secret it echoes is
 		// masked before it is shown or kept in the result store, which
 		// serves it unmasked-by-design to later reads.
-		data = maskBytes(data, p.Masker.forCall(results.CallHeader(ctx)))
+		data = maskBytes(data, p.masker.forCall(results.CallHeader(ctx)))
 	}
 	switch kind {
 	case "image":
@@ -94,9 +115,9 @@ func (p *Proxy) inlineBinary(ctx context.Context, res *mcp.CallToolResult, bd *c
 		}
 		name := linkName(bd.URL)
 		header := fmt.Sprintf("Contents of %s (%s, %s):\n", name, bd.ContentType, sizeText(int64(len(data))))
-		if p.MaxResultBytes > 0 && len(data) > p.MaxResultBytes {
+		if p.keep.over(len(data)) {
 			mt, _, _ := mime.ParseMediaType(bd.ContentType)
-			kept := p.keep(ctx, name, mt, data, mt == "application/json" || strings.HasSuffix(mt, "+json"))
+			kept := p.keep.keep(ctx, name, mt, data, mt == "application/json" || strings.HasSuffix(mt, "+json"))
 			res.Content = append(res.Content, mcp.NewTextContent(header+kept.note("file")+"\n"+kept.shownText()+kept.trailer()))
 			if kept.stored != nil {
 				res.Content = append(res.Content, kept.link())
@@ -122,7 +143,7 @@ func withNote(res *mcp.CallToolResult, note string) *mcp.CallToolResult {
 // download fetches a binary response's signed URL, reading at most limit
 // bytes: the announced length is checked before reading and the count while
 // reading, so a wrong size in binary_data cannot make the server hold more.
-func (p *Proxy) download(ctx context.Context, rawURL string, limit int64) ([]byte, error) {
+func (p inliner) download(ctx context.Context, rawURL string, limit int64) ([]byte, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, errors.New("the download link is not a valid URL")
@@ -130,10 +151,7 @@ func (p *Proxy) download(ctx context.Context, rawURL string, limit int64) ([]byt
 	if err := downloadAllowed(u); err != nil {
 		return nil, err
 	}
-	timeout := p.DownloadTimeout
-	if timeout <= 0 {
-		timeout = DefaultDownloadTimeout
-	}
+	timeout := p.timeout
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
@@ -142,7 +160,7 @@ func (p *Proxy) download(ctx context.Context, rawURL string, limit int64) ([]byt
 	}
 	// Nothing sets them; stripping says, and keeps, that none goes out.
 	stripCredentials(req.Header)
-	resp, err := p.downloadClient().Do(req)
+	resp, err := p.client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("the download took longer than %s", timeout)
@@ -184,12 +202,12 @@ func downloadAllowed(u *url.URL) error {
 	return fmt.Errorf("only https download links are fetched, not %s://%s", u.Scheme, u.Host)
 }
 
-// downloadClient is DownloadClient, or a default one, with redirects held to
-// the same rule as the first URL.
-func (p *Proxy) downloadClient() *http.Client {
+// downloadClient is a copy of base, or a default client, with redirects held
+// to the same rule as the first URL.
+func downloadClient(base *http.Client) *http.Client {
 	var hc http.Client
-	if p.DownloadClient != nil {
-		hc = *p.DownloadClient
+	if base != nil {
+		hc = *base
 	}
 	// Redirects are followed (signed links may point at a CDN), since the
 	// request carries nothing to leak: download builds it with no

@@ -37,7 +37,7 @@ func fetch(t *testing.T, u string) []byte {
 func TestInlineImageRoundTrip(t *testing.T) {
 	t.Parallel()
 	_, c := fakeBackend(t)
-	p := &Proxy{Client: c, SessionID: composiotest.SessionID, InlineImagesMax: DefaultInlineImagesMax}
+	p := testProxy(c, composiotest.SessionID, Config{InlineImagesMax: DefaultInlineImagesMax})
 	mc := inProcess(t, p)
 	for _, tc := range []struct{ file, mime string }{
 		{"pic.png", "image/png"}, {"photo.jpg", "image/jpeg"}, {"anim.gif", "image/gif"}, {"pic.webp", "image/webp"},
@@ -67,7 +67,7 @@ func TestInlineImageRoundTrip(t *testing.T) {
 func TestInlineTextAndJSON(t *testing.T) {
 	t.Parallel()
 	_, c := fakeBackend(t)
-	mc := inProcess(t, &Proxy{Client: c, SessionID: composiotest.SessionID, InlineImagesMax: DefaultInlineImagesMax})
+	mc := inProcess(t, testProxy(c, composiotest.SessionID, Config{InlineImagesMax: DefaultInlineImagesMax}))
 	for file, want := range map[string]string{
 		"notes.txt": "Contents of notes.txt (text/plain, ",
 		"data.json": `{"name":"data.json","source":"composiotest"}`,
@@ -130,7 +130,7 @@ func TestInlineSizeChecks(t *testing.T) {
 			t.Parallel()
 			bd := tc.bd
 			ex := &fakeExecutor{resp: &client.ProxyResponse{Status: 200, Data: []byte(`{}`), BinaryData: &bd}}
-			res := call(t, &Proxy{Client: ex, SessionID: "trs_test", InlineImagesMax: 4096}, getUser)
+			res := call(t, testProxy(ex, "trs_test", Config{InlineImagesMax: 4096}), getUser)
 			for _, c := range res.Content {
 				if _, ok := c.(mcp.ImageContent); ok {
 					t.Errorf("an image was inlined")
@@ -170,8 +170,8 @@ func TestInlineTextMasksSecrets(t *testing.T) {
 	const secret = "Hello from composiotest"
 	_, c := fakeBackend(t)
 	for _, limit := range []int{0, 10} {
-		p := &Proxy{Client: c, SessionID: composiotest.SessionID, InlineImagesMax: DefaultInlineImagesMax,
-			MaxResultBytes: limit, Results: results.New(results.Config{}), Masker: NewMasker(nil, secret)}
+		p := testProxy(c, composiotest.SessionID, Config{InlineImagesMax: DefaultInlineImagesMax,
+			MaxResultBytes: limit, Results: results.New(results.Config{}), Secrets: []string{secret}})
 		mc := inProcess(t, p)
 		res := callArgs(t, mc, `{"toolkit_slug":"gmail","endpoint":"/download/notes.txt","method":"GET"}`, nil)
 		all := text(res)

@@ -29,12 +29,12 @@ func fakeBackend(t *testing.T, opts ...client.Option) (*composiotest.Server, *cl
 // inProcess serves p on an MCP server, as main does (resource templates
 // included, and the outputSchema enforced so that a result that breaks it
 // fails the test), and returns an initialized in-process client.
-func inProcess(t *testing.T, p *Proxy, opts ...mcpclient.ClientOption) *mcpclient.Client {
+func inProcess(t *testing.T, p *proxyTool, opts ...mcpclient.ClientOption) *mcpclient.Client {
 	t.Helper()
 	s := mcpserver.NewMCPServer("test", "0", mcpserver.WithToolCapabilities(false), mcpserver.WithOutputSchemaValidation())
 	s.AddTool(p.Tool(), p.Handle)
-	if p.Results != nil {
-		s.AddResourceTemplates(p.Results.Templates()...)
+	if store := p.shape.keep.store; store != nil {
+		s.AddResourceTemplates(store.Templates()...)
 	}
 	c, err := mcpclient.NewInProcessClientWithOptions(s, opts...)
 	if err != nil {

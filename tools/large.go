@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -37,8 +38,18 @@ func addTruncatedOutput(out schema.Object) {
 	schema.SetProperty(out, "truncated", t)
 }
 
+// keeper cuts what is too large to return whole: what shows the part that
+// fits, and keeps the whole in the result store. Large responses, dry-run
+// bodies and inline downloads all go through it.
+type keeper struct {
+	// limit is the size above which content is cut; 0 never cuts.
+	limit int
+	// store keeps the whole; nil keeps nothing.
+	store *results.Store
+}
+
 // limitResult cuts a result whose structured content is larger than
-// MaxResultBytes. The text keeps the first part of the content, cut on a clean
+// the limit. The text keeps the first part of the content, cut on a clean
 // boundary (see cutPoints), with a note of the full size, of where the rest
 // is, and of how to ask for less; the full content goes to the results.Store and
 // is linked with a resource_link.
@@ -52,9 +63,9 @@ func addTruncatedOutput(out schema.Object) {
 // So a cut result keeps status, headers and binary_data, leaves out data, and
 // says so in "truncated", which the outputSchema declares whenever this
 // server cuts results: honest, valid, and small.
-func (p *Proxy) limitResult(ctx context.Context, call *client.ProxyRequest, res *mcp.CallToolResult) *mcp.CallToolResult {
+func (k keeper) limitResult(ctx context.Context, call *client.ProxyRequest, res *mcp.CallToolResult) *mcp.CallToolResult {
 	structured, ok := res.StructuredContent.(json.RawMessage)
-	if p.MaxResultBytes <= 0 || !ok || len(structured) <= p.MaxResultBytes || len(res.Content) == 0 {
+	if k.limit <= 0 || !ok || len(structured) <= k.limit || len(res.Content) == 0 {
 		return res
 	}
 	tc, ok := res.Content[0].(mcp.TextContent)
@@ -68,7 +79,7 @@ func (p *Proxy) limitResult(ctx context.Context, call *client.ProxyRequest, res 
 	if n := len(head) - len(structured); n >= 0 && head[n:] == string(structured) {
 		head = head[:n]
 	}
-	kept := p.keep(ctx, call.ToolkitSlug+" "+call.Method+" "+logEndpoint(call.Endpoint), "application/json", structured, true)
+	kept := k.keep(ctx, call.ToolkitSlug+" "+call.Method+" "+logEndpoint(call.Endpoint), "application/json", structured, true)
 
 	// Every member but data, which is decoded only to be skipped: a map of
 	// all members would copy the whole of the data once more.
@@ -119,23 +130,27 @@ func (p *Proxy) limitResult(ctx context.Context, call *client.ProxyRequest, res 
 // keptData is content that was too large to return whole: the part shown,
 // and where the whole is kept (stored is nil when it could not be).
 type keptData struct {
-	p      *Proxy
+	limit  int
+	store  *results.Store
 	total  int
 	shown  []byte
 	stored *results.Result
 }
 
-// keep splits data into pages of MaxResultBytes and stores it; its first page
-// is what the caller shows.
-func (p *Proxy) keep(ctx context.Context, name, mime string, data []byte, isJSON bool) keptData {
-	starts := cutPoints(data, p.MaxResultBytes, isJSON)
+// over reports whether n bytes are too many to return whole.
+func (k keeper) over(n int) bool { return k.limit > 0 && n > k.limit }
+
+// keep splits data into pages of the limit and stores it; its first page is
+// what the caller shows.
+func (k keeper) keep(ctx context.Context, name, mime string, data []byte, isJSON bool) keptData {
+	starts := cutPoints(data, k.limit, isJSON)
 	end := len(data)
 	if len(starts) > 1 {
 		end = starts[1]
 	}
-	k := keptData{p: p, total: len(data), shown: data[:end]}
-	k.stored = p.Results.Keep(ctx, name, mime, data, starts)
-	return k
+	kd := keptData{limit: k.limit, store: k.store, total: len(data), shown: data[:end]}
+	kd.stored = k.store.Keep(ctx, name, mime, data, starts)
+	return kd
 }
 
 // shownText is the shown part as text; it is valid UTF-8 whenever the data is.
@@ -149,10 +164,10 @@ func (k keptData) shownText() string {
 // note explains the cut: what is shown, where the rest is, how to ask for less.
 func (k keptData) note(what string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nThe %s is %s, more than the %s that this server returns in one result, so only its first %d bytes are shown.", what, sizeText(int64(k.total)), sizeText(int64(k.p.MaxResultBytes)), len(k.shown))
+	fmt.Fprintf(&b, "\nThe %s is %s, more than the %s that this server returns in one result, so only its first %d bytes are shown.", what, sizeText(int64(k.total)), sizeText(int64(k.limit)), len(k.shown))
 	if r := k.stored; r != nil {
 		fmt.Fprintf(&b, " The whole %s is kept for %s as the MCP resource %s (%s): the text below is page 1 of %d; read the rest with resources/read on %s to %s (the pages join into the exact bytes), or all at once from %s.",
-			what, k.p.Results.TTL(), r.URI(), r.MIME(), r.Pages(), r.PageURI(2), r.PageURI(r.Pages()), r.URI())
+			what, k.store.TTL(), r.URI(), r.MIME(), r.Pages(), r.PageURI(2), r.PageURI(r.Pages()), r.URI())
 	} else {
 		fmt.Fprintf(&b, " The whole %s could not be kept for reading later (it is larger than this server's store).", what)
 	}
@@ -178,9 +193,20 @@ func (k keptData) link() mcp.ResourceLink {
 	return l
 }
 
-// result maps Composio's answer to the tool result, then applies the opt-in
-// shaping: a response too large is cut, and a small binary one shown inline.
-func (p *Proxy) result(ctx context.Context, call *client.ProxyRequest, resp *client.ProxyResponse) *mcp.CallToolResult {
-	res := p.limitResult(ctx, call, responseResultCut(call, resp, p.MaxResultBytes))
-	return p.inlineBinary(ctx, res, resp.BinaryData)
+// shaper turns Composio's answer into the tool result, then applies the
+// opt-in shaping: a response too large is cut, and a small binary one shown
+// inline.
+type shaper struct {
+	keep   keeper
+	inline inliner
+	now    func() time.Time
+}
+
+// result is the tool result of resp; its error is a fault of this program.
+func (s shaper) result(ctx context.Context, call *client.ProxyRequest, resp *client.ProxyResponse) (*mcp.CallToolResult, error) {
+	res, err := responseResult(call, resp, s.keep.limit, s.now)
+	if err != nil {
+		return nil, err
+	}
+	return s.inline.inlineBinary(ctx, s.keep.limitResult(ctx, call, res), resp.BinaryData), nil
 }

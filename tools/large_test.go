@@ -61,12 +61,12 @@ func testLargeResult(t *testing.T, opts ...mcpclient.ClientOption) {
 	const limit = 4096
 	const args = `{"toolkit_slug":"github","endpoint":"/bytes/50000","method":"GET"}`
 	// What the tool says when it does not cut: the full structured content.
-	full := []byte(call(t, &Proxy{Client: c, SessionID: composiotest.SessionID}, args).StructuredContent.(json.RawMessage))
+	full := []byte(call(t, testProxy(c, composiotest.SessionID, Config{}), args).StructuredContent.(json.RawMessage))
 	if len(full) < 50000 {
 		t.Fatalf("full result is only %d bytes", len(full))
 	}
 
-	p := &Proxy{Client: c, SessionID: composiotest.SessionID, MaxResultBytes: limit, Results: results.New(results.Config{})}
+	p := testProxy(c, composiotest.SessionID, Config{MaxResultBytes: limit, Results: results.New(results.Config{})})
 	mc := inProcess(t, p, opts...)
 	res := callArgs(t, mc, args, nil)
 	txt := text(res)
@@ -152,7 +152,7 @@ func testLargeResult(t *testing.T, opts ...mcpclient.ClientOption) {
 func TestLargeResultWithoutStore(t *testing.T) {
 	t.Parallel()
 	ex := &fakeExecutor{resp: &client.ProxyResponse{Status: 200, Data: json.RawMessage(`"` + strings.Repeat("x", 5000) + `"`)}}
-	res := call(t, &Proxy{Client: ex, SessionID: "trs_test", MaxResultBytes: 1024}, getUser)
+	res := call(t, testProxy(ex, "trs_test", Config{MaxResultBytes: 1024}), getUser)
 	if txt := text(res); !strings.Contains(txt, "could not be kept") || len(resourceLinks(res)) != 0 {
 		t.Errorf("result: %s", txt)
 	}
@@ -161,12 +161,12 @@ func TestLargeResultWithoutStore(t *testing.T) {
 func TestOutputSchemaDeclaresTruncated(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		p    Proxy
+		cfg  Config
 		want bool
-	}{{Proxy{}, false}, {Proxy{MaxResultBytes: 1024}, true}} {
-		out := string(tc.p.Tool().RawOutputSchema)
+	}{{Config{}, false}, {Config{MaxResultBytes: 1024}, true}} {
+		out := string(proxyWith(tc.cfg).Tool().RawOutputSchema)
 		if strings.Contains(out, `"truncated"`) != tc.want {
-			t.Errorf("MaxResultBytes %d: output schema %s", tc.p.MaxResultBytes, out)
+			t.Errorf("MaxResultBytes %d: output schema %s", tc.cfg.MaxResultBytes, out)
 		}
 	}
 }

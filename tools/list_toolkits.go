@@ -2,32 +2,29 @@ package tools
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
-	"github.com/composio-proxy-mcp/composio-proxy-mcp/schema"
 )
 
-// ListToolkits serves the list_toolkits tool: the toolkits of the session,
+// listToolkits serves the list_toolkits tool: the toolkits of the session,
 // and whether the user can use each one with proxy_execute now. A model calls
 // it to find the slug to pass, or to see what still needs connecting.
-type ListToolkits struct {
-	// Tenants gives the client and session of each call.
-	Tenants Tenants
-	// ConnectTool is the name of the tool that connects an account when the
+type listToolkits struct {
+	companion
+	// connectTool is the name of the tool that connects an account when the
 	// server offers it; the result then tells the model to call it for
 	// unconnected toolkits.
-	ConnectTool string
-	// Logger receives one line per call; nil discards.
-	Logger *slog.Logger
+	connectTool string
+}
+
+func newListToolkits(e *env) *listToolkits {
+	return &listToolkits{companion: companion{tenants: e.tenants, log: e.log}, connectTool: e.connectTool}
 }
 
 type listToolkitsInput struct {
@@ -52,63 +49,32 @@ const listToolkitsDescription = `List the toolkits (third-party APIs such as gma
 Use it to find the toolkit_slug to pass to proxy_execute, or to see which toolkits still need the user to connect an account.`
 
 // Tool returns the list_toolkits tool definition.
-func (l *ListToolkits) Tool() mcp.Tool { return listToolkitsTool() }
-
-var listToolkitsTool = sync.OnceValue(func() mcp.Tool {
-	t := mcp.NewToolWithRawSchema(ListToolkitsName, listToolkitsDescription, mustSchema(listToolkitsInput{}))
-	t.RawOutputSchema = mustSchema(listToolkitsOutput{})
-	t.Title = "List the toolkits of the Composio session"
-	t.Annotations = mcp.ToolAnnotation{
-		Title:           t.Title,
-		ReadOnlyHint:    mcp.ToBoolPtr(true),
-		DestructiveHint: mcp.ToBoolPtr(false),
-		IdempotentHint:  mcp.ToBoolPtr(true),
-		OpenWorldHint:   mcp.ToBoolPtr(true),
-	}
-	return t
-})
-
-// mustSchema reflects a fixed Go type into a raw schema; a failure is a bug.
-func mustSchema(v any) json.RawMessage {
-	b, err := schema.Marshal(reflected(v))
-	if err != nil {
-		panic(err)
-	}
-	return b
+func (l *listToolkits) Tool() mcp.Tool {
+	return companionTool(ListToolkitsName, "List the toolkits of the Composio session", listToolkitsDescription,
+		listToolkitsInput{}, listToolkitsOutput{}, true)
 }
 
 // Handle is the tool handler for list_toolkits.
-func (l *ListToolkits) Handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	raw, err := rawArguments(req)
-	if err != nil {
-		return nil, err
-	}
+func (l *listToolkits) Handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 	var in listToolkitsInput
-	if err := decodeStrict(raw, &in, "search", "connected"); err != nil {
-		return errorResult(err.Error()), nil
-	}
-	t, err := tenantFor(ctx, l.Tenants, req.Header)
-	if err != nil {
-		return errorResult(err.Error()), nil
+	if res, err := decodeArgs(req, &in, "search", "connected"); res != nil || err != nil {
+		return res, err
 	}
 	start := time.Now()
-	rec := recordFrom(ctx)
 	var items []client.Toolkit
-	err = t.Sessions.Run(ctx, func(id string) (err error) {
-		items, err = t.Client.AllToolkits(ctx, id, &client.ListToolkitsOptions{Limit: 50, Search: in.Search, IsConnected: in.Connected})
-		rec.observe("", http.MethodGet, "/api/v3/tool_router/session/{id}/toolkits", http.StatusOK, err)
+	cc := companionCall{tool: ListToolkitsName, method: http.MethodGet, endpoint: "/api/v3/tool_router/session/{id}/toolkits", okStatus: http.StatusOK}
+	res, err := l.run(ctx, req.Header, "Listing toolkits", cc, func(api API, id string) (err error) {
+		items, err = api.AllToolkits(ctx, id, &client.ListToolkitsOptions{Limit: 50, Search: in.Search, IsConnected: in.Connected})
 		return err
 	})
-	log := orDiscard(l.Logger)
-	if err != nil {
-		log.InfoContext(ctx, "list_toolkits failed", append([]any{"duration", time.Since(start).Round(time.Microsecond)}, errorAttrs(err)...)...)
-		return companionErrorResult("Listing toolkits", err), nil
+	if res != nil || err != nil {
+		return res, err
 	}
-	log.InfoContext(ctx, "list_toolkits", "toolkits", len(items), "duration", time.Since(start).Round(time.Microsecond))
-	return l.result(in, items), nil
+	l.log.InfoContext(ctx, "list_toolkits", "toolkits", len(items), "duration", time.Since(start).Round(time.Microsecond))
+	return l.result(in, items)
 }
 
-func (l *ListToolkits) result(in listToolkitsInput, items []client.Toolkit) *mcp.CallToolResult {
+func (l *listToolkits) result(in listToolkitsInput, items []client.Toolkit) (*mcp.CallToolResult, error) {
 	out := listToolkitsOutput{Toolkits: make([]toolkitOutput, 0, len(items))}
 	for _, it := range items {
 		o := toolkitOutput{Slug: it.Slug, Name: it.Name, Connected: it.Connected(), NeedsAuth: !it.IsNoAuth}
@@ -116,10 +82,6 @@ func (l *ListToolkits) result(in listToolkitsInput, items []client.Toolkit) *mcp
 			o.AccountStatus = it.ConnectedAccount.Status
 		}
 		out.Toolkits = append(out.Toolkits, o)
-	}
-	structured, err := json.Marshal(out)
-	if err != nil {
-		return errorResult(fmt.Sprintf("Encoding the toolkit list failed: %v", err))
 	}
 	var b strings.Builder
 	switch n := len(out.Toolkits); {
@@ -147,16 +109,11 @@ func (l *ListToolkits) result(in listToolkitsInput, items []client.Toolkit) *mcp
 		fmt.Fprintf(&b, "\n- %s (%s): %s", o.Slug, o.Name, state)
 	}
 	if len(unconnected) > 0 {
-		if l.ConnectTool != "" {
-			fmt.Fprintf(&b, "\nTo use %s, call %s with its slug; the user then opens a link to connect the account.", strings.Join(unconnected, ", "), l.ConnectTool)
+		if l.connectTool != "" {
+			fmt.Fprintf(&b, "\nTo use %s, call %s with its slug; the user then opens a link to connect the account.", strings.Join(unconnected, ", "), l.connectTool)
 		} else {
 			fmt.Fprintf(&b, "\nTo use %s, the user must first connect the account in Composio.", strings.Join(unconnected, ", "))
 		}
 	}
-	b.WriteString("\n")
-	b.Write(structured)
-	return &mcp.CallToolResult{
-		Content:           []mcp.Content{mcp.NewTextContent(b.String())},
-		StructuredContent: json.RawMessage(structured),
-	}
+	return textAndStructured(b.String(), out)
 }

@@ -14,25 +14,25 @@ import (
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/logging"
 )
 
-// Masker hides the secrets the process knows (its Composio keys, its MCP
+// masker hides the secrets the process knows (its Composio keys, its MCP
 // token) and, on a multi-tenant server, the caller's own key, wherever a tool
 // result carries them: an upstream that echoes a request header back, in an
 // error envelope, an HTML page or its data, would otherwise hand the key to
-// the model. A nil *Masker masks nothing.
-type Masker struct {
+// the model. A nil *masker masks nothing.
+type masker struct {
 	fixed  []string
 	caller func(http.Header) []string
 }
 
-// NewMasker returns a Masker of secrets, and of what caller returns for the
+// newMasker returns a masker of secrets, and of what caller returns for the
 // HTTP headers of each call (nil: nothing more). Secrets shorter than 4 bytes
 // are ignored, as in the logs: masking them would mangle ordinary text.
-func NewMasker(caller func(http.Header) []string, secrets ...string) *Masker {
+func newMasker(caller func(http.Header) []string, secrets ...string) *masker {
 	fixed := maskSet(nil, secrets)
 	if len(fixed) == 0 && caller == nil {
 		return nil
 	}
-	return &Masker{fixed: fixed, caller: caller}
+	return &masker{fixed: fixed, caller: caller}
 }
 
 // maskSet adds to set each secret worth masking, in the clear and, when it
@@ -56,7 +56,7 @@ func maskSet(set, secrets []string) []string {
 }
 
 // forCall is the set to mask in the result of a call with these headers.
-func (m *Masker) forCall(h http.Header) []string {
+func (m *masker) forCall(h http.Header) []string {
 	if m == nil {
 		return nil
 	}
@@ -119,9 +119,9 @@ func maskResult(res *mcp.CallToolResult, set []string) {
 	}
 }
 
-// Wrap returns next with its results masked: every tool handler goes through
+// wrap returns next with its results masked: every tool handler goes through
 // it, so no result reaches a client with a secret in it.
-func (m *Masker) Wrap(next func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error)) func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+func (m *masker) wrap(next func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error)) func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 	if m == nil {
 		return next
 	}
@@ -134,7 +134,7 @@ func (m *Masker) Wrap(next func(context.Context, mcp.CallToolRequest) (*mcp.Call
 
 // maskResponse masks an upstream answer before it is shaped into a result,
 // so that the whole of a response cut for the result store is clean too.
-func (m *Masker) maskResponse(h http.Header, resp *client.ProxyResponse) {
+func (m *masker) maskResponse(h http.Header, resp *client.ProxyResponse) {
 	set := m.forCall(h)
 	if len(set) == 0 || resp == nil {
 		return

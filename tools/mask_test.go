@@ -16,7 +16,7 @@ import (
 // and structured JSON stays valid.
 func TestMaskerMasksEveryPart(t *testing.T) {
 	const key, tok, callerKey = "ak_SECRET_key_1", "tok<&>SECRET", "ak_caller_SECRET"
-	m := NewMasker(func(h http.Header) []string { return []string{h.Get("X-Key")} }, key, tok, "abc")
+	m := newMasker(func(h http.Header) []string { return []string{h.Get("X-Key")} }, key, tok, "abc")
 	escTok, _ := json.Marshal(tok)
 	next := func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		return &mcp.CallToolResult{
@@ -29,7 +29,7 @@ func TestMaskerMasksEveryPart(t *testing.T) {
 	}
 	var req mcp.CallToolRequest
 	req.Header = http.Header{"X-Key": {callerKey}}
-	res, err := m.Wrap(next)(context.Background(), req)
+	res, err := m.wrap(next)(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestMaskerMasksEveryPart(t *testing.T) {
 	if !strings.Contains(text, "abc stays") || !json.Valid(sc) {
 		t.Errorf("masked too much or broke the JSON: %q %s", text, sc)
 	}
-	if NewMasker(nil) != nil || NewMasker(nil, "abc") != nil {
+	if newMasker(nil) != nil || newMasker(nil, "abc") != nil {
 		t.Error("a masker with nothing to mask should be nil, so that it costs nothing")
 	}
 }

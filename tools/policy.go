@@ -31,16 +31,17 @@ type Policy struct {
 // that sets them is almost always mistaken.
 var credentialHeaders = []string{"authorization", "proxy-authorization", "x-api-key", "x-user-api-key", "cookie"}
 
-// ReadOnlyMethods are the methods that read without changing anything.
-var ReadOnlyMethods = []string{"GET", "HEAD"}
+// ReadOnlyMethods returns the methods that read without changing anything;
+// the slice is the caller's own.
+func ReadOnlyMethods() []string { return []string{"GET", "HEAD"} }
 
 // methods is the allowed method list, in Composio's order.
 func (p Policy) methods() []string {
 	if len(p.Methods) == 0 {
-		return client.Methods
+		return client.Methods()
 	}
 	var out []string
-	for _, m := range client.Methods {
+	for _, m := range client.Methods() {
 		if slices.Contains(p.Methods, m) {
 			out = append(out, m)
 		}
@@ -51,7 +52,7 @@ func (p Policy) methods() []string {
 // ReadOnly reports whether the policy allows only reading methods.
 func (p Policy) ReadOnly() bool {
 	for _, m := range p.methods() {
-		if !slices.Contains(ReadOnlyMethods, m) {
+		if !slices.Contains(ReadOnlyMethods(), m) {
 			return false
 		}
 	}
@@ -61,8 +62,8 @@ func (p Policy) ReadOnly() bool {
 // Validate reports a policy that can allow nothing, or names an unknown method.
 func (p Policy) Validate() error {
 	for _, m := range p.Methods {
-		if !slices.Contains(client.Methods, m) {
-			return fmt.Errorf("method %q is not one of %s", m, strings.Join(client.Methods, ", "))
+		if !slices.Contains(client.Methods(), m) {
+			return fmt.Errorf("method %q is not one of %s", m, strings.Join(client.Methods(), ", "))
 		}
 	}
 	if len(p.Methods) > 0 && len(p.methods()) == 0 {

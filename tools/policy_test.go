@@ -28,8 +28,8 @@ func TestPolicyRefusesWithoutSending(t *testing.T) {
 		{"absolute url allowed", Policy{AllowAbsoluteURLs: true}, `{"toolkit_slug":"github","endpoint":"https://api.github.com/user","method":"GET"}`, nil},
 		{"toolkit not allowed", Policy{Toolkits: []string{"gmail"}}, `{"toolkit_slug":"github","endpoint":"/user","method":"GET"}`, []string{`toolkit_slug: "github" is not allowed`, "allowed toolkits: gmail"}},
 		{"toolkit allowed any case", Policy{Toolkits: []string{"gmail"}}, `{"toolkit_slug":"Gmail","endpoint":"/x","method":"GET"}`, nil},
-		{"read-only refuses POST", Policy{Methods: ReadOnlyMethods}, `{"toolkit_slug":"github","endpoint":"/user","method":"post"}`, []string{"method: POST is not allowed on this server (it allows GET, HEAD only)"}},
-		{"read-only allows HEAD", Policy{Methods: ReadOnlyMethods}, `{"toolkit_slug":"github","endpoint":"/user","method":"HEAD"}`, nil},
+		{"read-only refuses POST", Policy{Methods: ReadOnlyMethods()}, `{"toolkit_slug":"github","endpoint":"/user","method":"post"}`, []string{"method: POST is not allowed on this server (it allows GET, HEAD only)"}},
+		{"read-only allows HEAD", Policy{Methods: ReadOnlyMethods()}, `{"toolkit_slug":"github","endpoint":"/user","method":"HEAD"}`, nil},
 		{"authorization header", Policy{}, `{"toolkit_slug":"github","endpoint":"/user","method":"GET","parameters":[{"name":"q","value":"1","type":"query"},{"name":"authorization","value":"Bearer x","type":"header"}]}`, []string{"parameters[1]: the authorization header is refused"}},
 		{"cookie and api key headers", Policy{}, `{"toolkit_slug":"github","endpoint":"/user","method":"GET","parameters":[{"name":"Cookie","value":"a","type":"header"},{"name":"X-Api-Key","value":"b","type":"header"},{"name":"x-user-api-key","value":"c","type":"header"}]}`, []string{"parameters[0]", "parameters[1]", "parameters[2]"}},
 		{"authorization as a query name is fine", Policy{}, `{"toolkit_slug":"github","endpoint":"/user","method":"GET","parameters":[{"name":"authorization","value":"x","type":"query"}]}`, nil},
@@ -44,7 +44,7 @@ func TestPolicyRefusesWithoutSending(t *testing.T) {
 			for i, tk := range pol.Toolkits {
 				pol.Toolkits[i] = strings.ToLower(tk)
 			}
-			res := call(t, &Proxy{Client: ex, SessionID: "trs_test", Policy: pol}, tt.args)
+			res := call(t, testProxy(ex, "trs_test", Config{Policy: pol}), tt.args)
 			if len(tt.want) == 0 {
 				if res.IsError || len(ex.calls) != 1 {
 					t.Fatalf("refused or not sent: %s", text(res))
@@ -72,7 +72,7 @@ func TestPolicyRefusesWithoutSending(t *testing.T) {
 
 func TestPolicyShapesTheTool(t *testing.T) {
 	t.Parallel()
-	tool := (&Proxy{Policy: Policy{Toolkits: []string{"gmail", "github"}, Methods: ReadOnlyMethods}}).Tool()
+	tool := proxyWith(Config{Policy: Policy{Toolkits: []string{"gmail", "github"}, Methods: ReadOnlyMethods()}}).Tool()
 	var in struct {
 		Properties map[string]struct {
 			Enum []string `json:"enum"`
@@ -92,7 +92,7 @@ func TestPolicyShapesTheTool(t *testing.T) {
 		t.Errorf("read-only annotations = readOnly %v destructive %v idempotent %v", *a.ReadOnlyHint, *a.DestructiveHint, *a.IdempotentHint)
 	}
 	// Without a policy, the tool is not read-only and every method is offered.
-	def := (&Proxy{}).Tool()
+	def := proxyWith(Config{}).Tool()
 	if *def.Annotations.ReadOnlyHint || !*def.Annotations.DestructiveHint {
 		t.Errorf("default annotations: %+v", def.Annotations)
 	}

@@ -42,7 +42,7 @@ type progress struct {
 // startProgress returns a reporter for the call, or nil when the request
 // carries no progressToken (every method of *progress accepts nil). The
 // context it returns reports the client's retry waits.
-func (p *Proxy) startProgress(ctx context.Context, req mcp.CallToolRequest, call *client.ProxyRequest) (context.Context, *progress) {
+func startProgress(ctx context.Context, req mcp.CallToolRequest, call *client.ProxyRequest) (context.Context, *progress) {
 	if req.Params.Meta == nil || req.Params.Meta.ProgressToken == nil {
 		return ctx, nil
 	}

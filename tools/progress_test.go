@@ -88,7 +88,7 @@ func TestProgressNotifications(t *testing.T) {
 			t.Parallel()
 			// One retry: the fake's /ratelimit answers 429 with Retry-After: 1.
 			_, c := fakeBackend(t, client.WithMaxRetries(1))
-			mc := inProcess(t, &Proxy{Client: c, SessionID: composiotest.SessionID}, protocol...)
+			mc := inProcess(t, testProxy(c, composiotest.SessionID, Config{}), protocol...)
 			var log progressLog
 			mc.OnNotification(log.handle)
 

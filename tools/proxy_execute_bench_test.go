@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -13,7 +14,7 @@ import (
 )
 
 // The benchmarks of the per-call path: argument validation, result mapping,
-// and the whole handler against an in-process Executor, at the response
+// and the whole handler against an in-process executor, at the response
 // sizes of docs/BENCHMARKS.md. They report; they assert nothing about time.
 //
 //	go test -run '^$' -bench . -benchmem ./tools
@@ -68,7 +69,7 @@ func BenchmarkParseArgs(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(raw)))
 			for b.Loop() {
-				if _, err := parseArgs(raw); err != nil {
+				if _, err := (argDecoder{}).decode(raw, nil); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -84,7 +85,7 @@ func BenchmarkResponseResult(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(n))
 			for b.Loop() {
-				if res := responseResult(call, resp); res.IsError {
+				if res, err := responseResult(call, resp, 0, time.Now); err != nil || res.IsError {
 					b.Fatal("isError")
 				}
 			}
@@ -100,7 +101,10 @@ func BenchmarkResultEncoding(b *testing.B) {
 	call := &client.ProxyRequest{ToolkitSlug: "github", Endpoint: "/bytes/1024", Method: "GET"}
 	for _, n := range benchSizes {
 		b.Run(sizeName(n), func(b *testing.B) {
-			res := responseResult(call, benchResponse(n))
+			res, err := responseResult(call, benchResponse(n), 0, time.Now)
+			if err != nil {
+				b.Fatal(err)
+			}
 			msg := mcp.NewJSONRPCResultResponse(mcp.NewRequestId(int64(1)), res)
 			b.ReportAllocs()
 			b.SetBytes(int64(n))
@@ -127,7 +131,7 @@ func (e staticExecutor) ProxyExecute(context.Context, string, *client.ProxyReque
 }
 
 // BenchmarkHandle is the whole tool handler, arguments to result, with the
-// server's default options, against an in-process Executor.
+// server's default options, against an in-process executor.
 func BenchmarkHandle(b *testing.B) { benchHandle(b, false) }
 
 // BenchmarkHandleAndEncode is BenchmarkHandle plus mcp-go's encoding of the
@@ -137,7 +141,7 @@ func BenchmarkHandleAndEncode(b *testing.B) { benchHandle(b, true) }
 func benchHandle(b *testing.B, encode bool) {
 	for _, n := range benchSizes {
 		b.Run(sizeName(n), func(b *testing.B) {
-			p := &Proxy{Client: staticExecutor{benchResponse(n)}, SessionID: "trs_bench"}
+			p := testProxy(staticExecutor{benchResponse(n)}, "trs_bench", Config{})
 			var req mcp.CallToolRequest
 			req.Params.Name = ProxyExecuteName
 			req.Params.RawArguments = json.RawMessage(`{"toolkit_slug":"github","endpoint":"/bytes/` + strconv.Itoa(n) + `","method":"GET"}`)

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -26,29 +25,16 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata")
 // what clients are told shows up as a diff. Regenerate with go test ./tools -update.
 func TestToolGolden(t *testing.T) {
 	t.Parallel()
-	got, err := json.MarshalIndent((&Proxy{}).Tool(), "", "  ")
+	got, err := json.MarshalIndent(proxyWith(Config{}).Tool(), "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got = append(got, '\n')
-	const golden = "testdata/proxy_execute.golden.json"
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./tools -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("tool definition differs from %s (run go test ./tools -update if intended):\n%s", golden, got)
-	}
+	checkGolden(t, "testdata/proxy_execute.golden.json", got)
 }
 
 func TestToolSchemaShape(t *testing.T) {
 	t.Parallel()
-	tool := (&Proxy{}).Tool()
+	tool := proxyWith(Config{}).Tool()
 	b, err := json.Marshal(tool)
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +105,7 @@ func (f *fakeExecutor) ProxyExecute(_ context.Context, sessionID string, req *cl
 	return f.resp, f.err
 }
 
-func call(t *testing.T, p *Proxy, args string) *mcp.CallToolResult {
+func call(t *testing.T, p *proxyTool, args string) *mcp.CallToolResult {
 	t.Helper()
 	var req mcp.CallToolRequest
 	req.Params.Name = ProxyExecuteName
@@ -145,7 +131,7 @@ const getUser = `{"toolkit_slug":"github","endpoint":"/user","method":"GET"}`
 
 func TestHandleResults(t *testing.T) {
 	t.Parallel()
-	now = func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
+	clock := func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
 	tests := []struct {
 		name       string
 		args       string
@@ -214,7 +200,7 @@ func TestHandleResults(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			ex := &fakeExecutor{resp: tt.resp, err: tt.err}
-			res := call(t, &Proxy{Client: ex, SessionID: "trs_test"}, tt.args)
+			res := call(t, testProxy(ex, "trs_test", Config{Now: clock}), tt.args)
 			if res.IsError != tt.wantErr {
 				t.Errorf("isError = %v, want %v: %s", res.IsError, tt.wantErr, text(res))
 			}
@@ -256,7 +242,7 @@ func TestHandleResults(t *testing.T) {
 func TestHandleForwardsArgumentsAsGiven(t *testing.T) {
 	t.Parallel()
 	ex := &fakeExecutor{resp: &client.ProxyResponse{Status: 200}}
-	p := &Proxy{Client: ex, SessionID: "trs_test"}
+	p := testProxy(ex, "trs_test", Config{})
 	call(t, p, `{"toolkit_slug":"gmail","endpoint":"/x","method":"post","body":null}`)
 	// In-process clients pass decoded arguments instead of raw bytes.
 	var req mcp.CallToolRequest
@@ -279,7 +265,7 @@ func TestHandleForwardsArgumentsAsGiven(t *testing.T) {
 func TestResultIsValidUTF8(t *testing.T) {
 	t.Parallel()
 	resp := &client.ProxyResponse{Status: 200, Data: json.RawMessage("{\"k\xff\":\"\xfe\xfd\"}")}
-	res := responseResult(&client.ProxyRequest{ToolkitSlug: "github", Method: "GET", Endpoint: "/x"}, resp)
+	res := resultOf(t, &client.ProxyRequest{ToolkitSlug: "github", Method: "GET", Endpoint: "/x"}, resp)
 	out, err := json.Marshal(res)
 	if err != nil {
 		t.Fatal(err)

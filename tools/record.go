@@ -7,12 +7,14 @@ import (
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 )
 
-// CallRecord is what one tool call did upstream, filled in by the tool as it
+// callRecord is what one tool call did upstream, filled in by the tool as it
 // runs so that an audit log can describe the call without seeing its
 // arguments' bodies or its credentials. It holds no request or response body.
-type CallRecord struct {
-	// Toolkit, Method and Endpoint are the call's target as the model gave it;
-	// Endpoint may carry a query string, which an audit log must redact.
+type callRecord struct {
+	// Toolkit, Method and Endpoint are the call's target: as the model gave
+	// it (filled by the tool's argument decoder, even when nothing is sent),
+	// then as sent. Endpoint may carry a query string, which an audit log
+	// must redact.
 	Toolkit, Method, Endpoint string
 	// Status is the third-party API's status for proxy_execute, or Composio's
 	// HTTP status when Composio itself failed the call or for the other tools.
@@ -28,38 +30,38 @@ type CallRecord struct {
 	Slug string
 	// Failure says why the last attempt got no success answer from Composio:
 	// "" when it got one (the upstream status may still be an error),
-	// FailureComposio or FailureNoAnswer.
+	// failureComposio or failureNoAnswer.
 	Failure string
 }
 
-// Values of CallRecord.Failure.
+// Values of callRecord.Failure.
 const (
-	// FailureComposio is a call that Composio answered with its own error.
-	FailureComposio = "composio"
-	// FailureNoAnswer is a call that got no answer: a network failure, a
+	// failureComposio is a call that Composio answered with its own error.
+	failureComposio = "composio"
+	// failureNoAnswer is a call that got no answer: a network failure, a
 	// timeout, or a cancellation.
-	FailureNoAnswer = "no_answer"
+	failureNoAnswer = "no_answer"
 )
 
 type recordKey struct{}
 
-// WithCallRecord returns a context that carries a new, empty CallRecord, and
+// withCallRecord returns a context that carries a new, empty callRecord, and
 // the record. The tools fill the record of the context they are called with;
 // read it once the handler has returned.
-func WithCallRecord(ctx context.Context) (context.Context, *CallRecord) {
-	rec := new(CallRecord)
+func withCallRecord(ctx context.Context) (context.Context, *callRecord) {
+	rec := new(callRecord)
 	return context.WithValue(ctx, recordKey{}, rec), rec
 }
 
 // recordFrom returns the context's record, or nil; every method of
-// *CallRecord accepts nil, so tools need not check.
-func recordFrom(ctx context.Context) *CallRecord {
-	rec, _ := ctx.Value(recordKey{}).(*CallRecord)
+// *callRecord accepts nil, so tools need not check.
+func recordFrom(ctx context.Context) *callRecord {
+	rec, _ := ctx.Value(recordKey{}).(*callRecord)
 	return rec
 }
 
 // observeProxy records one proxy_execute attempt.
-func (r *CallRecord) observeProxy(req *client.ProxyRequest, resp *client.ProxyResponse, err error) {
+func (r *callRecord) observeProxy(req *client.ProxyRequest, resp *client.ProxyResponse, err error) {
 	if r == nil {
 		return
 	}
@@ -75,7 +77,7 @@ func (r *CallRecord) observeProxy(req *client.ProxyRequest, resp *client.ProxyRe
 
 // observe records one attempt of a call other than proxy_execute: endpoint is
 // the Composio API path it used, status Composio's answer on success.
-func (r *CallRecord) observe(toolkit, method, endpoint string, status int, err error) {
+func (r *callRecord) observe(toolkit, method, endpoint string, status int, err error) {
 	if r == nil {
 		return
 	}
@@ -87,10 +89,19 @@ func (r *CallRecord) observe(toolkit, method, endpoint string, status int, err e
 	}
 }
 
-func (r *CallRecord) observeError(err error) {
-	r.Status, r.RequestID, r.Bytes, r.Slug, r.Failure = 0, "", 0, "", FailureNoAnswer
+func (r *callRecord) observeError(err error) {
+	r.Status, r.RequestID, r.Bytes, r.Slug, r.Failure = 0, "", 0, "", failureNoAnswer
 	var apiErr *client.APIError
 	if errors.As(err, &apiErr) {
-		r.Status, r.RequestID, r.Slug, r.Failure = apiErr.HTTPStatus, apiErr.RequestID, apiErr.Slug, FailureComposio
+		r.Status, r.RequestID, r.Slug, r.Failure = apiErr.HTTPStatus, apiErr.RequestID, apiErr.Slug, failureComposio
 	}
+}
+
+// describe records the call's target as its arguments ask for it, before
+// anything is sent; an attempt overwrites it with the request as sent.
+func (r *callRecord) describe(toolkit, method, endpoint string) {
+	if r == nil {
+		return
+	}
+	r.Toolkit, r.Method, r.Endpoint = toolkit, method, endpoint
 }

@@ -28,7 +28,7 @@ func (s FixedSession) Run(_ context.Context, fn func(sessionID string) error) er
 // API is the part of the Composio client that the tools use; *client.Client
 // implements it.
 type API interface {
-	Executor
+	ProxyExecute(ctx context.Context, sessionID string, req *client.ProxyRequest) (*client.ProxyResponse, error)
 	AllToolkits(ctx context.Context, sessionID string, opts *client.ListToolkitsOptions) ([]client.Toolkit, error)
 	CreateLink(ctx context.Context, sessionID, toolkit, callbackURL string) (*client.Link, error)
 }
@@ -40,7 +40,7 @@ type Tenant struct {
 }
 
 // Tenants finds the tenant of a tool call. A server with one Composio key has
-// one tenant (SingleTenant); a multi-tenant server reads each caller's
+// one tenant (singleTenant); a multi-tenant server reads each caller's
 // credentials from the HTTP headers of its request.
 type Tenants interface {
 	// Tenant returns the tenant for a call with these HTTP headers (empty on
@@ -49,22 +49,41 @@ type Tenants interface {
 	Tenant(ctx context.Context, header http.Header) (Tenant, error)
 }
 
-// SingleTenant is Tenants for a server with one Composio key: every call gets
+// singleTenant is Tenants for a server with one Composio key: every call gets
 // the same client and session.
-type SingleTenant Tenant
+type singleTenant Tenant
 
 // Tenant implements Tenants.
-func (t SingleTenant) Tenant(context.Context, http.Header) (Tenant, error) { return Tenant(t), nil }
+func (t singleTenant) Tenant(context.Context, http.Header) (Tenant, error) { return Tenant(t), nil }
+
+// router finds where a call goes: the client that sends it and the session
+// it runs in.
+type router struct {
+	tenants Tenants
+	// connectTool names the tool that connects an account when the server
+	// offers it; a NoActiveConnection error then tells the model to call it.
+	connectTool string
+}
+
+// target returns the caller's client, wrapped to fill the call's audit
+// record and to point a NoActiveConnection error at connectTool, and session.
+func (r router) target(ctx context.Context, header http.Header) (executor, Sessions, error) {
+	t, err := tenantFor(ctx, r.tenants, header)
+	if err != nil {
+		return nil, nil, err
+	}
+	return recordingExecutor{next: t.Client, rec: recordFrom(ctx), connectTool: r.connectTool}, t.Sessions, nil
+}
 
 // recordingExecutor fills the call's audit record and adds the connect_toolkit
 // hint to a NoActiveConnection error; it wraps the client of one call.
 type recordingExecutor struct {
-	next        Executor
-	rec         *CallRecord
+	next        executor
+	rec         *callRecord
 	connectTool string
 }
 
-// ProxyExecute implements Executor.
+// ProxyExecute implements executor.
 func (r recordingExecutor) ProxyExecute(ctx context.Context, sessionID string, req *client.ProxyRequest) (*client.ProxyResponse, error) {
 	resp, err := r.next.ProxyExecute(ctx, sessionID, req)
 	r.rec.observeProxy(req, resp, err)

@@ -1,7 +1,6 @@
 package tools
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,40 +24,25 @@ type binaryFileInput struct {
 }
 
 // addFileVariant offers binary_body.file in the input schema, naming the
-// directories files may come from so that a model knows what to ask for.
-func (p *Proxy) addFileVariant(in schema.Object) {
-	if len(p.UploadRoots) == 0 {
+// directories files may come from so that a model knows what to ask for;
+// without roots there is no such variant.
+func addFileVariant(in schema.Object, roots []string) {
+	if len(roots) == 0 {
 		return
 	}
 	v := reflected(binaryFileInput{})
-	roots := strings.Join(p.UploadRoots, ", ")
-	schema.Property(v, "file")["description"] = fmt.Sprintf("A local file for this server to read and send: a path inside one of the allowed directories (%s), absolute or relative to %s. At most 4 MB; no \"..\", and no symbolic link that leads outside those directories.", roots, p.UploadRoots[0])
+	list := strings.Join(roots, ", ")
+	schema.Property(v, "file")["description"] = fmt.Sprintf("A local file for this server to read and send: a path inside one of the allowed directories (%s), absolute or relative to %s. At most 4 MB; no \"..\", and no symbolic link that leads outside those directories.", list, roots[0])
 	bb := schema.Property(in, "binary_body")
 	bb["oneOf"] = append(bb["oneOf"].([]any), v)
-	bb["description"] = "Binary request body, instead of body: a URL Composio fetches the bytes from, the bytes as base64 (at most 4 MB decoded), or a local file in " + roots + " that this server reads (at most 4 MB)."
+	bb["description"] = "Binary request body, instead of body: a URL Composio fetches the bytes from, the bytes as base64 (at most 4 MB decoded), or a local file in " + list + " that this server reads (at most 4 MB)."
 }
 
-// resolveUpload turns binary_body {"file": …} into {"base64": …} by reading
-// the file, so that everything after it (checks, dry run, the request itself)
-// sees an ordinary base64 upload. Arguments without a file variant, or on a
-// server without upload roots, pass through unchanged: parseArgs then reports
-// "file" as unknown.
-func (p *Proxy) resolveUpload(raw []byte) ([]byte, *upload, error) {
-	if len(p.UploadRoots) == 0 {
-		return raw, nil, nil
-	}
-	var fields map[string]json.RawMessage
-	if json.Unmarshal(raw, &fields) != nil || firstByte(fields["binary_body"]) != '{' {
-		return raw, nil, nil
-	}
-	var bb map[string]json.RawMessage
-	if json.Unmarshal(fields["binary_body"], &bb) != nil {
-		return raw, nil, nil
-	}
-	fileRaw, ok := bb["file"]
-	if !ok {
-		return raw, nil, nil
-	}
+// readFileVariant reads the file that binary_body {"file": …} (bb, which has
+// a "file" member) names, so that everything after the arguments (checks,
+// dry run, the request itself) sees an ordinary base64 upload. Its error is
+// an *argError naming what to fix.
+func readFileVariant(roots []string, bb map[string]json.RawMessage) (*upload, error) {
 	var errs argError
 	if _, hasURL := bb["url"]; hasURL {
 		errs.add("binary_body", `give exactly one of "url", "base64" or "file"`)
@@ -66,33 +50,25 @@ func (p *Proxy) resolveUpload(raw []byte) ([]byte, *upload, error) {
 		errs.add("binary_body", `give exactly one of "url", "base64" or "file"`)
 	}
 	var path, ctype string
-	if json.Unmarshal(fileRaw, &path) != nil || strings.TrimSpace(path) == "" {
-		errs.add("binary_body.file", "must be a non-empty string: the path of a file in %s", strings.Join(p.UploadRoots, ", "))
+	if json.Unmarshal(bb["file"], &path) != nil || strings.TrimSpace(path) == "" {
+		errs.add("binary_body.file", "must be a non-empty string: the path of a file in %s", strings.Join(roots, ", "))
 	}
 	if v, ok := bb["content_type"]; ok && json.Unmarshal(v, &ctype) != nil {
 		errs.add("binary_body.content_type", "must be a string, got %s", kind(v))
 	}
 	if len(errs.problems) > 0 {
-		return nil, nil, &errs
+		return nil, &errs
 	}
-	up, err := readUpload(p.UploadRoots, path)
+	up, err := readUpload(roots, path)
 	if err != nil {
 		errs.add("binary_body.file", "%v", err)
-		return nil, nil, &errs
+		return nil, &errs
 	}
 	if ctype == "" {
 		ctype = guessContentType(up.path, up.data)
 	}
 	up.contentType = ctype
-	delete(bb, "file")
-	bb["base64"], _ = json.Marshal(base64.StdEncoding.EncodeToString(up.data))
-	bb["content_type"], _ = json.Marshal(ctype)
-	fields["binary_body"], _ = json.Marshal(bb)
-	out, err := json.Marshal(fields)
-	if err != nil {
-		return nil, nil, fmt.Errorf("encoding arguments: %w", err)
-	}
-	return out, up, nil
+	return up, nil
 }
 
 // upload is a local file read for binary_body.
@@ -176,15 +152,15 @@ func readUploadSwappable(roots []string, path string, beforeOpen func(real strin
 	if !info.Mode().IsRegular() {
 		return nil, fmt.Errorf("%q is not a regular file (a directory, device, pipe or socket cannot be uploaded)", path)
 	}
-	if info.Size() > MaxBinaryBytes {
-		return nil, fmt.Errorf("%q is %s, over the 4 MB (%d bytes) limit", path, sizeText(info.Size()), MaxBinaryBytes)
+	if info.Size() > maxBinaryBytes {
+		return nil, fmt.Errorf("%q is %s, over the 4 MB (%d bytes) limit", path, sizeText(info.Size()), maxBinaryBytes)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxBinaryBytes+1))
+	data, err := io.ReadAll(io.LimitReader(f, maxBinaryBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("%q: reading failed: %v", path, pathErr(err))
 	}
-	if len(data) > MaxBinaryBytes {
-		return nil, fmt.Errorf("%q is over the 4 MB (%d bytes) limit", path, MaxBinaryBytes)
+	if len(data) > maxBinaryBytes {
+		return nil, fmt.Errorf("%q is over the 4 MB (%d bytes) limit", path, maxBinaryBytes)
 	}
 	return &upload{path: real, data: data}, nil
 }

@@ -49,7 +49,7 @@ func uploadTree(t *testing.T) (root, outside string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := big.Truncate(MaxBinaryBytes + 1); err != nil {
+	if err := big.Truncate(maxBinaryBytes + 1); err != nil {
 		t.Fatal(err)
 	}
 	big.Close()
@@ -109,7 +109,7 @@ func TestReadUploadSwappedAfterCheck(t *testing.T) {
 		"fifo": func(p string) error { return syscall.Mkfifo(p, 0o644) },
 		"link": func(p string) error { return os.Symlink(filepath.Join(outside, "secret.txt"), p) },
 		"big": func(p string) error {
-			return os.WriteFile(p, make([]byte, MaxBinaryBytes+1), 0o644)
+			return os.WriteFile(p, make([]byte, maxBinaryBytes+1), 0o644)
 		},
 	}
 	want := map[string]string{"fifo": "not a regular file", "link": "could not be opened inside the allowed directories", "big": "over the 4 MB"}
@@ -163,13 +163,13 @@ func TestUploadFileEndToEnd(t *testing.T) {
 	t.Parallel()
 	root, _ := uploadTree(t)
 	fake, c := fakeBackend(t)
-	p := &Proxy{Client: c, SessionID: composiotest.SessionID, UploadRoots: []string{root}}
+	p := testProxy(c, composiotest.SessionID, Config{UploadRoots: []string{root}})
 	schema, _ := json.Marshal(p.Tool().InputSchema)
 	raw := string(p.Tool().RawInputSchema)
 	if !strings.Contains(raw, `"file"`) || !strings.Contains(raw, root) {
 		t.Errorf("input schema lacks the file variant: %s %s", raw, schema)
 	}
-	if strings.Contains(string((&Proxy{}).Tool().RawInputSchema), `"file"`) {
+	if strings.Contains(string(proxyWith(Config{}).Tool().RawInputSchema), `"file"`) {
 		t.Error("the file variant is offered without upload roots")
 	}
 
@@ -215,7 +215,7 @@ func TestUploadFileEndToEnd(t *testing.T) {
 	}
 
 	// Without roots, "file" is just an unknown field.
-	plain := call(t, &Proxy{Client: &fakeExecutor{resp: &client.ProxyResponse{Status: 200}}, SessionID: "trs_test"},
+	plain := call(t, testProxy(&fakeExecutor{resp: &client.ProxyResponse{Status: 200}}, "trs_test", Config{}),
 		`{"toolkit_slug":"gmail","endpoint":"/upload","method":"POST","binary_body":{"file":"report.pdf"}}`)
 	if !plain.IsError || !strings.Contains(text(plain), "binary_body.file: unknown field") {
 		t.Errorf("without roots: %s", text(plain))

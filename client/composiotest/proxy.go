@@ -146,7 +146,7 @@ func validateProxy(f map[string]json.RawMessage) (proxyCall, []string) {
 	str("toolkit_slug", &c.toolkit)
 	str("endpoint", &c.endpoint)
 	str("method", &c.method)
-	if c.method != "" && !slices.Contains(client.Methods, c.method) {
+	if c.method != "" && !slices.Contains(client.Methods(), c.method) {
 		errs = append(errs, fmt.Sprintf("method: Invalid enum value. Expected 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'HEAD', received '%s'", c.method))
 	}
 	if raw, ok := f["body"]; ok {

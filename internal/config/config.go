@@ -125,7 +125,7 @@ func (c *Config) flagSet(defs []flagDef, stderr io.Writer) *flag.FlagSet {
 // the combination (see Validate): --version and print-config need none. With
 // --help it prints the usage to stderr and returns flag.ErrHelp.
 func Parse(args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
-	c := &Config{tools: slices.Clone(tools.Names)}
+	c := &Config{tools: slices.Clone(tools.Names())}
 	defs := c.flags()
 	fs := c.flagSet(defs, stderr)
 	if err := fs.Parse(args); err != nil {

@@ -9,6 +9,8 @@ import (
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/logging"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/loopback"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/results"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/tenant"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/server"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
 )
@@ -65,18 +67,18 @@ func (c *Config) Policy() tools.Policy {
 	}
 	if c.readOnly {
 		if len(p.Methods) == 0 {
-			p.Methods = tools.ReadOnlyMethods
+			p.Methods = tools.ReadOnlyMethods()
 		} else {
 			var ro []string
 			for _, m := range p.Methods {
-				if slices.Contains(tools.ReadOnlyMethods, m) {
+				if slices.Contains(tools.ReadOnlyMethods(), m) {
 					ro = append(ro, m)
 				}
 			}
 			if len(ro) == 0 {
 				// Validate refuses this combination; should it get here, the
 				// stricter setting wins.
-				ro = tools.ReadOnlyMethods
+				ro = tools.ReadOnlyMethods()
 			}
 			p.Methods = ro
 		}
@@ -162,4 +164,24 @@ func (c *Config) HTTPOptions(logger *slog.Logger) server.HTTPOptions {
 		SessionIdleTimeout: c.sessionIdleTimeout,
 		MaxStreams:         c.maxStreams,
 	}
+}
+
+// ToolsConfig is the part of the tools' configuration that flags decide:
+// what they serve and allow, how they shape results, and the secrets they
+// mask. Where calls go (a client and session, or per-caller tenants) and the
+// audit log are left to the caller, which owns their lifetimes.
+func (c *Config) ToolsConfig(logger *slog.Logger) tools.Config {
+	tc := tools.Config{
+		Logger: logger, Policy: c.Policy(), Tools: c.tools,
+		MaxResultBytes: c.MaxResultBytes, InlineImagesMax: c.InlineImagesMax,
+		UploadRoots: c.UploadRoots, DryRun: c.DryRun, ConfirmWrites: c.ConfirmWrites,
+		Secrets: c.Secrets(),
+	}
+	if c.MaxResultBytes > 0 {
+		tc.Results = results.New(results.Config{MaxBytes: c.ResultStoreBytes, TTL: c.ResultTTL, Owner: tenant.ResultOwner(c.MultiTenant)})
+	}
+	if c.MultiTenant {
+		tc.CallerSecrets = tenant.Secrets
+	}
+	return tc
 }

@@ -83,7 +83,7 @@ func (c *Config) flags() []flagDef {
 			return nil
 		}},
 		{name: "read-only", bind: boolFlag(&c.readOnly), help: "allow only GET and HEAD", check: func() error {
-			if c.readOnly && len(c.allowMethods) > 0 && !slices.ContainsFunc(c.allowMethods, func(m string) bool { return slices.Contains(tools.ReadOnlyMethods, m) }) {
+			if c.readOnly && len(c.allowMethods) > 0 && !slices.ContainsFunc(c.allowMethods, func(m string) bool { return slices.Contains(tools.ReadOnlyMethods(), m) }) {
 				return fmt.Errorf("--read-only with --allow-methods %s leaves no method allowed", strings.Join(c.allowMethods, ","))
 			}
 			return nil
@@ -116,9 +116,9 @@ func (c *Config) flags() []flagDef {
 			return nil
 		}},
 		{name: "listen", bind: stringFlag(&c.Listen, "127.0.0.1:8080"), help: "address for the sse and http transports (host:port; a bare :port is refused)", check: c.checkListen},
-		{name: "tools", bind: c.toolsFlag, help: "comma-separated tools to serve (default: " + strings.Join(tools.Names, ",") + ")", readme: "`" + strings.Join(tools.Names, ",") + "`", check: func() error {
+		{name: "tools", bind: c.toolsFlag, help: "comma-separated tools to serve (default: " + strings.Join(tools.Names(), ",") + ")", readme: "`" + strings.Join(tools.Names(), ",") + "`", check: func() error {
 			if len(c.tools) == 0 {
-				return fmt.Errorf("--tools names no tool: want some of %s", strings.Join(tools.Names, ", "))
+				return fmt.Errorf("--tools names no tool: want some of %s", strings.Join(tools.Names(), ", "))
 			}
 			return nil
 		}},
@@ -226,8 +226,8 @@ func (c *Config) toolsFlag(fs *flag.FlagSet, name, usage string) {
 	fs.Func(name, usage, func(s string) error {
 		c.tools = nil
 		for _, t := range splitList(s) {
-			if !slices.Contains(tools.Names, t) {
-				return fmt.Errorf("unknown tool %q: want some of %s", t, strings.Join(tools.Names, ", "))
+			if !slices.Contains(tools.Names(), t) {
+				return fmt.Errorf("unknown tool %q: want some of %s", t, strings.Join(tools.Names(), ", "))
 			}
 			if !slices.Contains(c.tools, t) {
 				c.tools = append(c.tools, t)

@@ -1,0 +1,213 @@
+package tools
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/audit"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/results"
+)
+
+// Config is everything the tools need. The zero value of each option is its
+// safe default; a Client (with Sessions) or Tenants is required.
+type Config struct {
+	// Client and Sessions are the one tenant of a server with its own
+	// Composio key: the client that sends every call, and the session it
+	// runs in (a *session.Manager, or a FixedSession).
+	Client   API
+	Sessions Sessions
+	// Tenants, when set, gives each call its client and session in place of
+	// Client and Sessions: on a multi-tenant server, the caller's own.
+	Tenants Tenants
+	// Logger receives one line per call; nil discards.
+	Logger *slog.Logger
+	// Policy limits what proxy_execute may call; the zero value is the safe default.
+	Policy Policy
+	// Tools names the tools to serve, of Names(); nil serves them all.
+	Tools []string
+
+	// MaxResultBytes, when positive, is the size above which a response is
+	// cut: the text shows its first part, and the whole goes to Results.
+	MaxResultBytes int
+	// Results keeps cut responses for resources/read; nil keeps none.
+	Results *results.Store
+	// InlineImagesMax, when positive, is the largest binary response that is
+	// downloaded and shown inline.
+	InlineImagesMax int64
+	// DownloadClient fetches those downloads; nil uses a default client.
+	DownloadClient *http.Client
+	// DownloadTimeout bounds one download; 0 means DefaultDownloadTimeout.
+	DownloadTimeout time.Duration
+	// UploadRoots, when set, are the directories from which binary_body
+	// {"file": …} may read local files; without them there is no such variant.
+	UploadRoots []string
+	// DryRun answers every call with the request it would send, sending none.
+	DryRun bool
+	// ConfirmWrites asks the person, through MCP elicitation, before any call
+	// that is not a GET or HEAD.
+	ConfirmWrites bool
+	// ConfirmKey signs the state of a confirmation asked across round trips;
+	// nil makes a random key for this Set, so that a state from before a
+	// restart is simply asked again. Servers that share it share states.
+	ConfirmKey []byte
+
+	// Secrets are masked wherever a tool result carries them: the process's
+	// own Composio keys and MCP token.
+	Secrets []string
+	// CallerSecrets, when set, returns more secrets to mask in the result of
+	// a call with these HTTP headers: a multi-tenant caller's own key.
+	CallerSecrets func(http.Header) []string
+	// Audit, when set, receives one entry per tool call.
+	Audit *audit.Log
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Set is the tools built from a Config.
+type Set struct {
+	tools        []server.ServerTool
+	templates    []server.ServerResourceTemplate
+	instructions string
+}
+
+// Tools returns the tools to add to the MCP server, in the order of Names().
+func (s *Set) Tools() []server.ServerTool { return slices.Clone(s.tools) }
+
+// Instructions is what the server's instructions say about the companion
+// tools served: when to call them. It starts with a space when not empty.
+func (s *Set) Instructions() string { return s.instructions }
+
+// Templates returns the resource templates through which clients read the
+// results kept whole (none without a Results store), to add to the server.
+func (s *Set) Templates() []server.ServerResourceTemplate { return slices.Clone(s.templates) }
+
+// tool is one tool of the registry: its definition and its handler.
+type tool interface {
+	Tool() mcp.Tool
+	Handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error)
+}
+
+// registryRow is one tool: its name, how it is built, and what the server's
+// instructions say about it.
+type registryRow struct {
+	name        string
+	build       func(*env) tool
+	instruction string
+}
+
+// registry lists every tool this package serves, in the order they are listed.
+func registry() []registryRow {
+	return []registryRow{
+		{ProxyExecuteName, func(e *env) tool { return newProxyTool(e) }, ""},
+		{ListToolkitsName, func(e *env) tool { return newListToolkits(e) },
+			" Call list_toolkits to see which toolkits (APIs) this session has and which are connected."},
+		{ConnectToolkitName, func(e *env) tool { return newConnectToolkit(e) },
+			" When a toolkit is not connected, call connect_toolkit: it gives a link the user opens to connect their account."},
+	}
+}
+
+// Names returns the names of every tool this package serves, in the order
+// they are listed.
+func Names() []string {
+	rows := registry()
+	names := make([]string, len(rows))
+	for i, r := range rows {
+		names[i] = r.name
+	}
+	return names
+}
+
+// New builds the tools cfg names, each handler wrapped so that its results
+// are masked and, with cfg.Audit, its calls audited.
+func New(cfg Config) (*Set, error) {
+	if cfg.Tools == nil {
+		cfg.Tools = Names()
+	}
+	for _, name := range cfg.Tools {
+		if !slices.Contains(Names(), name) {
+			return nil, fmt.Errorf("unknown tool %q: want some of %s", name, strings.Join(Names(), ", "))
+		}
+	}
+	if cfg.Tenants == nil {
+		if cfg.Client == nil || cfg.Sessions == nil {
+			return nil, errors.New("tools: the Config has neither Tenants nor a Client with Sessions")
+		}
+		cfg.Tenants = singleTenant{Client: cfg.Client, Sessions: cfg.Sessions}
+	}
+	if cfg.ConfirmKey == nil {
+		cfg.ConfirmKey = make([]byte, 32)
+		if _, err := rand.Read(cfg.ConfirmKey); err != nil {
+			return nil, fmt.Errorf("tools: making the confirmation key: %w", err)
+		}
+	}
+	e := newEnv(cfg)
+	s := &Set{templates: cfg.Results.Templates()}
+	for _, row := range registry() {
+		if !slices.Contains(cfg.Tools, row.name) {
+			continue
+		}
+		t := row.build(e)
+		h := e.masker.wrap(t.Handle)
+		if cfg.Audit != nil {
+			h = audited(cfg.Audit, e.log, e.now, row.name, h)
+		}
+		s.tools = append(s.tools, server.ServerTool{Tool: t.Tool(), Handler: h})
+		s.instructions += row.instruction
+	}
+	return s, nil
+}
+
+// env is what the tools share, built once from the Config.
+type env struct {
+	cfg     Config
+	tenants Tenants
+	log     *slog.Logger
+	now     func() time.Time
+	masker  *masker
+	// connectTool names connect_toolkit when it is served, so that the
+	// other tools can point at it; "" when it is not.
+	connectTool string
+}
+
+// newEnv fills the defaults that need no error check.
+func newEnv(cfg Config) *env {
+	e := &env{cfg: cfg, tenants: cfg.Tenants, log: orDiscard(cfg.Logger), now: cfg.Now}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	e.masker = newMasker(cfg.CallerSecrets, cfg.Secrets...)
+	if slices.Contains(cfg.Tools, ConnectToolkitName) {
+		e.connectTool = ConnectToolkitName
+	}
+	return e
+}
+
+// errNoTenants is the fault of a tool built without Tenants.
+var errNoTenants = errors.New("tools: this tool has no Tenants, so no Composio client: the server is wired wrong")
+
+// tenantFor resolves the call's tenant; a nil Tenants is a fault in the
+// wiring, a Go error, not something the model can act on.
+func tenantFor(ctx context.Context, tenants Tenants, header http.Header) (Tenant, error) {
+	if tenants == nil {
+		return Tenant{}, errNoTenants
+	}
+	return tenants.Tenant(ctx, header)
+}
+
+// orDiscard returns l, or a logger that discards when l is nil.
+func orDiscard(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
+}
