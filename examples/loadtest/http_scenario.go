@@ -38,7 +38,7 @@ func (b *bench) httpThroughput(ctx context.Context) error {
 			return fmt.Errorf("initialize: %w%s", err, lastLines(p.stderr.String()))
 		}
 	}
-	time.Sleep(100 * time.Millisecond)
+	time.Sleep(settle)
 	idle, err := readMem(p.pid())
 	if err != nil {
 		_ = p.stop()

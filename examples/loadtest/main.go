@@ -11,6 +11,8 @@
 //
 //   - cold start: spawn → initialize → tools/list answered over stdio (median
 //     of -cold), against a process that answers with canned bytes;
+//   - start-up against a plain mcp-go server (examples/loadtest/plain) that
+//     lists the same tools: cold start and idle RSS, started alternately;
 //   - per-call latency over stdio, sequential, p50 and p99, at 1 KiB and
 //     256 KiB responses, and the overhead over the floor;
 //   - -inflight calls in flight on one stdio connection against an upstream
@@ -70,6 +72,8 @@ func main() {
 type options struct {
 	server     string
 	serverArgs []string
+	plain      string
+	baselines  []string
 	cold       int
 	calls      int
 	largeCalls int
@@ -89,6 +93,11 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.server, "server", "", "server binary to measure (default: build the repository's)")
+	fs.StringVar(&o.plain, "plain", "", "plain mcp-go server binary for the start-up scenario (default: build examples/loadtest/plain)")
+	fs.Func("baseline", "another server binary (an older build, say) to start alternately with -server in the start-up scenario; repeatable", func(s string) error {
+		o.baselines = append(o.baselines, s)
+		return nil
+	})
 	extra := fs.String("server-args", "", "extra flags for every server run, space-separated (e.g. \"--log-level warn\")")
 	fs.IntVar(&o.cold, "cold", 20, "cold starts to take the median of")
 	fs.IntVar(&o.calls, "calls", 2000, "sequential calls at 1 KiB (each also made once to the floor)")
@@ -101,7 +110,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.binary, "binary-bytes", 4<<20, "decoded size of the base64 binary_body upload")
 	fs.BoolVar(&o.static, "static", false, "build the server with CGO_ENABLED=0 (a static binary, as release builds are) instead of as go build does by default")
 	fs.StringVar(&o.profileDir, "profile", "", "write the server's CPU and allocation profiles per scenario to this directory")
-	only := fs.String("run", "", "run only the scenarios whose names match this regular expression: cold, stdio-1KiB, stdio-256KiB, stdio-256KiB-cut, inflight, http, binary")
+	only := fs.String("run", "", "run only the scenarios whose names match this regular expression: cold, startup, stdio-1KiB, stdio-256KiB, stdio-256KiB-cut, inflight, http, binary")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -170,7 +179,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	b.bin = o.server
 	if b.bin == "" {
 		fmt.Fprintln(stderr, "building the server…")
-		if b.bin, err = buildServer(ctx, tmp, o.profileDir != "", o.static); err != nil {
+		if b.bin, err = build(ctx, tmp, "composio-proxy-mcp", serverPackage, o.profileDir != "", o.static); err != nil {
 			return err
 		}
 	}
@@ -193,6 +202,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fn   func(context.Context) error
 	}{
 		{"cold", b.coldStart},
+		{"startup", b.startup},
 		{"stdio-1KiB", func(ctx context.Context) error {
 			return b.sequential(ctx, "stdio-1KiB", 1<<10, o.calls, nil, "≤ 0.15 ms over the floor")
 		}},

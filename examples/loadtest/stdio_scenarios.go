@@ -21,7 +21,7 @@ func (b *bench) startStdio(scenario string, args []string) (*proc, *lineConn, me
 		_ = p.stop()
 		return nil, nil, mem{}, fmt.Errorf("%w%s", err, lastLines(p.stderr.String()))
 	}
-	time.Sleep(100 * time.Millisecond) // let start-up garbage settle
+	time.Sleep(settle)
 	m, err := readMem(p.pid())
 	if err != nil {
 		_ = p.stop()
