@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"fmt"
-	"time"
 )
 
 // binaryUpload forwards a base64 binary_body of -binary-bytes a few times and
@@ -22,22 +20,11 @@ func (b *bench) binaryUpload(ctx context.Context) error {
 	body := []byte(`{"toolkit_slug":"github","endpoint":"/upload","method":"POST","binary_body":{"content_type":"application/octet-stream","base64":"` +
 		base64.StdEncoding.EncodeToString(data) + `"}}`)
 	params := callParams(body)
-	var buf bytes.Buffer
-	var server, floor []time.Duration
-	cpu0 := cpuTime(p.pid())
-	for range 3 {
-		if ctx.Err() != nil {
-			_ = p.stop()
-			return ctx.Err()
-		}
-		st, ft, err := b.pair(p, c, params, body, &buf)
-		if err != nil {
-			return err
-		}
-		server = append(server, st)
-		floor = append(floor, ft)
+	server, floor, cpu, err := b.pairs(ctx, p, c, params, body, 0, 3)
+	if err != nil {
+		return err
 	}
-	if err := b.finish("binary", p, idle, (cpuTime(p.pid())-cpu0)/3); err != nil {
+	if err := b.finish("binary", p, idle, cpu/3); err != nil {
 		return err
 	}
 	s, f := median(server), median(floor)

@@ -72,6 +72,34 @@ func (b *bench) pair(p *proc, c *lineConn, params, body []byte, buf *bytes.Buffe
 	return t1.Sub(t0), time.Since(t1), nil
 }
 
+// pairs makes warm unmeasured pairs of calls, then n measured ones, and
+// returns the measured times and the server CPU they took. On an error the
+// server is stopped.
+func (b *bench) pairs(ctx context.Context, p *proc, c *lineConn, params, body []byte, warm, n int) (server, floor []time.Duration, cpu time.Duration, err error) {
+	var buf bytes.Buffer
+	server = make([]time.Duration, 0, n)
+	floor = make([]time.Duration, 0, n)
+	var cpu0 time.Duration
+	for i := range n + warm {
+		if i == warm {
+			cpu0 = cpuTime(p.pid())
+		}
+		if ctx.Err() != nil {
+			_ = p.stop()
+			return nil, nil, 0, ctx.Err()
+		}
+		st, ft, err := b.pair(p, c, params, body, &buf)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		if i >= warm {
+			server = append(server, st)
+			floor = append(floor, ft)
+		}
+	}
+	return server, floor, cpuTime(p.pid()) - cpu0, nil
+}
+
 // sequential makes n calls of one response size, one at a time, alternating
 // the server and the floor.
 func (b *bench) sequential(ctx context.Context, scenario string, size, n int, args []string, target string) error {
@@ -81,29 +109,11 @@ func (b *bench) sequential(ctx context.Context, scenario string, size, n int, ar
 	}
 	body := proxyBody("/bytes/" + itoa(size))
 	params := callParams(body)
-	var buf bytes.Buffer
-	server := make([]time.Duration, 0, n)
-	floor := make([]time.Duration, 0, n)
-	warm := min(50, n)
-	var cpu0 time.Duration
-	for i := range n + warm {
-		if i == warm {
-			cpu0 = cpuTime(p.pid())
-		}
-		if ctx.Err() != nil {
-			_ = p.stop()
-			return ctx.Err()
-		}
-		st, ft, err := b.pair(p, c, params, body, &buf)
-		if err != nil {
-			return err
-		}
-		if i >= warm {
-			server = append(server, st)
-			floor = append(floor, ft)
-		}
+	server, floor, cpu, err := b.pairs(ctx, p, c, params, body, min(50, n), n)
+	if err != nil {
+		return err
 	}
-	if err := b.finish(scenario, p, idle, (cpuTime(p.pid())-cpu0)/time.Duration(n)); err != nil {
+	if err := b.finish(scenario, p, idle, cpu/time.Duration(n)); err != nil {
 		return err
 	}
 	s50, f50 := median(server), median(floor)
