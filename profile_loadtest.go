@@ -41,6 +41,10 @@ func init() {
 			_ = pprof.Lookup("allocs").WriteTo(f, 0)
 			f.Close()
 		}
+		if f, err := os.Create(prefix + ".goroutines.txt"); err == nil {
+			_ = pprof.Lookup("goroutine").WriteTo(f, 1)
+			f.Close()
+		}
 		_ = os.WriteFile(prefix+".done", nil, 0o644)
 	}()
 }

@@ -36,7 +36,7 @@ func TestLoadTestRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| cold start", "| stdio, 1 KiB", "| stdio, 256 KiB", "calls in flight", "| streamable HTTP", "binary_body upload", "| stdio-1KiB |", "| http |"} {
+	for _, want := range []string{"| cold start", "| start-up against plain mcp-go: cold start", "| start-up against plain mcp-go: idle RSS", "| stdio, 1 KiB", "| stdio, 256 KiB", "calls in flight", "| streamable HTTP", "binary_body upload", "| stdio-1KiB |", "| http |"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}

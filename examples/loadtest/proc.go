@@ -16,29 +16,33 @@ import (
 	"time"
 )
 
-// serverPackage is built when no -server is given.
-const serverPackage = "github.com/composio-proxy-mcp/composio-proxy-mcp"
+// serverPackage is built when no -server is given, plainPackage when no
+// -plain is given.
+const (
+	serverPackage = "github.com/composio-proxy-mcp/composio-proxy-mcp"
+	plainPackage  = serverPackage + "/examples/loadtest/plain"
+)
 
 // profileEnv names the directory-and-prefix a server built with
 // -tags loadtestprofile writes its profiles to (see profile_loadtest.go at the
 // repository root).
 const profileEnv = "CPM_LOADTEST_PROFILE"
 
-// buildServer builds the server binary into dir: as go build does by
-// default, or static (CGO_ENABLED=0).
-func buildServer(ctx context.Context, dir string, profile, static bool) (string, error) {
-	bin := filepath.Join(dir, "composio-proxy-mcp")
+// build builds pkg into dir/name: as go build does by default, or static
+// (CGO_ENABLED=0), with the loadtestprofile tag when profile is set.
+func build(ctx context.Context, dir, name, pkg string, profile, static bool) (string, error) {
+	bin := filepath.Join(dir, name)
 	args := []string{"build", "-o", bin}
 	if profile {
 		args = append(args, "-tags", "loadtestprofile")
 	}
-	cmd := exec.CommandContext(ctx, "go", append(args, serverPackage)...)
+	cmd := exec.CommandContext(ctx, "go", append(args, pkg)...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if static {
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	}
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("building the server: %w", err)
+		return "", fmt.Errorf("building %s: %w", pkg, err)
 	}
 	return bin, nil
 }
