@@ -15,17 +15,15 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/signal"
 	"runtime/debug"
-	"syscall"
 	"time"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/config"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/doctor"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/logging"
-	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/loopback"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/printconfig"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/stopsignal"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/tenant"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/server"
 )
@@ -35,7 +33,7 @@ import (
 var version = ""
 
 func main() {
-	ctx := notifySignals()
+	ctx := stopsignal.Context("composio-proxy-mcp")
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return // --help printed the usage: not a failure
@@ -44,33 +42,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "composio-proxy-mcp:", err)
 		os.Exit(2)
 	}
-}
-
-// notifySignals returns a context that the first SIGINT or SIGTERM cancels,
-// which begins a graceful end; a second one exits at once, for an operator
-// who will not wait for the drain. SIGPIPE is caught too: Go would otherwise
-// die of it, silently, on a write to a closed stdout; caught, the write fails
-// with EPIPE, which the stdio server reports before exiting.
-func notifySignals() context.Context {
-	ctx, cancel := context.WithCancel(context.Background())
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGPIPE)
-	go func() {
-		first := true
-		for sig := range sigs {
-			if sig == syscall.SIGPIPE {
-				continue
-			}
-			if first {
-				first = false
-				cancel()
-				continue
-			}
-			fmt.Fprintf(os.Stderr, "composio-proxy-mcp: second %s: exiting without waiting for calls in flight\n", sig)
-			os.Exit(128 + int(sig.(syscall.Signal)))
-		}
-	}()
-	return ctx
 }
 
 // run is the whole program, with its inputs passed in so that tests can drive
@@ -114,7 +85,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	s := server.New(server.Options{
 		Name:         "composio-proxy-mcp",
 		Version:      programVersion(),
-		Instructions: instructions + set.Instructions(),
+		Instructions: set.Instructions(),
 		Logger:       logger,
 		RateLimit:    cfg.RateLimitPerMinute(),
 		RateLimitKey: tenant.RateLimitKey(cfg.MultiTenant),
@@ -131,11 +102,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if cfg.Transport == "stdio" {
 		logger.Info("serving MCP over stdio", "version", programVersion())
 		return server.ServeStdio(ctx, s, stdin, stdout, cfg.StdioOptions(logger))
-	}
-	// A multi-tenant server holds no credential a stranger could use: each
-	// caller brings its own Composio key.
-	if !loopback.Addr(cfg.Listen) && cfg.AuthToken == "" && !cfg.MultiTenant {
-		return fmt.Errorf("--listen %s is reachable from other machines: set COMPOSIO_MCP_AUTH_TOKEN so that clients must send it as a bearer token, or listen on 127.0.0.1", cfg.Listen)
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -154,7 +120,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 // (10-20 ms after spawn), before the server sits idle.
 const startupGarbageDelay = 100 * time.Millisecond
 
-const instructions = `Use proxy_execute to call a third-party API (Gmail, GitHub, Slack, …) as the user: Composio adds the credentials of the user's connected account. Endpoints are paths relative to the API's base URL; query parameters and headers go in "parameters". Read error results: they say what to fix.`
 
 // programVersion is the version the server reports, in --version, doctor
 // and the MCP handshake.

@@ -83,13 +83,16 @@ type Set struct {
 // Tools returns the tools to add to the MCP server, in the order of Names().
 func (s *Set) Tools() []server.ServerTool { return slices.Clone(s.tools) }
 
-// Instructions is what the server's instructions say about the companion
-// tools served: when to call them. It starts with a space when not empty.
+// Instructions is what the server tells the model about the tools served:
+// how to call an API, and when to call the companion tools.
 func (s *Set) Instructions() string { return s.instructions }
 
 // Templates returns the resource templates through which clients read the
 // results kept whole (none without a Results store), to add to the server.
 func (s *Set) Templates() []server.ServerResourceTemplate { return slices.Clone(s.templates) }
+
+// instructions open the server's instructions, whatever tools are served.
+const instructions = `Use proxy_execute to call a third-party API (Gmail, GitHub, Slack, …) as the user: Composio adds the credentials of the user's connected account. Endpoints are paths relative to the API's base URL; query parameters and headers go in "parameters". Read error results: they say what to fix.`
 
 // tool is one tool of the registry: its definition and its handler.
 type tool interface {
@@ -151,7 +154,7 @@ func New(cfg Config) (*Set, error) {
 		}
 	}
 	e := newEnv(cfg)
-	s := &Set{templates: cfg.Results.Templates()}
+	s := &Set{templates: cfg.Results.Templates(), instructions: instructions}
 	for _, row := range registry() {
 		if !slices.Contains(cfg.Tools, row.name) {
 			continue

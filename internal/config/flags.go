@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/logging"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/loopback"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/results"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/server"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
@@ -177,6 +178,11 @@ func (c *Config) checkListen() error {
 	}
 	if host == "" {
 		return fmt.Errorf("--listen %q binds every interface; name a host, such as 127.0.0.1%s", c.Listen, c.Listen)
+	}
+	// A multi-tenant server holds no credential a stranger could use: each
+	// caller brings its own Composio key.
+	if !loopback.Addr(c.Listen) && c.AuthToken == "" && !c.MultiTenant {
+		return fmt.Errorf("--listen %s is reachable from other machines: set COMPOSIO_MCP_AUTH_TOKEN so that clients must send it as a bearer token, or listen on 127.0.0.1", c.Listen)
 	}
 	return nil
 }
