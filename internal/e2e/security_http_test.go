@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bufio"
@@ -17,13 +17,6 @@ import (
 // request, session and stream caps, session ids on every method.
 
 const initBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}`
-
-// sandboxHTTP starts the binary in sandbox mode on an HTTP transport.
-func sandboxHTTP(t *testing.T, args ...string) string {
-	t.Helper()
-	addr, _ := startHTTP(t, cleanEnv(), append([]string{"--sandbox"}, args...)...)
-	return addr
-}
 
 // mcpRequest sends one request to /mcp and returns the status, the headers
 // and the body (read to the end, unless the response is an event stream).
@@ -364,26 +357,12 @@ func TestHTTPStreamCap(t *testing.T) {
 	}
 }
 
-// TestHTTPShutdownOutlastsCallTimeout: the drain on SIGTERM is longer than
-// the longest call (--timeout, 50 s by default).
-func TestHTTPShutdownOutlastsCallTimeout(t *testing.T) {
-	for _, args := range [][]string{nil, {"--timeout", "90s"}} {
-		cfg, err := parseConfig(args, func(string) string { return "" }, io.Discard)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := shutdownTimeout(cfg); got <= cfg.timeout {
-			t.Errorf("--timeout %s: shutdown drains %s", cfg.timeout, got)
-		}
-	}
-}
-
 // TestConfirmWritesRefusedOverSSE: the SSE transport cannot ask the client
 // anything, so --confirm-writes with it is refused at start rather than
 // refusing every write.
 func TestConfirmWritesRefusedOverSSE(t *testing.T) {
 	t.Parallel()
-	p := start(t, cleanEnv(), "--sandbox", "--transport", "sse", "--confirm-writes", "--listen", freeAddr(t))
+	p := launch{args: []string{"--sandbox", "--transport", "sse", "--confirm-writes", "--listen", freeAddr(t)}, env: cleanEnv()}.start(t, io.Discard)
 	select {
 	case <-p.exited:
 		if p.err == nil || !strings.Contains(p.stderr.String(), "--confirm-writes") {

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bufio"
@@ -23,39 +23,16 @@ import (
 // pipedStdio is the binary with stdin and stdout on pipes the test holds;
 // stdout is read only when the test says so.
 type pipedStdio struct {
-	cmd    *exec.Cmd
-	stdin  io.WriteCloser
-	stdout *os.File // the read end
-	out    *bufio.Reader
-	stderr *lockedBuffer
-	exited chan struct{}
-	err    error
+	*proc
+	out *bufio.Reader
 }
 
 // The settings go in the environment, which an older binary ignores, so that
 // each test also runs (and fails) against it.
 func startPipedStdio(t *testing.T, env ...string) *pipedStdio {
 	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &pipedStdio{cmd: exec.Command(binPath), stdout: r, out: bufio.NewReaderSize(r, 1<<20), stderr: &lockedBuffer{}, exited: make(chan struct{})}
-	p.cmd.Env = append(os.Environ(), env...)
-	p.cmd.Stdout, p.cmd.Stderr = w, p.stderr
-	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	go func() { p.err = p.cmd.Wait(); close(p.exited) }()
-	t.Cleanup(func() {
-		p.cmd.Process.Kill()
-		<-p.exited
-		r.Close()
-	})
+	p := &pipedStdio{proc: launch{env: env}.start(t, nil)}
+	p.out = bufio.NewReaderSize(p.stdout, 1<<20)
 	p.send(t, initLine, initdLine)
 	if _, err := p.out.ReadBytes('\n'); err != nil {
 		t.Fatalf("reading the initialize answer: %v; stderr:\n%s", err, p.stderr.String())

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -16,7 +16,6 @@ import (
 	"time"
 
 	mcpclient "github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
@@ -30,16 +29,8 @@ import (
 // returns an initialized mcp-go client built with opts.
 func featureClient(t *testing.T, fake *composiotest.Server, args []string, opts ...mcpclient.ClientOption) *mcpclient.Client {
 	t.Helper()
-	tr := transport.NewStdioWithOptions(binPath, serverEnv(fake.URL), args, transport.WithCommandStderrWriter(io.Discard))
-	if err := tr.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	c := mcpclient.NewClient(tr, opts...)
-	t.Cleanup(func() { c.Close() })
+	c, _, _ := launch{args: args, env: serverEnv(fake.URL)}.stdioClient(t, opts...)
 	ctx := featureContext(t)
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
 	var init mcp.InitializeRequest
 	init.Params.ClientInfo = mcp.Implementation{Name: "results-e2e", Version: "0"}
 	if _, err := c.Initialize(ctx, init); err != nil {
@@ -422,60 +413,5 @@ func TestProgressEndToEnd(t *testing.T) {
 				time.Sleep(20 * time.Millisecond)
 			}
 		})
-	}
-}
-
-// TestFeatureFlags: the feature flags parse from flags and COMPOSIO_MCP_*
-// variables, upload roots accumulate and become absolute, and bad values are
-// refused at start.
-func TestFeatureFlags(t *testing.T) {
-	t.Parallel()
-	dirA, dirB, dirC := t.TempDir(), t.TempDir(), t.TempDir()
-	vars := map[string]string{
-		"COMPOSIO_API_KEY":               "ak_x",
-		"COMPOSIO_SESSION_ID":            "trs_x",
-		"COMPOSIO_MCP_DRY_RUN":           "true",
-		"COMPOSIO_MCP_CONFIRM_WRITES":    "1",
-		"COMPOSIO_MCP_MAX_RESULT_BYTES":  "2048",
-		"COMPOSIO_MCP_INLINE_IMAGES_MAX": "0",
-		"COMPOSIO_MCP_RESULT_TTL":        "5m",
-	}
-	getenv := func(k string) string { return vars[k] }
-	c, err := parseConfig([]string{"--upload-root", dirA, "--upload-root", dirB + string(filepath.ListSeparator) + dirC}, getenv, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.validate(); err != nil {
-		t.Fatal(err)
-	}
-	f := c.features
-	if !f.dryRun || !f.confirmWrites || f.maxResultBytes != 2048 || f.inlineImagesMax != 0 || f.resultTTL != 5*time.Minute || len(f.uploadRoots) != 3 || f.uploadRoots[2] != dirC {
-		t.Errorf("features = %+v", f)
-	}
-	for _, tc := range []struct {
-		args []string
-		want string
-	}{
-		{[]string{"--max-result-bytes", "100"}, "--max-result-bytes 100"},
-		{[]string{"--max-result-bytes", "-1"}, "--max-result-bytes -1"},
-		{[]string{"--result-ttl", "0s"}, "--result-ttl"},
-		{[]string{"--result-store-bytes", "0"}, "--result-store-bytes"},
-		{[]string{"--inline-images-max", "-5"}, "--inline-images-max"},
-		{[]string{"--upload-root", filepath.Join(dirA, "missing")}, "--upload-root"},
-		{[]string{"--upload-root", filepath.Join(dirA, "file")}, "not a directory"},
-	} {
-		os.WriteFile(filepath.Join(dirA, "file"), nil, 0o644)
-		c, err := parseConfig(tc.args, func(k string) string {
-			if k == "COMPOSIO_API_KEY" || k == "COMPOSIO_SESSION_ID" {
-				return vars[k]
-			}
-			return ""
-		}, io.Discard)
-		if err == nil {
-			err = c.validate()
-		}
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%v: err = %v, want %q", tc.args, err, tc.want)
-		}
 	}
 }

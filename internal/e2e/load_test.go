@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,7 +15,6 @@ import (
 	"time"
 
 	mcpclient "github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
 )
@@ -87,9 +85,10 @@ func fmtMiB(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 // binaryFlags is the set of flags the binary's --help lists, so that tests can
 // pass flags that are being added while they are written.
 var binaryFlags = sync.OnceValue(func() map[string]bool {
-	out, _ := exec.Command(binPath, "--help").CombinedOutput()
+	cmd, stderr := launch{args: []string{"--help"}}.command()
+	out, _ := cmd.Output()
 	flags := map[string]bool{}
-	for line := range strings.SplitSeq(string(out), "\n") {
+	for line := range strings.SplitSeq(string(out)+stderr.String(), "\n") {
 		line = strings.TrimSpace(line)
 		if name, ok := strings.CutPrefix(line, "-"); ok {
 			name = strings.TrimPrefix(name, "-")
@@ -131,14 +130,7 @@ func TestLoadStreamableHTTP(t *testing.T) {
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConns: 2 * clients, MaxIdleConnsPerHost: 2 * clients}}
 	cs := make([]*mcpclient.Client, clients)
 	for i := range cs {
-		c, err := mcpclient.NewStreamableHttpClient("http://"+addr+"/mcp", transport.WithHTTPBasicClient(hc))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		if err := c.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
+		c := startHTTPClient(t, ctx, "http", addr, nil, hc)
 		initialize(t, ctx, c)
 		cs[i] = c
 	}

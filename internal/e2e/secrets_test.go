@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	mcpclient "github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
@@ -263,7 +261,7 @@ func TestSecretsNeverLeakHTTP(t *testing.T) {
 	defer cancel()
 
 	// An MCP client with the wrong token gets nowhere.
-	bad, err := mcpclient.NewStreamableHttpClient(url, transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer nope"}))
+	bad, err := newHTTPClient("http", addr, map[string]string{"Authorization": "Bearer nope"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,9 +277,7 @@ func TestSecretsNeverLeakHTTP(t *testing.T) {
 	bad.Close()
 
 	rec := &recordingTransport{base: &http.Transport{}}
-	c, err := mcpclient.NewStreamableHttpClient(url,
-		transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + s.token}),
-		transport.WithHTTPBasicClient(&http.Client{Transport: rec}))
+	c, err := newHTTPClient("http", addr, map[string]string{"Authorization": "Bearer " + s.token}, &http.Client{Transport: rec})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,13 +377,7 @@ func TestBearerTokenProtectsHTTP(t *testing.T) {
 			for _, scheme := range []string{"Bearer ", "bearer "} {
 				wg.Go(func() {
 					headers := map[string]string{"Authorization": scheme + s.token}
-					var c *mcpclient.Client
-					var err error
-					if tr == "sse" {
-						c, err = mcpclient.NewSSEMCPClient(url, transport.WithHeaders(headers))
-					} else {
-						c, err = mcpclient.NewStreamableHttpClient(url, transport.WithHTTPHeaders(headers))
-					}
+					c, err := newHTTPClient(tr, addr, headers, nil)
 					if err != nil {
 						t.Error(err)
 						return

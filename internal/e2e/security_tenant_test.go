@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"time"
 
 	mcpclient "github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
@@ -39,15 +38,7 @@ func startMultiTenant(t *testing.T, args ...string) (addr string, fake *composio
 // protocol revision version, and sending headers with every request.
 func tenantClient(t *testing.T, ctx context.Context, addr, version string, headers map[string]string) *mcpclient.Client {
 	t.Helper()
-	tr, err := transport.NewStreamableHTTP("http://"+addr+"/mcp", transport.WithHTTPHeaders(headers))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := mcpclient.NewClient(tr, mcpclient.WithProtocolVersion(version))
-	t.Cleanup(func() { c.Close() })
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	c := startHTTPClient(t, ctx, "http", addr, headers, nil, mcpclient.WithProtocolVersion(version))
 	initializeVersion(t, ctx, c, version)
 	return c
 }

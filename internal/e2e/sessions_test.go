@@ -1,25 +1,21 @@
-package main
+package e2e
 
 import (
 	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	mcpclient "github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
@@ -37,37 +33,6 @@ func userEnv(baseURL, userID string) []string {
 		"COMPOSIO_USER_ID=" + userID,
 		"COMPOSIO_BASE_URL=" + baseURL,
 	}
-}
-
-// stdioClient starts the binary on stdio and initializes it; the server's
-// stderr is returned for inspection.
-func stdioClient(t *testing.T, ctx context.Context, env []string, args ...string) (*mcpclient.Client, *lockedBuffer) {
-	t.Helper()
-	stderr := &lockedBuffer{}
-	c, err := mcpclient.NewStdioMCPClientWithOptions(binPath, env, args, transport.WithCommandStderrWriter(stderr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	initialize(t, ctx, c)
-	return c, stderr
-}
-
-func callNamed(ctx context.Context, c *mcpclient.Client, name string, args map[string]any) (*mcp.CallToolResult, error) {
-	var req mcp.CallToolRequest
-	req.Params.Name = name
-	req.Params.Arguments = args
-	return c.CallTool(ctx, req)
-}
-
-// mustCall calls a tool and fails the test on a protocol error.
-func mustCall(t *testing.T, ctx context.Context, c *mcpclient.Client, name string, args map[string]any) *mcp.CallToolResult {
-	t.Helper()
-	res, err := callNamed(ctx, c, name, args)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return res
 }
 
 // sessionCreations returns the POST /session requests the fake received.
@@ -300,13 +265,8 @@ func TestConnectToolkitAsksForURLElicitation(t *testing.T) {
 	fake := backend(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	tr := transport.NewStdio(binPath, serverEnv(fake.URL))
 	el := &urlElicitor{t: t}
-	c := mcpclient.NewClient(tr, mcpclient.WithElicitationHandler(el))
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, _, _ := launch{env: serverEnv(fake.URL)}.stdioClient(t, mcpclient.WithElicitationHandler(el))
 	var init mcp.InitializeRequest
 	init.Params.ProtocolVersion = "2025-11-25"
 	init.Params.ClientInfo = mcp.Implementation{Name: "e2e-elicit", Version: "0"}
@@ -342,15 +302,12 @@ func TestPrintConfigEndToEnd(t *testing.T) {
 	for _, client := range []string{"claude-desktop", "cursor", "vscode", "claude-code"} {
 		t.Run(client, func(t *testing.T) {
 			t.Parallel()
-			cmd := exec.Command(link, "print-config", client, "--toolkits", "gmail")
-			cmd.Env = append(cleanEnv(), "COMPOSIO_API_KEY="+secretKey, "COMPOSIO_USER_ID=alice")
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			if err := cmd.Run(); err != nil {
-				t.Fatalf("%v: %s", err, stderr.String())
+			out, stderr, err := launch{prog: link, args: []string{"print-config", client, "--toolkits", "gmail"},
+				env: []string{"COMPOSIO_API_KEY=" + secretKey, "COMPOSIO_USER_ID=alice"}, clean: true}.run(t, "")
+			if err != nil {
+				t.Fatalf("%v: %s", err, stderr)
 			}
-			out := stdout.String()
-			if strings.Contains(out+stderr.String(), secretKey) {
+			if strings.Contains(out+stderr, secretKey) {
 				t.Fatal("the real API key was printed")
 			}
 			doc := out
@@ -401,24 +358,6 @@ type serverEntry struct {
 	Command string            `json:"command"`
 	Args    []string          `json:"args"`
 	Env     map[string]string `json:"env"`
-}
-
-// runBinary runs the binary to completion with a clean environment plus env.
-func runBinary(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	cmd := exec.Command(binPath, args...)
-	cmd.Env = append(cleanEnv(), env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		code = exit.ExitCode()
-	case err != nil:
-		t.Fatal(err)
-	}
-	return out.String(), errb.String(), code
 }
 
 func TestDoctorEndToEnd(t *testing.T) {
@@ -727,52 +666,5 @@ func TestOperatorStartupErrors(t *testing.T) {
 				t.Error("the key is on stderr")
 			}
 		})
-	}
-}
-
-// The deployment examples start the server with flags it accepts.
-func TestDeployExamplesParse(t *testing.T) {
-	t.Parallel()
-	unit, err := os.ReadFile("examples/deploy/systemd/composio-proxy-mcp.service")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var unitArgs []string
-	for line := range strings.SplitSeq(string(unit), "\n") {
-		if rest, ok := strings.CutPrefix(line, "ExecStart="); ok {
-			unitArgs = strings.Fields(rest)[1:]
-		}
-	}
-	manifest, err := os.ReadFile("examples/deploy/kubernetes/composio-proxy-mcp.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var podArgs []string
-	inArgs := false
-	for line := range strings.SplitSeq(string(manifest), "\n") {
-		trimmed := strings.TrimSpace(line)
-		switch {
-		case trimmed == "args:":
-			inArgs = true
-		case inArgs && strings.HasPrefix(trimmed, "- "):
-			podArgs = append(podArgs, strings.Trim(strings.TrimPrefix(trimmed, "- "), `"`))
-		case inArgs && !strings.HasPrefix(trimmed, "#"):
-			inArgs = false
-		}
-	}
-	if !strings.Contains(string(manifest), "path: /healthz") || !strings.Contains(string(manifest), "readinessProbe:") {
-		t.Error("the Deployment has no readiness probe on /healthz")
-	}
-	for name, args := range map[string][]string{"systemd": unitArgs, "kubernetes": podArgs} {
-		if !slices.Contains(args, "--multi-tenant") {
-			t.Errorf("%s: args %v lack --multi-tenant", name, args)
-		}
-		cfg, err := parseConfig(args, func(string) string { return "" }, io.Discard)
-		if err == nil {
-			err = cfg.validate()
-		}
-		if err != nil {
-			t.Errorf("%s: %v: %v", name, args, err)
-		}
 	}
 }

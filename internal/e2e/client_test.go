@@ -1,0 +1,116 @@
+package e2e
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	mcpclient "github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// The MCP side of the harness: mcp-go clients of a running server and the
+// calls the tests make through them.
+
+// initialize negotiates the revision most clients speak today (2025-11-25);
+// initializeVersion picks another.
+func initialize(t *testing.T, ctx context.Context, c *mcpclient.Client) {
+	t.Helper()
+	initializeVersion(t, ctx, c, mcp.LATEST_LEGACY_PROTOCOL_VERSION)
+}
+
+func initializeVersion(t *testing.T, ctx context.Context, c *mcpclient.Client, version string) {
+	t.Helper()
+	var req mcp.InitializeRequest
+	req.Params.ProtocolVersion = version
+	req.Params.ClientInfo = mcp.Implementation{Name: "e2e", Version: "0"}
+	if _, err := c.Initialize(ctx, req); err != nil {
+		t.Fatalf("initialize: %v", err)
+	}
+}
+
+// newHTTPClient is an mcp-go client, not started, of a server running the
+// HTTP transport tr ("sse" or "http") at addr, sending headers with every
+// request, over hc when it is not nil, built with opts.
+func newHTTPClient(tr, addr string, headers map[string]string, hc *http.Client, opts ...mcpclient.ClientOption) (*mcpclient.Client, error) {
+	if tr == "sse" {
+		sopts := []transport.ClientOption{transport.WithHeaders(headers)}
+		if hc != nil {
+			sopts = append(sopts, transport.WithHTTPClient(hc))
+		}
+		t, err := transport.NewSSE("http://"+addr+"/sse", sopts...)
+		if err != nil {
+			return nil, err
+		}
+		return mcpclient.NewClient(t, opts...), nil
+	}
+	hopts := []transport.StreamableHTTPCOption{transport.WithHTTPHeaders(headers)}
+	if hc != nil {
+		hopts = append(hopts, transport.WithHTTPBasicClient(hc))
+	}
+	t, err := transport.NewStreamableHTTP("http://"+addr+"/mcp", hopts...)
+	if err != nil {
+		return nil, err
+	}
+	return mcpclient.NewClient(t, opts...), nil
+}
+
+// startHTTPClient is newHTTPClient, started; the test's cleanup closes it.
+func startHTTPClient(t *testing.T, ctx context.Context, tr, addr string, headers map[string]string, hc *http.Client, opts ...mcpclient.ClientOption) *mcpclient.Client {
+	t.Helper()
+	c, err := newHTTPClient(tr, addr, headers, hc, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// connectHTTP connects an initialized mcp-go client to a server running the
+// given HTTP transport ("sse" or "http") at addr, sending headers with every
+// request; the test's cleanup closes it.
+func connectHTTP(t *testing.T, ctx context.Context, tr, addr string, headers map[string]string) *mcpclient.Client {
+	t.Helper()
+	c := startHTTPClient(t, ctx, tr, addr, headers, nil)
+	initialize(t, ctx, c)
+	return c
+}
+
+// callTool calls proxy_execute with args.
+func callTool(ctx context.Context, c *mcpclient.Client, args map[string]any) (*mcp.CallToolResult, error) {
+	return callNamed(ctx, c, "proxy_execute", args)
+}
+
+// callNamed calls the tool name with args.
+func callNamed(ctx context.Context, c *mcpclient.Client, name string, args any) (*mcp.CallToolResult, error) {
+	var req mcp.CallToolRequest
+	req.Params.Name = name
+	req.Params.Arguments = args
+	return c.CallTool(ctx, req)
+}
+
+// mustCall calls a tool and fails the test on a protocol error.
+func mustCall(t *testing.T, ctx context.Context, c *mcpclient.Client, name string, args map[string]any) *mcp.CallToolResult {
+	t.Helper()
+	res, err := callNamed(ctx, c, name, args)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return res
+}
+
+// resultText is the text content of a tool result.
+func resultText(res *mcp.CallToolResult) string {
+	var b strings.Builder
+	for _, c := range res.Content {
+		if tc, ok := c.(mcp.TextContent); ok {
+			b.WriteString(tc.Text)
+		}
+	}
+	return b.String()
+}
