@@ -33,28 +33,24 @@ func initializeVersion(t *testing.T, ctx context.Context, c *mcpclient.Client, v
 
 // newHTTPClient is an mcp-go client, not started, of a server running the
 // HTTP transport tr ("sse" or "http") at addr, sending headers with every
-// request, over hc when it is not nil, built with opts.
+// request, built with opts; a streamable HTTP client goes over hc when it is
+// not nil.
 func newHTTPClient(tr, addr string, headers map[string]string, hc *http.Client, opts ...mcpclient.ClientOption) (*mcpclient.Client, error) {
+	var conn transport.Interface
+	var err error
 	if tr == "sse" {
-		sopts := []transport.ClientOption{transport.WithHeaders(headers)}
+		conn, err = transport.NewSSE("http://"+addr+"/sse", transport.WithHeaders(headers))
+	} else {
+		hopts := []transport.StreamableHTTPCOption{transport.WithHTTPHeaders(headers)}
 		if hc != nil {
-			sopts = append(sopts, transport.WithHTTPClient(hc))
+			hopts = append(hopts, transport.WithHTTPBasicClient(hc))
 		}
-		t, err := transport.NewSSE("http://"+addr+"/sse", sopts...)
-		if err != nil {
-			return nil, err
-		}
-		return mcpclient.NewClient(t, opts...), nil
+		conn, err = transport.NewStreamableHTTP("http://"+addr+"/mcp", hopts...)
 	}
-	hopts := []transport.StreamableHTTPCOption{transport.WithHTTPHeaders(headers)}
-	if hc != nil {
-		hopts = append(hopts, transport.WithHTTPBasicClient(hc))
-	}
-	t, err := transport.NewStreamableHTTP("http://"+addr+"/mcp", hopts...)
 	if err != nil {
 		return nil, err
 	}
-	return mcpclient.NewClient(t, opts...), nil
+	return mcpclient.NewClient(conn, opts...), nil
 }
 
 // startHTTPClient is newHTTPClient, started; the test's cleanup closes it.

@@ -138,8 +138,7 @@ func TestStdioEndToEnd(t *testing.T) {
 			t.Parallel()
 			fake := backend(t)
 			c, _, stderr := launch{args: []string{"--log-level", "debug"}, env: serverEnv(fake.URL)}.stdioClient(t)
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
+			ctx := testContext(t, 30*time.Second)
 			initializeVersion(t, ctx, c, version)
 			exerciseTool(t, ctx, c, fake)
 			c.Close()
@@ -202,20 +201,15 @@ func TestStdioCarriesOnlyJSONRPCAndNoSecret(t *testing.T) {
 
 func TestHTTPTransportsEndToEnd(t *testing.T) {
 	t.Parallel()
-	for _, tr := range []string{"sse", "http"} {
-		t.Run(tr, func(t *testing.T) {
-			t.Parallel()
-			fake := backend(t)
-			addr, p := startHTTP(t, serverEnv(fake.URL), "--transport", tr, "--log-level", "debug")
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			c := connectHTTP(t, ctx, tr, addr, nil)
-			exerciseTool(t, ctx, c, fake)
-			if strings.Contains(p.stderr.String(), secretKey) {
-				t.Errorf("the API key is on stderr")
-			}
-		})
-	}
+	inParallel(t, []string{"sse", "http"}, func(t *testing.T, tr string) {
+		addr, p, fake := backedHTTP(t, tr, "--log-level", "debug")
+		ctx := testContext(t, 30*time.Second)
+		c := connectHTTP(t, ctx, tr, addr, nil)
+		exerciseTool(t, ctx, c, fake)
+		if strings.Contains(p.stderr.String(), secretKey) {
+			t.Errorf("the API key is on stderr")
+		}
+	})
 }
 
 func TestHTTPGuards(t *testing.T) {
@@ -266,8 +260,7 @@ func TestHTTPGuards(t *testing.T) {
 func TestConcurrentCallsOnOneStdioConnection(t *testing.T) {
 	t.Parallel()
 	fake := backend(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	ctx := testContext(t, 60*time.Second)
 	c, _ := stdioClient(t, ctx, serverEnv(fake.URL))
 	const n = 64
 	const delay = 1500 * time.Millisecond
@@ -316,8 +309,7 @@ func TestCancellationAbortsUpstreamRequest(t *testing.T) {
 		}
 	}))
 	t.Cleanup(upstream.Close)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	ctx := testContext(t, 30*time.Second)
 	c, _ := stdioClient(t, ctx, serverEnv(upstream.URL))
 	callCtx, cancelCall := context.WithCancel(ctx)
 	go func() {
@@ -345,8 +337,7 @@ func TestUpstreamTimeout(t *testing.T) {
 		<-r.Context().Done()
 	}))
 	t.Cleanup(upstream.Close)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	ctx := testContext(t, 30*time.Second)
 	c, _ := stdioClient(t, ctx, serverEnv(upstream.URL), "--timeout", "300ms")
 	res, err := callTool(ctx, c, map[string]any{"toolkit_slug": "github", "endpoint": "/user", "method": "GET"})
 	if err != nil {
@@ -360,27 +351,20 @@ func TestUpstreamTimeout(t *testing.T) {
 func TestSignalsShutDownCleanly(t *testing.T) {
 	t.Parallel()
 	fake := backend(t)
-	for _, tr := range []string{"stdio", "http", "sse"} {
-		t.Run(tr, func(t *testing.T) {
-			t.Parallel()
-			var p *proc
-			if tr == "stdio" {
-				p = launch{env: serverEnv(fake.URL)}.start(t, io.Discard)
-				time.Sleep(300 * time.Millisecond)
-			} else {
-				_, p = startHTTP(t, serverEnv(fake.URL), "--transport", tr)
-			}
-			p.cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-p.exited:
-				if p.err != nil {
-					t.Errorf("exit after SIGTERM: %v\n%s", p.err, p.stderr.String())
-				}
-			case <-time.After(15 * time.Second):
-				t.Fatal("no exit within 15 s of SIGTERM")
-			}
-		})
-	}
+	inParallel(t, []string{"stdio", "http", "sse"}, func(t *testing.T, tr string) {
+		var p *proc
+		if tr == "stdio" {
+			p = launch{env: serverEnv(fake.URL)}.start(t, io.Discard)
+			time.Sleep(300 * time.Millisecond)
+		} else {
+			_, p = startHTTP(t, serverEnv(fake.URL), "--transport", tr)
+		}
+		p.cmd.Process.Signal(syscall.SIGTERM)
+		p.waitExit(t, time.Now(), 15*time.Second)
+		if p.err != nil {
+			t.Errorf("exit after SIGTERM: %v\n%s", p.err, p.stderr.String())
+		}
+	})
 }
 
 func TestStartupErrors(t *testing.T) {

@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -98,6 +100,35 @@ func (l launch) start(t *testing.T, out io.Writer) *proc {
 		}
 	})
 	return p
+}
+
+// waitExit returns how long after since the process exited, or fails the
+// test after limit.
+func (p *proc) waitExit(t *testing.T, since time.Time, limit time.Duration) time.Duration {
+	t.Helper()
+	select {
+	case <-p.exited:
+		return time.Since(since)
+	case <-time.After(limit - time.Since(since)):
+		t.Fatalf("still running %s later; stderr:\n%s", limit, lastBytes(p.stderr.String()))
+		return 0
+	}
+}
+
+// exitCode is the process's exit status; the test fails if a signal ended it.
+func (p *proc) exitCode(t *testing.T) int {
+	t.Helper()
+	var ee *exec.ExitError
+	if p.err == nil {
+		return 0
+	}
+	if !errors.As(p.err, &ee) {
+		t.Fatalf("wait: %v", p.err)
+	}
+	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		t.Fatalf("the process died of %s; stderr:\n%s", ws.Signal(), lastBytes(p.stderr.String()))
+	}
+	return ee.ExitCode()
 }
 
 // run runs the binary to its end with stdin holding exactly stdin (none when
@@ -273,4 +304,41 @@ func lastBytes(s string) string {
 		return "…" + s[len(s)-n:]
 	}
 	return s
+}
+
+// inParallel runs test as one parallel subtest per name (a transport, say).
+func inParallel(t *testing.T, names []string, test func(t *testing.T, name string)) {
+	t.Helper()
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			test(t, name)
+		})
+	}
+}
+
+// backedHTTP starts a fake Composio and the binary on the HTTP transport tr
+// against it, with args.
+func backedHTTP(t *testing.T, tr string, args ...string) (addr string, p *proc, fake *composiotest.Server) {
+	t.Helper()
+	fake = backend(t)
+	addr, p = startHTTP(t, serverEnv(fake.URL), append([]string{"--transport", tr}, args...)...)
+	return addr, p, fake
+}
+
+// testContext ends after d, or when the test does.
+func testContext(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// auditedStdio is stdioClient against a fresh fake Composio, writing the
+// audit log to the returned path.
+func auditedStdio(t *testing.T, ctx context.Context) (*mcpclient.Client, string) {
+	t.Helper()
+	fake := backend(t)
+	logPath := filepath.Join(t.TempDir(), "audit.jsonl")
+	c, _ := stdioClient(t, ctx, serverEnv(fake.URL), "--audit-log", logPath)
+	return c, logPath
 }

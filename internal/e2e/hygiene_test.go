@@ -144,8 +144,7 @@ func TestCancelledCallsReleaseResources(t *testing.T) {
 		concurrency = 50
 	)
 	backend := newTrackedBackend(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
-	defer cancel()
+	ctx := testContext(t, 50*time.Second)
 	okCall := func(c *mcpclient.Client) {
 		t.Helper()
 		res, err := callTool(ctx, c, map[string]any{"toolkit_slug": "github", "endpoint": "/user", "method": "GET"})

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -125,8 +124,7 @@ func TestLoadStreamableHTTP(t *testing.T) {
 	addr, p := startHTTP(t, serverEnv(fake.URL), args...)
 	pid := p.cmd.Process.Pid
 
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
+	ctx := testContext(t, 90*time.Second)
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConns: 2 * clients, MaxIdleConnsPerHost: 2 * clients}}
 	cs := make([]*mcpclient.Client, clients)
 	for i := range cs {

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -15,8 +14,7 @@ import (
 func TestPolicyEndToEnd(t *testing.T) {
 	t.Parallel()
 	fake := backend(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	ctx := testContext(t, 30*time.Second)
 	c, _ := stdioClient(t, ctx, append(serverEnv(fake.URL), "COMPOSIO_MCP_ALLOW_TOOLKITS=github,gmail"), "--read-only", "--rate-limit", "5")
 	list, err := c.ListTools(ctx, mcp.ListToolsRequest{})
 	if err != nil {

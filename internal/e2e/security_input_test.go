@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -41,11 +40,8 @@ func TestEndpointGuardBypassesEndToEnd(t *testing.T) {
 // far as the audit log can tell, and never appears in it.
 func TestAuditLogRedactsBareQueryItems(t *testing.T) {
 	t.Parallel()
-	fake := backend(t)
-	logPath := filepath.Join(t.TempDir(), "audit.jsonl")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c, _ := stdioClient(t, ctx, serverEnv(fake.URL), "--audit-log", logPath)
+	ctx := testContext(t, 30*time.Second)
+	c, logPath := auditedStdio(t, ctx)
 	for _, ep := range []string{"/p?QSECRET8", "/p?a=1&&QSECRET9", "/p?=QSECRET10#QSECRET11"} {
 		if _, err := callTool(ctx, c, map[string]any{"toolkit_slug": "github", "endpoint": ep, "method": "GET"}); err != nil {
 			t.Fatal(err)

@@ -2,11 +2,9 @@ package e2e
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -45,35 +43,6 @@ func (p *pipedStdio) send(t *testing.T, lines ...string) {
 	if _, err := io.WriteString(p.stdin, strings.Join(lines, "\n")+"\n"); err != nil {
 		t.Fatalf("writing to stdin: %v; stderr:\n%s", err, p.stderr.String())
 	}
-}
-
-// waitExit returns how long after since the process exited, or fails the
-// test after limit.
-func (p *pipedStdio) waitExit(t *testing.T, since time.Time, limit time.Duration) time.Duration {
-	t.Helper()
-	select {
-	case <-p.exited:
-		return time.Since(since)
-	case <-time.After(limit - time.Since(since)):
-		t.Fatalf("still running %s later; stderr:\n%s", limit, lastBytes(p.stderr.String()))
-		return 0
-	}
-}
-
-// exitCode is the process's exit status; the test fails if a signal ended it.
-func (p *pipedStdio) exitCode(t *testing.T) int {
-	t.Helper()
-	var ee *exec.ExitError
-	if p.err == nil {
-		return 0
-	}
-	if !errors.As(p.err, &ee) {
-		t.Fatalf("wait: %v", p.err)
-	}
-	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		t.Fatalf("the process died of %s; stderr:\n%s", ws.Signal(), lastBytes(p.stderr.String()))
-	}
-	return ee.ExitCode()
 }
 
 // bigAnswers fills the stdout pipe: 300 calls whose answers (about 100 KiB

@@ -50,8 +50,7 @@ func tenantClient(t *testing.T, ctx context.Context, addr, version string, heade
 func TestMultiTenantRateLimitNotSidesteppedBySessionID(t *testing.T) {
 	t.Parallel()
 	addr, fake := startMultiTenant(t, "--rate-limit", "5")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	ctx := testContext(t, 30*time.Second)
 	call := func(headers map[string]string) *mcp.CallToolResult {
 		c := tenantClient(t, ctx, addr, mcp.LATEST_LEGACY_PROTOCOL_VERSION, headers)
 		return mustCall(t, ctx, c, "proxy_execute", map[string]any{"toolkit_slug": "github", "endpoint": "/user", "method": "GET"})
@@ -100,8 +99,7 @@ func TestMultiTenantResultsBelongToCaller(t *testing.T) {
 	for _, version := range []string{mcp.LATEST_LEGACY_PROTOCOL_VERSION, mcp.ProtocolVersion20260728} {
 		t.Run(version, func(t *testing.T) {
 			t.Parallel()
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
+			ctx := testContext(t, 30*time.Second)
 			headersA := map[string]string{"X-Composio-Api-Key": tenantKeyA, "X-Composio-User-Id": "alice"}
 			a := tenantClient(t, ctx, addr, version, headersA)
 			res := mustCall(t, ctx, a, "proxy_execute", map[string]any{"toolkit_slug": "github", "endpoint": "/bytes/60000", "method": "GET"})

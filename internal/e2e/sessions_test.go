@@ -63,8 +63,7 @@ var getGitHubUser = map[string]any{"toolkit_slug": "github", "endpoint": "/user"
 func TestSessionCreatedAtStart(t *testing.T) {
 	t.Parallel()
 	fake := backend(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	ctx := testContext(t, 30*time.Second)
 	c, stderr := stdioClient(t, ctx, userEnv(fake.URL, "alice"), "--toolkits", "github,gmail")
 
 	created := sessionCreations(fake)
@@ -96,8 +95,7 @@ func TestExpiredSessionIsRecreatedOnceForConcurrentCalls(t *testing.T) {
 	// The latency keeps all twenty calls in flight together.
 	fake := composiotest.NewServer(composiotest.WithAPIKey(secretKey), composiotest.WithLatency(300*time.Millisecond))
 	t.Cleanup(fake.Close)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	ctx := testContext(t, 30*time.Second)
 	c, stderr := stdioClient(t, ctx, userEnv(fake.URL, "alice"))
 	if res := mustCall(t, ctx, c, "proxy_execute", getGitHubUser); res.IsError {
 		t.Fatal(resultText(res))
@@ -147,8 +145,7 @@ func TestExpiredSessionIsRecreatedOnceForConcurrentCalls(t *testing.T) {
 func TestExpiredSessionWithoutUserSaysHowToFix(t *testing.T) {
 	t.Parallel()
 	fake := backend(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	ctx := testContext(t, 30*time.Second)
 	c, _ := stdioClient(t, ctx, serverEnv(fake.URL))
 	fake.ExpireSession(composiotest.SessionID)
 	res := mustCall(t, ctx, c, "proxy_execute", getGitHubUser)
@@ -163,8 +160,7 @@ func TestExpiredSessionWithoutUserSaysHowToFix(t *testing.T) {
 func TestCompanionToolsEndToEnd(t *testing.T) {
 	t.Parallel()
 	fake := backend(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	ctx := testContext(t, 30*time.Second)
 	c, _ := stdioClient(t, ctx, serverEnv(fake.URL))
 
 	res := mustCall(t, ctx, c, "list_toolkits", nil)
@@ -226,8 +222,7 @@ func openLink(t *testing.T, u string) {
 func TestToolsFlagNamesTheSet(t *testing.T) {
 	t.Parallel()
 	fake := backend(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	ctx := testContext(t, 30*time.Second)
 	c, _ := stdioClient(t, ctx, serverEnv(fake.URL), "--tools", "proxy_execute")
 	list, err := c.ListTools(ctx, mcp.ListToolsRequest{})
 	if err != nil || len(list.Tools) != 1 || list.Tools[0].Name != "proxy_execute" {
@@ -263,8 +258,7 @@ func (e *urlElicitor) Elicit(_ context.Context, req mcp.ElicitationRequest) (*mc
 func TestConnectToolkitAsksForURLElicitation(t *testing.T) {
 	t.Parallel()
 	fake := backend(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	ctx := testContext(t, 30*time.Second)
 	el := &urlElicitor{t: t}
 	c, _, _ := launch{env: serverEnv(fake.URL)}.stdioClient(t, mcpclient.WithElicitationHandler(el))
 	var init mcp.InitializeRequest
@@ -442,11 +436,8 @@ func TestDoctorDeletesItsCheckSession(t *testing.T) {
 
 func TestAuditLogEndToEnd(t *testing.T) {
 	t.Parallel()
-	fake := backend(t)
-	path := filepath.Join(t.TempDir(), "audit.jsonl")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c, _ := stdioClient(t, ctx, serverEnv(fake.URL), "--audit-log", path)
+	ctx := testContext(t, 30*time.Second)
+	c, path := auditedStdio(t, ctx)
 	calls := []struct {
 		tool    string
 		args    map[string]any
@@ -531,12 +522,9 @@ func TestAuditLogEndToEnd(t *testing.T) {
 // with its own caller's key and session only.
 func TestMultiTenantHTTP(t *testing.T) {
 	t.Parallel()
-	for _, tr := range []string{"http", "sse"} {
-		t.Run(tr, func(t *testing.T) {
-			t.Parallel()
-			testMultiTenant(t, tr)
-		})
-	}
+	inParallel(t, []string{"http", "sse"}, func(t *testing.T, tr string) {
+		testMultiTenant(t, tr)
+	})
 }
 
 func testMultiTenant(t *testing.T, tr string) {
@@ -545,8 +533,7 @@ func testMultiTenant(t *testing.T, tr string) {
 	t.Cleanup(fake.Close)
 	addr, p := startHTTP(t, []string{"COMPOSIO_API_KEY=", "COMPOSIO_USER_API_KEY=", "COMPOSIO_SESSION_ID=", "COMPOSIO_USER_ID=", "COMPOSIO_BASE_URL=" + fake.URL},
 		"--transport", tr, "--multi-tenant", "--log-level", "debug")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	ctx := testContext(t, 30*time.Second)
 	connect := func(headers map[string]string) *mcpclient.Client { return connectHTTP(t, ctx, tr, addr, headers) }
 	a := connect(map[string]string{"X-Composio-Api-Key": keyA, "X-Composio-User-Id": "alice"})
 	b := connect(map[string]string{"X-Composio-User-Api-Key": keyB, "X-Composio-Session-Id": composiotest.SessionID})
