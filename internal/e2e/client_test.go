@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -109,4 +110,36 @@ func resultText(res *mcp.CallToolResult) string {
 		}
 	}
 	return b.String()
+}
+
+// exchange sends one request as an MCP client would (a JSON body, accepting
+// JSON or an event stream), with header added ("Host" sets the host), and
+// returns the response and its body, read to the end unless it is an event
+// stream answering a GET.
+func exchange(t *testing.T, c *http.Client, method, url string, header map[string]string, body string) (*http.Response, string) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, _ := http.NewRequest(method, url, rd)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	for k, v := range header {
+		if k == "Host" {
+			req.Host = v
+		} else {
+			req.Header.Set(k, v)
+		}
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	var b []byte
+	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") || method != http.MethodGet {
+		b, _ = io.ReadAll(resp.Body)
+	}
+	return resp, string(b)
 }

@@ -219,22 +219,7 @@ func TestHTTPGuards(t *testing.T) {
 	body := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"g","version":"0"}}}`
 	post := func(header map[string]string, body string) *http.Response {
 		t.Helper()
-		req, _ := http.NewRequest("POST", "http://"+addr+"/mcp", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json, text/event-stream")
-		for k, v := range header {
-			if k == "Host" {
-				req.Host = v
-			} else {
-				req.Header.Set(k, v)
-			}
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
+		resp, _ := exchange(t, http.DefaultClient, "POST", "http://"+addr+"/mcp", header, body)
 		return resp
 	}
 	tests := []struct {

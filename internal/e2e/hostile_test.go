@@ -348,6 +348,17 @@ func (p *stdioProc) ping(timeout time.Duration) {
 	}
 }
 
+// serves checks that a plain tool call, with id, still succeeds within
+// timeout; after says what came before it.
+func (p *stdioProc) serves(id int, timeout time.Duration, after string) {
+	p.t.Helper()
+	p.send(toolCallLine(id, `{"toolkit_slug":"github","endpoint":"/user","method":"GET"}`))
+	p.wait(timeout, strconv.Itoa(id))
+	if tr, err := p.responses(strconv.Itoa(id))[0].tool(); err != nil || tr.IsError {
+		p.t.Errorf("tool call %s: %v %+v", after, err, tr)
+	}
+}
+
 // finish closes stdin and checks that the server exits 0, that stdout was
 // JSON-RPC 2.0 throughout, and that no id was answered twice.
 func (p *stdioProc) finish() {
@@ -446,11 +457,7 @@ func TestHostileMalformedLines(t *testing.T) {
 		}
 	}
 	// The connection still serves tool calls.
-	p.send(toolCallLine(200, `{"toolkit_slug":"github","endpoint":"/user","method":"GET"}`))
-	p.wait(10*time.Second, "200")
-	if tr, err := p.responses("200")[0].tool(); err != nil || tr.IsError {
-		t.Errorf("tool call after malformed lines: %v %+v", err, tr)
-	}
+	p.serves(200, 10*time.Second, "after malformed lines")
 	p.finish()
 }
 
@@ -487,11 +494,7 @@ func TestHostileHugeLine(t *testing.T) {
 	if st, err := readProcMem(p.cmd.Process.Pid); err == nil {
 		t.Logf("server peak RSS (VmHWM) with a 50 MB request: %s", fmtMiB(st.hwm))
 	}
-	p.send(toolCallLine(4, `{"toolkit_slug":"github","endpoint":"/user","method":"GET"}`))
-	p.wait(20*time.Second, "4")
-	if tr, err := p.responses("4")[0].tool(); err != nil || tr.IsError {
-		t.Errorf("tool call after the 50 MB request: %v %+v", err, tr)
-	}
+	p.serves(4, 20*time.Second, "after the 50 MB request")
 	p.finish()
 }
 
@@ -596,11 +599,7 @@ func TestHostileDeepNesting(t *testing.T) {
 	const shallow = 9_000
 	p.send(toolCallLine(40, `{"toolkit_slug":"github","endpoint":"/user/repos","method":"POST","body":`+nestJSON(`{"a":`, `}`, shallow)+`}`))
 	p.wait(20*time.Second, "40")
-	p.send(toolCallLine(41, `{"toolkit_slug":"github","endpoint":"/user","method":"GET"}`))
-	p.wait(20*time.Second, "41")
-	if tr, err := p.responses("41")[0].tool(); err != nil || tr.IsError {
-		t.Errorf("tool call after deep nesting: %v %+v", err, tr)
-	}
+	p.serves(41, 20*time.Second, "after deep nesting")
 	p.finish()
 }
 

@@ -218,19 +218,11 @@ func (rt *recordingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 // empty) and returns the response with its body read.
 func postWithAuth(t *testing.T, url, auth, body string) (*http.Response, string) {
 	t.Helper()
-	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
+	var header map[string]string
 	if auth != "" {
-		req.Header.Set("Authorization", auth)
+		header = map[string]string{"Authorization": auth}
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
+	return exchange(t, http.DefaultClient, "POST", url, header, body)
 }
 
 const initRequestBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}`

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"strings"
@@ -22,27 +23,12 @@ const initBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"proto
 // and the body (read to the end, unless the response is an event stream).
 func mcpRequest(t *testing.T, c *http.Client, addr, method, sessionID string, header map[string]string, body string) (int, http.Header) {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, _ := http.NewRequest(method, "http://"+addr+"/mcp", rd)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
+	h := map[string]string{}
 	if sessionID != "" {
-		req.Header.Set("Mcp-Session-Id", sessionID)
+		h["Mcp-Session-Id"] = sessionID
 	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatalf("%s /mcp: %v", method, err)
-	}
-	defer resp.Body.Close()
-	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") || method != http.MethodGet {
-		io.Copy(io.Discard, resp.Body)
-	}
+	maps.Copy(h, header)
+	resp, _ := exchange(t, c, method, "http://"+addr+"/mcp", h, body)
 	return resp.StatusCode, resp.Header
 }
 
