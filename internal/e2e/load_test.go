@@ -104,7 +104,7 @@ var binaryFlags = sync.OnceValue(func() map[string]bool {
 // call succeeds and that the server's memory stays bounded. It logs the
 // throughput, latencies and RSS. Run it alone with
 //
-//	go test -race -run TestLoadStreamableHTTP -v .
+//	go test -race -run TestLoadStreamableHTTP -v ./internal/e2e
 func TestLoadStreamableHTTP(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test: skipped in -short mode")

@@ -23,7 +23,7 @@ import (
 
 // End-to-end tests of sessions, the companion tools, the operator commands,
 // the audit log and multi-tenant serving, against the built binary and the
-// fake backend. Helpers come from e2e_test.go.
+// fake backend. Helpers come from harness_test.go and client_test.go.
 
 // userEnv configures a server that knows a user id and no session id.
 func userEnv(baseURL, userID string) []string {
