@@ -16,7 +16,7 @@ import (
 // Black-box tests of what one caller of a multi-tenant server can do to
 // another, or to the server: the rate limit counts what identifies the
 // caller, and kept results belong to the caller who made them. Helpers come
-// client_test.go.
+// from harness_test.go and client_test.go.
 
 const (
 	tenantKeyA = "ak_sec_tenant_A_SECRET_00000"
