@@ -1,12 +1,10 @@
-package main
+package e2e
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,39 +21,16 @@ import (
 // pipedStdio is the binary with stdin and stdout on pipes the test holds;
 // stdout is read only when the test says so.
 type pipedStdio struct {
-	cmd    *exec.Cmd
-	stdin  io.WriteCloser
-	stdout *os.File // the read end
-	out    *bufio.Reader
-	stderr *lockedBuffer
-	exited chan struct{}
-	err    error
+	*proc
+	out *bufio.Reader
 }
 
 // The settings go in the environment, which an older binary ignores, so that
 // each test also runs (and fails) against it.
 func startPipedStdio(t *testing.T, env ...string) *pipedStdio {
 	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &pipedStdio{cmd: exec.Command(binPath), stdout: r, out: bufio.NewReaderSize(r, 1<<20), stderr: &lockedBuffer{}, exited: make(chan struct{})}
-	p.cmd.Env = append(os.Environ(), env...)
-	p.cmd.Stdout, p.cmd.Stderr = w, p.stderr
-	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	go func() { p.err = p.cmd.Wait(); close(p.exited) }()
-	t.Cleanup(func() {
-		p.cmd.Process.Kill()
-		<-p.exited
-		r.Close()
-	})
+	p := &pipedStdio{proc: launch{env: env}.start(t, nil)}
+	p.out = bufio.NewReaderSize(p.stdout, 1<<20)
 	p.send(t, initLine, initdLine)
 	if _, err := p.out.ReadBytes('\n'); err != nil {
 		t.Fatalf("reading the initialize answer: %v; stderr:\n%s", err, p.stderr.String())
@@ -68,35 +43,6 @@ func (p *pipedStdio) send(t *testing.T, lines ...string) {
 	if _, err := io.WriteString(p.stdin, strings.Join(lines, "\n")+"\n"); err != nil {
 		t.Fatalf("writing to stdin: %v; stderr:\n%s", err, p.stderr.String())
 	}
-}
-
-// waitExit returns how long after since the process exited, or fails the
-// test after limit.
-func (p *pipedStdio) waitExit(t *testing.T, since time.Time, limit time.Duration) time.Duration {
-	t.Helper()
-	select {
-	case <-p.exited:
-		return time.Since(since)
-	case <-time.After(limit - time.Since(since)):
-		t.Fatalf("still running %s later; stderr:\n%s", limit, lastBytes(p.stderr.String()))
-		return 0
-	}
-}
-
-// exitCode is the process's exit status; the test fails if a signal ended it.
-func (p *pipedStdio) exitCode(t *testing.T) int {
-	t.Helper()
-	var ee *exec.ExitError
-	if p.err == nil {
-		return 0
-	}
-	if !errors.As(p.err, &ee) {
-		t.Fatalf("wait: %v", p.err)
-	}
-	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		t.Fatalf("the process died of %s; stderr:\n%s", ws.Signal(), lastBytes(p.stderr.String()))
-	}
-	return ee.ExitCode()
 }
 
 // bigAnswers fills the stdout pipe: 300 calls whose answers (about 100 KiB

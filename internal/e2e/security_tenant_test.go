@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"time"
 
 	mcpclient "github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
@@ -17,7 +16,7 @@ import (
 // Black-box tests of what one caller of a multi-tenant server can do to
 // another, or to the server: the rate limit counts what identifies the
 // caller, and kept results belong to the caller who made them. Helpers come
-// from e2e_test.go and sessions_test.go.
+// from harness_test.go and client_test.go.
 
 const (
 	tenantKeyA = "ak_sec_tenant_A_SECRET_00000"
@@ -39,15 +38,7 @@ func startMultiTenant(t *testing.T, args ...string) (addr string, fake *composio
 // protocol revision version, and sending headers with every request.
 func tenantClient(t *testing.T, ctx context.Context, addr, version string, headers map[string]string) *mcpclient.Client {
 	t.Helper()
-	tr, err := transport.NewStreamableHTTP("http://"+addr+"/mcp", transport.WithHTTPHeaders(headers))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := mcpclient.NewClient(tr, mcpclient.WithProtocolVersion(version))
-	t.Cleanup(func() { c.Close() })
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	c := startHTTPClient(t, ctx, "http", addr, headers, nil, mcpclient.WithProtocolVersion(version))
 	initializeVersion(t, ctx, c, version)
 	return c
 }
@@ -59,8 +50,7 @@ func tenantClient(t *testing.T, ctx context.Context, addr, version string, heade
 func TestMultiTenantRateLimitNotSidesteppedBySessionID(t *testing.T) {
 	t.Parallel()
 	addr, fake := startMultiTenant(t, "--rate-limit", "5")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	ctx := testContext(t, 30*time.Second)
 	call := func(headers map[string]string) *mcp.CallToolResult {
 		c := tenantClient(t, ctx, addr, mcp.LATEST_LEGACY_PROTOCOL_VERSION, headers)
 		return mustCall(t, ctx, c, "proxy_execute", map[string]any{"toolkit_slug": "github", "endpoint": "/user", "method": "GET"})
@@ -109,8 +99,7 @@ func TestMultiTenantResultsBelongToCaller(t *testing.T) {
 	for _, version := range []string{mcp.LATEST_LEGACY_PROTOCOL_VERSION, mcp.ProtocolVersion20260728} {
 		t.Run(version, func(t *testing.T) {
 			t.Parallel()
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
+			ctx := testContext(t, 30*time.Second)
 			headersA := map[string]string{"X-Composio-Api-Key": tenantKeyA, "X-Composio-User-Id": "alice"}
 			a := tenantClient(t, ctx, addr, version, headersA)
 			res := mustCall(t, ctx, a, "proxy_execute", map[string]any{"toolkit_slug": "github", "endpoint": "/bytes/60000", "method": "GET"})

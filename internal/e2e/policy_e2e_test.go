@@ -1,13 +1,11 @@
-package main
+package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
-	mcpclient "github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
@@ -16,14 +14,8 @@ import (
 func TestPolicyEndToEnd(t *testing.T) {
 	t.Parallel()
 	fake := backend(t)
-	c, err := mcpclient.NewStdioMCPClient(binPath, append(serverEnv(fake.URL), "COMPOSIO_MCP_ALLOW_TOOLKITS=github,gmail"), "--read-only", "--rate-limit", "5")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	initialize(t, ctx, c)
+	ctx := testContext(t, 30*time.Second)
+	c, _ := stdioClient(t, ctx, append(serverEnv(fake.URL), "COMPOSIO_MCP_ALLOW_TOOLKITS=github,gmail"), "--read-only", "--rate-limit", "5")
 	list, err := c.ListTools(ctx, mcp.ListToolsRequest{})
 	if err != nil {
 		t.Fatal(err)

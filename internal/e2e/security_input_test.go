@@ -1,14 +1,11 @@
-package main
+package e2e
 
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	mcpclient "github.com/mark3labs/mcp-go/client"
 )
 
 // TestEndpointGuardBypassesEndToEnd: endpoints that net/url reads as paths
@@ -20,12 +17,8 @@ func TestEndpointGuardBypassesEndToEnd(t *testing.T) {
 	bypasses := []string{`/\evil.com/x`, `\/evil.com/x`, "/\t/evil.com/x", "/\n/evil.com/x", "/\r/evil.com/x"}
 	for _, flags := range [][]string{nil, {"--allow-absolute-urls"}} {
 		fake := backend(t)
-		c, err := mcpclient.NewStdioMCPClient(binPath, serverEnv(fake.URL), flags...)
-		if err != nil {
-			t.Fatal(err)
-		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		initialize(t, ctx, c)
+		c, _ := stdioClient(t, ctx, serverEnv(fake.URL), flags...)
 		for _, ep := range bypasses {
 			res, err := callTool(ctx, c, map[string]any{"toolkit_slug": "github", "endpoint": ep, "method": "GET"})
 			if err != nil {
@@ -47,15 +40,8 @@ func TestEndpointGuardBypassesEndToEnd(t *testing.T) {
 // far as the audit log can tell, and never appears in it.
 func TestAuditLogRedactsBareQueryItems(t *testing.T) {
 	t.Parallel()
-	fake := backend(t)
-	logPath := filepath.Join(t.TempDir(), "audit.jsonl")
-	c, err := mcpclient.NewStdioMCPClient(binPath, serverEnv(fake.URL), "--audit-log", logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	initialize(t, ctx, c)
+	ctx := testContext(t, 30*time.Second)
+	c, logPath := auditedStdio(t, ctx)
 	for _, ep := range []string{"/p?QSECRET8", "/p?a=1&&QSECRET9", "/p?=QSECRET10#QSECRET11"} {
 		if _, err := callTool(ctx, c, map[string]any{"toolkit_slug": "github", "endpoint": ep, "method": "GET"}); err != nil {
 			t.Fatal(err)

@@ -1,8 +1,7 @@
-package main
+package e2e
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -219,8 +218,7 @@ func TestSecurityEchoedCallerKeyMaskedMultiTenant(t *testing.T) {
 	fake := echoingComposio(t)
 	const callerKey = "ak_tenant_SECRET_CALLER_KEY_777"
 	addr, _ := startHTTP(t, []string{"COMPOSIO_BASE_URL=" + fake.URL}, "--transport", "http", "--multi-tenant", "--max-retries", "0")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	ctx := testContext(t, 30*time.Second)
 	c := connectHTTP(t, ctx, "http", addr, map[string]string{"X-Composio-Api-Key": callerKey, "X-Composio-Session-Id": composiotest.SessionID})
 	for _, ep := range echoEndpoints {
 		res, err := callTool(ctx, c, map[string]any{"toolkit_slug": "github", "endpoint": ep, "method": "GET"})

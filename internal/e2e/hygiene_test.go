@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -22,7 +22,6 @@ import (
 	"time"
 
 	mcpclient "github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
 )
@@ -95,27 +94,6 @@ func (b *trackedBackend) expect(i string) <-chan struct{} {
 	return ch
 }
 
-// spawnStdioClient starts the binary under mcp-go's stdio client and returns the
-// client, the process and its stderr. GOTRACEBACK=all makes SIGQUIT dump every
-// goroutine.
-func spawnStdioClient(t *testing.T, env []string, args ...string) (*mcpclient.Client, *exec.Cmd, *lockedBuffer) {
-	t.Helper()
-	var cmd *exec.Cmd
-	stderr := &lockedBuffer{}
-	c, err := mcpclient.NewStdioMCPClientWithOptions(binPath, append(env, "GOTRACEBACK=all"), args,
-		transport.WithCommandFunc(func(ctx context.Context, command string, env, args []string) (*exec.Cmd, error) {
-			cmd = exec.CommandContext(ctx, command, args...)
-			cmd.Env = append(os.Environ(), env...)
-			cmd.Stderr = stderr
-			return cmd, nil
-		}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c, cmd, stderr
-}
-
 func openFDs(pid int) (int, error) {
 	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
 	return len(ents), err
@@ -166,8 +144,7 @@ func TestCancelledCallsReleaseResources(t *testing.T) {
 		concurrency = 50
 	)
 	backend := newTrackedBackend(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
-	defer cancel()
+	ctx := testContext(t, 50*time.Second)
 	okCall := func(c *mcpclient.Client) {
 		t.Helper()
 		res, err := callTool(ctx, c, map[string]any{"toolkit_slug": "github", "endpoint": "/user", "method": "GET"})
@@ -177,11 +154,13 @@ func TestCancelledCallsReleaseResources(t *testing.T) {
 	}
 
 	// A fresh server, for the goroutine count to compare with.
-	fresh, freshCmd, freshErr := spawnStdioClient(t, serverEnv(backend.URL))
+	// GOTRACEBACK=all makes SIGQUIT dump every goroutine.
+	dumping := launch{env: append(serverEnv(backend.URL), "GOTRACEBACK=all")}
+	fresh, freshCmd, freshErr := dumping.stdioClient(t)
 	initialize(t, ctx, fresh)
 	okCall(fresh)
 
-	c, cmd, stderr := spawnStdioClient(t, serverEnv(backend.URL))
+	c, cmd, stderr := dumping.stdioClient(t)
 	pid := cmd.Process.Pid
 	initialize(t, ctx, c)
 	okCall(c)

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bufio"
@@ -7,12 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,7 +16,6 @@ import (
 	"time"
 
 	mcpclient "github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
@@ -28,80 +23,6 @@ import (
 
 // The end-to-end tests drive the built binary, as an MCP client would, against
 // the fake Composio backend over real HTTP on loopback.
-
-// secretKey stands for a user's real API key: it must never leave the process
-// except in the x-api-key header.
-const secretKey = "ak_e2e_VERY_SECRET_KEY_0123456789"
-
-var binPath string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "cpm-e2e")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binPath = filepath.Join(dir, "composio-proxy-mcp")
-	build := exec.Command("go", "build", "-o", binPath, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building the binary:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-// backend starts a fake Composio that accepts only secretKey.
-func backend(t *testing.T) *composiotest.Server {
-	t.Helper()
-	fake := composiotest.NewServer(composiotest.WithAPIKey(secretKey))
-	t.Cleanup(fake.Close)
-	return fake
-}
-
-func serverEnv(baseURL string) []string {
-	return []string{
-		"COMPOSIO_API_KEY=" + secretKey,
-		"COMPOSIO_SESSION_ID=" + composiotest.SessionID,
-		"COMPOSIO_BASE_URL=" + baseURL,
-	}
-}
-
-// initialize negotiates the revision most clients speak today (2025-11-25);
-// initializeVersion picks another.
-func initialize(t *testing.T, ctx context.Context, c *mcpclient.Client) {
-	t.Helper()
-	initializeVersion(t, ctx, c, mcp.LATEST_LEGACY_PROTOCOL_VERSION)
-}
-
-func initializeVersion(t *testing.T, ctx context.Context, c *mcpclient.Client, version string) {
-	t.Helper()
-	var req mcp.InitializeRequest
-	req.Params.ProtocolVersion = version
-	req.Params.ClientInfo = mcp.Implementation{Name: "e2e", Version: "0"}
-	if _, err := c.Initialize(ctx, req); err != nil {
-		t.Fatalf("initialize: %v", err)
-	}
-}
-
-func callTool(ctx context.Context, c *mcpclient.Client, args map[string]any) (*mcp.CallToolResult, error) {
-	var req mcp.CallToolRequest
-	req.Params.Name = "proxy_execute"
-	req.Params.Arguments = args
-	return c.CallTool(ctx, req)
-}
-
-func resultText(res *mcp.CallToolResult) string {
-	var b strings.Builder
-	for _, c := range res.Content {
-		if tc, ok := c.(mcp.TextContent); ok {
-			b.WriteString(tc.Text)
-		}
-	}
-	return b.String()
-}
 
 // exerciseTool runs the scenarios every transport must get right.
 func exerciseTool(t *testing.T, ctx context.Context, c *mcpclient.Client, fake *composiotest.Server) {
@@ -216,14 +137,8 @@ func TestStdioEndToEnd(t *testing.T) {
 		t.Run(version, func(t *testing.T) {
 			t.Parallel()
 			fake := backend(t)
-			var stderr lockedBuffer
-			c, err := mcpclient.NewStdioMCPClientWithOptions(binPath, serverEnv(fake.URL), []string{"--log-level", "debug"},
-				transport.WithCommandStderrWriter(&stderr))
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
+			c, _, stderr := launch{args: []string{"--log-level", "debug"}, env: serverEnv(fake.URL)}.stdioClient(t)
+			ctx := testContext(t, 30*time.Second)
 			initializeVersion(t, ctx, c, version)
 			exerciseTool(t, ctx, c, fake)
 			c.Close()
@@ -235,29 +150,6 @@ func TestStdioEndToEnd(t *testing.T) {
 			}
 		})
 	}
-}
-
-// rawSession runs the binary with the given stdin lines and returns stdout,
-// stderr and the exit error once it has exited on EOF.
-func rawSession(t *testing.T, env []string, args []string, lines ...string) (stdout, stderr string, err error) {
-	t.Helper()
-	cmd := exec.Command(binPath, args...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdin = strings.NewReader(strings.Join(lines, "\n") + "\n")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	done := make(chan error, 1)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err = <-done:
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("server did not exit on EOF; stderr:\n%s", errb.String())
-	}
-	return out.String(), errb.String(), err
 }
 
 const (
@@ -307,126 +199,17 @@ func TestStdioCarriesOnlyJSONRPCAndNoSecret(t *testing.T) {
 	}
 }
 
-// freeAddr returns a loopback address with a port that was free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// proc is a running server process.
-type proc struct {
-	cmd    *exec.Cmd
-	stderr *lockedBuffer
-	exited chan struct{} // closed when the process has exited
-	err    error         // its exit error, once exited is closed
-}
-
-// start runs the binary with env and args; the test's cleanup kills it.
-func start(t *testing.T, env []string, args ...string) *proc {
-	t.Helper()
-	p := &proc{cmd: exec.Command(binPath, args...), stderr: &lockedBuffer{}, exited: make(chan struct{})}
-	p.cmd.Env = append(os.Environ(), env...)
-	p.cmd.Stderr = p.stderr
-	// An open stdin that reaches EOF only when the process ends.
-	if _, err := p.cmd.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.err = p.cmd.Wait(); close(p.exited) }()
-	t.Cleanup(func() {
-		p.cmd.Process.Kill()
-		<-p.exited
-	})
-	return p
-}
-
-// startHTTP runs the binary on an HTTP transport and waits for /healthz.
-func startHTTP(t *testing.T, env []string, args ...string) (addr string, p *proc) {
-	t.Helper()
-	addr = freeAddr(t)
-	p = start(t, env, append([]string{"--listen", addr}, args...)...)
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get("http://" + addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return addr, p
-			}
-		}
-		select {
-		case <-p.exited:
-			t.Fatalf("server exited: %s", p.stderr.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	t.Fatalf("server not healthy: %s", p.stderr.String())
-	return
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestHTTPTransportsEndToEnd(t *testing.T) {
 	t.Parallel()
-	for _, tr := range []string{"sse", "http"} {
-		t.Run(tr, func(t *testing.T) {
-			t.Parallel()
-			fake := backend(t)
-			addr, p := startHTTP(t, serverEnv(fake.URL), "--transport", tr, "--log-level", "debug")
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			c := connectHTTP(t, ctx, tr, addr, nil)
-			exerciseTool(t, ctx, c, fake)
-			if strings.Contains(p.stderr.String(), secretKey) {
-				t.Errorf("the API key is on stderr")
-			}
-		})
-	}
-}
-
-// connectHTTP connects an initialized mcp-go client to a server running the
-// given HTTP transport ("sse" or "http") at addr, sending headers with every
-// request; the test's cleanup closes it.
-func connectHTTP(t *testing.T, ctx context.Context, tr, addr string, headers map[string]string) *mcpclient.Client {
-	t.Helper()
-	var c *mcpclient.Client
-	var err error
-	if tr == "sse" {
-		c, err = mcpclient.NewSSEMCPClient("http://"+addr+"/sse", transport.WithHeaders(headers))
-	} else {
-		c, err = mcpclient.NewStreamableHttpClient("http://"+addr+"/mcp", transport.WithHTTPHeaders(headers))
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	initialize(t, ctx, c)
-	return c
+	inParallel(t, []string{"sse", "http"}, func(t *testing.T, tr string) {
+		addr, p, fake := backedHTTP(t, tr, "--log-level", "debug")
+		ctx := testContext(t, 30*time.Second)
+		c := connectHTTP(t, ctx, tr, addr, nil)
+		exerciseTool(t, ctx, c, fake)
+		if strings.Contains(p.stderr.String(), secretKey) {
+			t.Errorf("the API key is on stderr")
+		}
+	})
 }
 
 func TestHTTPGuards(t *testing.T) {
@@ -436,22 +219,7 @@ func TestHTTPGuards(t *testing.T) {
 	body := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"g","version":"0"}}}`
 	post := func(header map[string]string, body string) *http.Response {
 		t.Helper()
-		req, _ := http.NewRequest("POST", "http://"+addr+"/mcp", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json, text/event-stream")
-		for k, v := range header {
-			if k == "Host" {
-				req.Host = v
-			} else {
-				req.Header.Set(k, v)
-			}
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
+		resp, _ := exchange(t, http.DefaultClient, "POST", "http://"+addr+"/mcp", header, body)
 		return resp
 	}
 	tests := []struct {
@@ -477,14 +245,8 @@ func TestHTTPGuards(t *testing.T) {
 func TestConcurrentCallsOnOneStdioConnection(t *testing.T) {
 	t.Parallel()
 	fake := backend(t)
-	c, err := mcpclient.NewStdioMCPClient(binPath, serverEnv(fake.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	initialize(t, ctx, c)
+	ctx := testContext(t, 60*time.Second)
+	c, _ := stdioClient(t, ctx, serverEnv(fake.URL))
 	const n = 64
 	const delay = 1500 * time.Millisecond
 	start := time.Now()
@@ -531,15 +293,9 @@ func TestCancellationAbortsUpstreamRequest(t *testing.T) {
 		case <-time.After(30 * time.Second):
 		}
 	}))
-	defer upstream.Close()
-	c, err := mcpclient.NewStdioMCPClient(binPath, serverEnv(upstream.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	initialize(t, ctx, c)
+	t.Cleanup(upstream.Close)
+	ctx := testContext(t, 30*time.Second)
+	c, _ := stdioClient(t, ctx, serverEnv(upstream.URL))
 	callCtx, cancelCall := context.WithCancel(ctx)
 	go func() {
 		<-arrived
@@ -565,15 +321,9 @@ func TestUpstreamTimeout(t *testing.T) {
 		io.Copy(io.Discard, r.Body)
 		<-r.Context().Done()
 	}))
-	defer upstream.Close()
-	c, err := mcpclient.NewStdioMCPClient(binPath, serverEnv(upstream.URL), "--timeout", "300ms")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	initialize(t, ctx, c)
+	t.Cleanup(upstream.Close)
+	ctx := testContext(t, 30*time.Second)
+	c, _ := stdioClient(t, ctx, serverEnv(upstream.URL), "--timeout", "300ms")
 	res, err := callTool(ctx, c, map[string]any{"toolkit_slug": "github", "endpoint": "/user", "method": "GET"})
 	if err != nil {
 		t.Fatal(err)
@@ -586,27 +336,20 @@ func TestUpstreamTimeout(t *testing.T) {
 func TestSignalsShutDownCleanly(t *testing.T) {
 	t.Parallel()
 	fake := backend(t)
-	for _, tr := range []string{"stdio", "http", "sse"} {
-		t.Run(tr, func(t *testing.T) {
-			t.Parallel()
-			var p *proc
-			if tr == "stdio" {
-				p = start(t, serverEnv(fake.URL))
-				time.Sleep(300 * time.Millisecond)
-			} else {
-				_, p = startHTTP(t, serverEnv(fake.URL), "--transport", tr)
-			}
-			p.cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-p.exited:
-				if p.err != nil {
-					t.Errorf("exit after SIGTERM: %v\n%s", p.err, p.stderr.String())
-				}
-			case <-time.After(15 * time.Second):
-				t.Fatal("no exit within 15 s of SIGTERM")
-			}
-		})
-	}
+	inParallel(t, []string{"stdio", "http", "sse"}, func(t *testing.T, tr string) {
+		var p *proc
+		if tr == "stdio" {
+			p = launch{env: serverEnv(fake.URL)}.start(t, io.Discard)
+			time.Sleep(300 * time.Millisecond)
+		} else {
+			_, p = startHTTP(t, serverEnv(fake.URL), "--transport", tr)
+		}
+		p.cmd.Process.Signal(syscall.SIGTERM)
+		p.waitExit(t, time.Now(), 15*time.Second)
+		if p.err != nil {
+			t.Errorf("exit after SIGTERM: %v\n%s", p.err, p.stderr.String())
+		}
+	})
 }
 
 func TestStartupErrors(t *testing.T) {
@@ -628,48 +371,31 @@ func TestStartupErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cmd := exec.Command(binPath, tt.args...)
-			cmd.Env = append(cleanEnv(), tt.env...)
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			err := cmd.Run()
-			if err == nil {
-				t.Fatalf("exit 0, want an error; stderr:\n%s", stderr.String())
+			stdout, stderr, code := runBinary(t, tt.env, tt.args...)
+			if code == 0 {
+				t.Fatalf("exit 0, want an error; stderr:\n%s", stderr)
 			}
-			if stdout.Len() != 0 {
-				t.Errorf("stdout carried %q", stdout.String())
+			if stdout != "" {
+				t.Errorf("stdout carried %q", stdout)
 			}
-			if !strings.Contains(stderr.String(), tt.want) {
-				t.Errorf("stderr lacks %q:\n%s", tt.want, stderr.String())
+			if !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr lacks %q:\n%s", tt.want, stderr)
 			}
-			if strings.Count(strings.TrimSpace(stderr.String()), "\n") != 0 {
-				t.Errorf("want one line on stderr, got:\n%s", stderr.String())
+			if strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+				t.Errorf("want one line on stderr, got:\n%s", stderr)
 			}
 		})
 	}
 }
 
-// cleanEnv is the test's environment without any Composio settings.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "COMPOSIO_") {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
 func TestHelpExitsZero(t *testing.T) {
 	t.Parallel()
-	cmd := exec.Command(binPath, "--help")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
+	stdout, stderr, err := launch{args: []string{"--help"}}.run(t, "")
+	if err != nil {
 		t.Errorf("--help: %v", err)
 	}
-	if stdout.Len() != 0 || !strings.Contains(stderr.String(), "-transport") {
-		t.Errorf("--help wrote stdout %q, stderr %q", stdout.String(), stderr.String())
+	if stdout != "" || !strings.Contains(stderr, "-transport") {
+		t.Errorf("--help wrote stdout %q, stderr %q", stdout, stderr)
 	}
 }
 
@@ -687,8 +413,8 @@ func TestSandboxIgnoresRealSessionSettings(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	t.Parallel()
-	out, err := exec.Command(binPath, "--version").Output()
-	if err != nil || !strings.HasPrefix(string(out), "composio-proxy-mcp ") {
+	out, _, err := launch{args: []string{"--version"}}.run(t, "")
+	if err != nil || !strings.HasPrefix(out, "composio-proxy-mcp ") {
 		t.Errorf("--version = %q, %v", out, err)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -7,16 +7,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	mcpclient "github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
@@ -30,16 +31,8 @@ import (
 // returns an initialized mcp-go client built with opts.
 func featureClient(t *testing.T, fake *composiotest.Server, args []string, opts ...mcpclient.ClientOption) *mcpclient.Client {
 	t.Helper()
-	tr := transport.NewStdioWithOptions(binPath, serverEnv(fake.URL), args, transport.WithCommandStderrWriter(io.Discard))
-	if err := tr.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	c := mcpclient.NewClient(tr, opts...)
-	t.Cleanup(func() { c.Close() })
+	c, _, _ := launch{args: args, env: serverEnv(fake.URL)}.stdioClient(t, opts...)
 	ctx := featureContext(t)
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
 	var init mcp.InitializeRequest
 	init.Params.ClientInfo = mcp.Implementation{Name: "results-e2e", Version: "0"}
 	if _, err := c.Initialize(ctx, init); err != nil {
@@ -110,68 +103,65 @@ var eras = map[string][]mcpclient.ClientOption{
 // its pages, read with resources/read, join into the exact full response.
 func TestLargeResultEndToEnd(t *testing.T) {
 	t.Parallel()
-	for era, opts := range eras {
-		t.Run(era, func(t *testing.T) {
-			t.Parallel()
-			fake := backend(t)
-			c := featureClient(t, fake, []string{"--max-result-bytes", "4096"}, opts...)
-			if c.GetServerCapabilities().Resources == nil {
-				t.Error("the server does not declare the resources capability")
-			}
-			tpls, err := c.ListResourceTemplates(featureContext(t), mcp.ListResourceTemplatesRequest{})
-			if err != nil || len(tpls.ResourceTemplates) != 2 {
-				t.Fatalf("resource templates: %+v, %v", tpls, err)
-			}
+	inParallel(t, slices.Sorted(maps.Keys(eras)), func(t *testing.T, era string) {
+		fake := backend(t)
+		c := featureClient(t, fake, []string{"--max-result-bytes", "4096"}, eras[era]...)
+		if c.GetServerCapabilities().Resources == nil {
+			t.Error("the server does not declare the resources capability")
+		}
+		tpls, err := c.ListResourceTemplates(featureContext(t), mcp.ListResourceTemplatesRequest{})
+		if err != nil || len(tpls.ResourceTemplates) != 2 {
+			t.Fatalf("resource templates: %+v, %v", tpls, err)
+		}
 
-			res := featureCall(t, c, `{"toolkit_slug":"github","endpoint":"/bytes/60000","method":"GET"}`, nil)
-			txt := resultText(res)
-			if res.IsError || len(txt) > 4096+3000 || !strings.Contains(txt, "composio-proxy://results/") || !strings.Contains(txt, "pagination") {
-				t.Fatalf("cut result (%d bytes of text):\n%.1500s", len(txt), txt)
+		res := featureCall(t, c, `{"toolkit_slug":"github","endpoint":"/bytes/60000","method":"GET"}`, nil)
+		txt := resultText(res)
+		if res.IsError || len(txt) > 4096+3000 || !strings.Contains(txt, "composio-proxy://results/") || !strings.Contains(txt, "pagination") {
+			t.Fatalf("cut result (%d bytes of text):\n%.1500s", len(txt), txt)
+		}
+		var link *mcp.ResourceLink
+		for _, ct := range res.Content {
+			if l, ok := ct.(mcp.ResourceLink); ok {
+				link = &l
 			}
-			var link *mcp.ResourceLink
-			for _, ct := range res.Content {
-				if l, ok := ct.(mcp.ResourceLink); ok {
-					link = &l
-				}
-			}
-			if link == nil || link.Size == nil {
-				t.Fatalf("no resource link: %+v", res.Content)
-			}
-			var sc struct {
-				Truncated struct {
-					Pages      int `json:"pages"`
-					ShownBytes int `json:"shown_bytes"`
-				} `json:"truncated"`
-			}
-			b, _ := json.Marshal(res.StructuredContent)
-			if json.Unmarshal(b, &sc) != nil || sc.Truncated.Pages < 2 {
-				t.Fatalf("structuredContent = %s", b)
-			}
+		}
+		if link == nil || link.Size == nil {
+			t.Fatalf("no resource link: %+v", res.Content)
+		}
+		var sc struct {
+			Truncated struct {
+				Pages      int `json:"pages"`
+				ShownBytes int `json:"shown_bytes"`
+			} `json:"truncated"`
+		}
+		b, _ := json.Marshal(res.StructuredContent)
+		if json.Unmarshal(b, &sc) != nil || sc.Truncated.Pages < 2 {
+			t.Fatalf("structuredContent = %s", b)
+		}
 
-			var joined []byte
-			for n := 1; n <= sc.Truncated.Pages; n++ {
-				page := readContent(t, c, fmt.Sprintf("%s/%d", link.URI, n))
-				if n == 1 && (len(page) != sc.Truncated.ShownBytes || !strings.Contains(txt, string(page))) {
-					t.Errorf("page 1 is not the part the text shows")
-				}
-				joined = append(joined, page...)
+		var joined []byte
+		for n := 1; n <= sc.Truncated.Pages; n++ {
+			page := readContent(t, c, fmt.Sprintf("%s/%d", link.URI, n))
+			if n == 1 && (len(page) != sc.Truncated.ShownBytes || !strings.Contains(txt, string(page))) {
+				t.Errorf("page 1 is not the part the text shows")
 			}
-			whole := readContent(t, c, link.URI)
-			if !bytes.Equal(joined, whole) || int64(len(whole)) != *link.Size {
-				t.Fatalf("pages (%d bytes) do not join into the whole (%d bytes, link says %d)", len(joined), len(whole), *link.Size)
-			}
-			var full struct {
-				Status int `json:"status"`
-				Data   struct {
-					Size    int    `json:"size"`
-					Payload string `json:"payload"`
-				} `json:"data"`
-			}
-			if err := json.Unmarshal(whole, &full); err != nil || full.Status != 200 || full.Data.Size != 60000 || len(full.Data.Payload) < 59000 {
-				t.Errorf("the whole response is not the upstream's: status %d, size %d, %v", full.Status, full.Data.Size, err)
-			}
-		})
-	}
+			joined = append(joined, page...)
+		}
+		whole := readContent(t, c, link.URI)
+		if !bytes.Equal(joined, whole) || int64(len(whole)) != *link.Size {
+			t.Fatalf("pages (%d bytes) do not join into the whole (%d bytes, link says %d)", len(joined), len(whole), *link.Size)
+		}
+		var full struct {
+			Status int `json:"status"`
+			Data   struct {
+				Size    int    `json:"size"`
+				Payload string `json:"payload"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(whole, &full); err != nil || full.Status != 200 || full.Data.Size != 60000 || len(full.Data.Payload) < 59000 {
+			t.Errorf("the whole response is not the upstream's: status %d, size %d, %v", full.Status, full.Data.Size, err)
+		}
+	})
 }
 
 // TestInlineImageEndToEnd: an image download comes back as an image block
@@ -393,34 +383,31 @@ func TestConfirmWritesEndToEnd(t *testing.T) {
 // notifications: sent, waiting on Retry-After, and the end.
 func TestProgressEndToEnd(t *testing.T) {
 	t.Parallel()
-	for era, opts := range eras {
-		t.Run(era, func(t *testing.T) {
-			t.Parallel()
-			fake := backend(t)
-			c := featureClient(t, fake, []string{"--max-retries", "1"}, opts...)
-			var mu sync.Mutex
-			var msgs []string
-			c.OnNotification(func(n mcp.JSONRPCNotification) {
-				if n.Method == "notifications/progress" && n.Params.AdditionalFields["progressToken"] == "p-1" {
-					mu.Lock()
-					msgs = append(msgs, fmt.Sprint(n.Params.AdditionalFields["message"]))
-					mu.Unlock()
-				}
-			})
-			featureCall(t, c, `{"toolkit_slug":"github","endpoint":"/ratelimit","method":"GET"}`, "p-1")
-			deadline := time.Now().Add(10 * time.Second)
-			for {
+	inParallel(t, slices.Sorted(maps.Keys(eras)), func(t *testing.T, era string) {
+		fake := backend(t)
+		c := featureClient(t, fake, []string{"--max-retries", "1"}, eras[era]...)
+		var mu sync.Mutex
+		var msgs []string
+		c.OnNotification(func(n mcp.JSONRPCNotification) {
+			if n.Method == "notifications/progress" && n.Params.AdditionalFields["progressToken"] == "p-1" {
 				mu.Lock()
-				got := strings.Join(msgs, " | ")
+				msgs = append(msgs, fmt.Sprint(n.Params.AdditionalFields["message"]))
 				mu.Unlock()
-				if strings.Contains(got, "sending github GET /ratelimit") && strings.Contains(got, "Retry-After") && strings.Contains(got, "failed: no usable answer") {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("progress messages: %s", got)
-				}
-				time.Sleep(20 * time.Millisecond)
 			}
 		})
-	}
+		featureCall(t, c, `{"toolkit_slug":"github","endpoint":"/ratelimit","method":"GET"}`, "p-1")
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			mu.Lock()
+			got := strings.Join(msgs, " | ")
+			mu.Unlock()
+			if strings.Contains(got, "sending github GET /ratelimit") && strings.Contains(got, "Retry-After") && strings.Contains(got, "failed: no usable answer") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("progress messages: %s", got)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
 }

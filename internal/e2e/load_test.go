@@ -1,12 +1,10 @@
-package main
+package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,7 +14,6 @@ import (
 	"time"
 
 	mcpclient "github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
 )
@@ -87,9 +84,10 @@ func fmtMiB(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 // binaryFlags is the set of flags the binary's --help lists, so that tests can
 // pass flags that are being added while they are written.
 var binaryFlags = sync.OnceValue(func() map[string]bool {
-	out, _ := exec.Command(binPath, "--help").CombinedOutput()
+	cmd, stderr := launch{args: []string{"--help"}}.command()
+	out, _ := cmd.Output()
 	flags := map[string]bool{}
-	for line := range strings.SplitSeq(string(out), "\n") {
+	for line := range strings.SplitSeq(string(out)+stderr.String(), "\n") {
 		line = strings.TrimSpace(line)
 		if name, ok := strings.CutPrefix(line, "-"); ok {
 			name = strings.TrimPrefix(name, "-")
@@ -106,7 +104,7 @@ var binaryFlags = sync.OnceValue(func() map[string]bool {
 // call succeeds and that the server's memory stays bounded. It logs the
 // throughput, latencies and RSS. Run it alone with
 //
-//	go test -race -run TestLoadStreamableHTTP -v .
+//	go test -race -run TestLoadStreamableHTTP -v ./internal/e2e
 func TestLoadStreamableHTTP(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test: skipped in -short mode")
@@ -126,19 +124,11 @@ func TestLoadStreamableHTTP(t *testing.T) {
 	addr, p := startHTTP(t, serverEnv(fake.URL), args...)
 	pid := p.cmd.Process.Pid
 
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
+	ctx := testContext(t, 90*time.Second)
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConns: 2 * clients, MaxIdleConnsPerHost: 2 * clients}}
 	cs := make([]*mcpclient.Client, clients)
 	for i := range cs {
-		c, err := mcpclient.NewStreamableHttpClient("http://"+addr+"/mcp", transport.WithHTTPBasicClient(hc))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		if err := c.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
+		c := startHTTPClient(t, ctx, "http", addr, nil, hc)
 		initialize(t, ctx, c)
 		cs[i] = c
 	}

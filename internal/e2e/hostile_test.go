@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bufio"
@@ -8,8 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -65,12 +63,8 @@ func (tr rawToolResult) text() string {
 // stdioProc is the binary on raw pipes. A goroutine reads every stdout line,
 // checks that it is JSON-RPC 2.0 and files responses by id.
 type stdioProc struct {
-	t       *testing.T
-	cmd     *exec.Cmd
-	stdin   io.WriteCloser
-	stderr  *lockedBuffer
-	exited  chan struct{}
-	exitErr error
+	*proc
+	t *testing.T
 
 	readDone chan struct{}
 	stdout   lockedBuffer // every byte the server wrote to stdout
@@ -89,43 +83,15 @@ type stdioProc struct {
 func startStdio(t *testing.T, env []string, args ...string) *stdioProc {
 	t.Helper()
 	p := &stdioProc{
+		proc:     launch{args: args, env: env}.start(t, nil),
 		t:        t,
-		cmd:      exec.Command(binPath, args...),
-		stderr:   &lockedBuffer{},
-		exited:   make(chan struct{}),
 		readDone: make(chan struct{}),
 		changed:  make(chan struct{}),
 		byID:     map[string][]rawResponse{},
 		oddIDs:   map[string]bool{},
 		nextID:   1_000_000,
 	}
-	p.cmd.Env = append(os.Environ(), env...)
-	p.cmd.Stderr = p.stderr
-	var err error
-	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := p.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go p.read(stdout)
-	go func() {
-		<-p.readDone // Wait closes stdout: let the reader finish first
-		p.exitErr = p.cmd.Wait()
-		close(p.exited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-p.exited:
-		default:
-			p.cmd.Process.Kill()
-			<-p.exited
-		}
-	})
+	go p.read(p.proc.stdout)
 	return p
 }
 
@@ -382,18 +348,32 @@ func (p *stdioProc) ping(timeout time.Duration) {
 	}
 }
 
+// serves checks that a plain tool call, with id, still succeeds within
+// timeout; after says what came before it.
+func (p *stdioProc) serves(id int, timeout time.Duration, after string) {
+	p.t.Helper()
+	p.send(toolCallLine(id, `{"toolkit_slug":"github","endpoint":"/user","method":"GET"}`))
+	p.wait(timeout, strconv.Itoa(id))
+	if tr, err := p.responses(strconv.Itoa(id))[0].tool(); err != nil || tr.IsError {
+		p.t.Errorf("tool call %s: %v %+v", after, err, tr)
+	}
+}
+
 // finish closes stdin and checks that the server exits 0, that stdout was
 // JSON-RPC 2.0 throughout, and that no id was answered twice.
 func (p *stdioProc) finish() {
 	p.t.Helper()
 	p.stdin.Close()
-	select {
-	case <-p.exited:
-	case <-time.After(20 * time.Second):
-		p.t.Fatalf("no exit within 20 s of EOF; stderr:\n%s", lastBytes(p.stderr.String()))
+	limit := time.After(20 * time.Second)
+	for _, done := range []chan struct{}{p.exited, p.readDone} {
+		select {
+		case <-done:
+		case <-limit:
+			p.t.Fatalf("no exit within 20 s of EOF; stderr:\n%s", lastBytes(p.stderr.String()))
+		}
 	}
-	if p.exitErr != nil {
-		p.t.Errorf("exit on EOF: %v; stderr:\n%s", p.exitErr, lastBytes(p.stderr.String()))
+	if p.err != nil {
+		p.t.Errorf("exit on EOF: %v; stderr:\n%s", p.err, lastBytes(p.stderr.String()))
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -408,14 +388,6 @@ func (p *stdioProc) finish() {
 	if s := p.stderr.String(); strings.Contains(s, "panic") || strings.Contains(s, "goroutine ") {
 		p.t.Errorf("stderr shows a panic:\n%s", lastBytes(s))
 	}
-}
-
-func lastBytes(s string) string {
-	const n = 4000
-	if len(s) > n {
-		return "…" + s[len(s)-n:]
-	}
-	return s
 }
 
 func quoteJSON(s string) string {
@@ -485,11 +457,7 @@ func TestHostileMalformedLines(t *testing.T) {
 		}
 	}
 	// The connection still serves tool calls.
-	p.send(toolCallLine(200, `{"toolkit_slug":"github","endpoint":"/user","method":"GET"}`))
-	p.wait(10*time.Second, "200")
-	if tr, err := p.responses("200")[0].tool(); err != nil || tr.IsError {
-		t.Errorf("tool call after malformed lines: %v %+v", err, tr)
-	}
+	p.serves(200, 10*time.Second, "after malformed lines")
 	p.finish()
 }
 
@@ -526,11 +494,7 @@ func TestHostileHugeLine(t *testing.T) {
 	if st, err := readProcMem(p.cmd.Process.Pid); err == nil {
 		t.Logf("server peak RSS (VmHWM) with a 50 MB request: %s", fmtMiB(st.hwm))
 	}
-	p.send(toolCallLine(4, `{"toolkit_slug":"github","endpoint":"/user","method":"GET"}`))
-	p.wait(20*time.Second, "4")
-	if tr, err := p.responses("4")[0].tool(); err != nil || tr.IsError {
-		t.Errorf("tool call after the 50 MB request: %v %+v", err, tr)
-	}
+	p.serves(4, 20*time.Second, "after the 50 MB request")
 	p.finish()
 }
 
@@ -635,11 +599,7 @@ func TestHostileDeepNesting(t *testing.T) {
 	const shallow = 9_000
 	p.send(toolCallLine(40, `{"toolkit_slug":"github","endpoint":"/user/repos","method":"POST","body":`+nestJSON(`{"a":`, `}`, shallow)+`}`))
 	p.wait(20*time.Second, "40")
-	p.send(toolCallLine(41, `{"toolkit_slug":"github","endpoint":"/user","method":"GET"}`))
-	p.wait(20*time.Second, "41")
-	if tr, err := p.responses("41")[0].tool(); err != nil || tr.IsError {
-		t.Errorf("tool call after deep nesting: %v %+v", err, tr)
-	}
+	p.serves(41, 20*time.Second, "after deep nesting")
 	p.finish()
 }
 

@@ -1,16 +1,14 @@
-package main
+package e2e
 
 import (
 	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,7 +16,6 @@ import (
 	"time"
 
 	mcpclient "github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
@@ -26,7 +23,7 @@ import (
 
 // End-to-end tests of sessions, the companion tools, the operator commands,
 // the audit log and multi-tenant serving, against the built binary and the
-// fake backend. Helpers come from e2e_test.go.
+// fake backend. Helpers come from harness_test.go and client_test.go.
 
 // userEnv configures a server that knows a user id and no session id.
 func userEnv(baseURL, userID string) []string {
@@ -36,37 +33,6 @@ func userEnv(baseURL, userID string) []string {
 		"COMPOSIO_USER_ID=" + userID,
 		"COMPOSIO_BASE_URL=" + baseURL,
 	}
-}
-
-// stdioClient starts the binary on stdio and initializes it; the server's
-// stderr is returned for inspection.
-func stdioClient(t *testing.T, ctx context.Context, env []string, args ...string) (*mcpclient.Client, *lockedBuffer) {
-	t.Helper()
-	stderr := &lockedBuffer{}
-	c, err := mcpclient.NewStdioMCPClientWithOptions(binPath, env, args, transport.WithCommandStderrWriter(stderr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	initialize(t, ctx, c)
-	return c, stderr
-}
-
-func callNamed(ctx context.Context, c *mcpclient.Client, name string, args map[string]any) (*mcp.CallToolResult, error) {
-	var req mcp.CallToolRequest
-	req.Params.Name = name
-	req.Params.Arguments = args
-	return c.CallTool(ctx, req)
-}
-
-// mustCall calls a tool and fails the test on a protocol error.
-func mustCall(t *testing.T, ctx context.Context, c *mcpclient.Client, name string, args map[string]any) *mcp.CallToolResult {
-	t.Helper()
-	res, err := callNamed(ctx, c, name, args)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return res
 }
 
 // sessionCreations returns the POST /session requests the fake received.
@@ -97,8 +63,7 @@ var getGitHubUser = map[string]any{"toolkit_slug": "github", "endpoint": "/user"
 func TestSessionCreatedAtStart(t *testing.T) {
 	t.Parallel()
 	fake := backend(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	ctx := testContext(t, 30*time.Second)
 	c, stderr := stdioClient(t, ctx, userEnv(fake.URL, "alice"), "--toolkits", "github,gmail")
 
 	created := sessionCreations(fake)
@@ -130,8 +95,7 @@ func TestExpiredSessionIsRecreatedOnceForConcurrentCalls(t *testing.T) {
 	// The latency keeps all twenty calls in flight together.
 	fake := composiotest.NewServer(composiotest.WithAPIKey(secretKey), composiotest.WithLatency(300*time.Millisecond))
 	t.Cleanup(fake.Close)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	ctx := testContext(t, 30*time.Second)
 	c, stderr := stdioClient(t, ctx, userEnv(fake.URL, "alice"))
 	if res := mustCall(t, ctx, c, "proxy_execute", getGitHubUser); res.IsError {
 		t.Fatal(resultText(res))
@@ -181,8 +145,7 @@ func TestExpiredSessionIsRecreatedOnceForConcurrentCalls(t *testing.T) {
 func TestExpiredSessionWithoutUserSaysHowToFix(t *testing.T) {
 	t.Parallel()
 	fake := backend(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	ctx := testContext(t, 30*time.Second)
 	c, _ := stdioClient(t, ctx, serverEnv(fake.URL))
 	fake.ExpireSession(composiotest.SessionID)
 	res := mustCall(t, ctx, c, "proxy_execute", getGitHubUser)
@@ -197,8 +160,7 @@ func TestExpiredSessionWithoutUserSaysHowToFix(t *testing.T) {
 func TestCompanionToolsEndToEnd(t *testing.T) {
 	t.Parallel()
 	fake := backend(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	ctx := testContext(t, 30*time.Second)
 	c, _ := stdioClient(t, ctx, serverEnv(fake.URL))
 
 	res := mustCall(t, ctx, c, "list_toolkits", nil)
@@ -260,8 +222,7 @@ func openLink(t *testing.T, u string) {
 func TestToolsFlagNamesTheSet(t *testing.T) {
 	t.Parallel()
 	fake := backend(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	ctx := testContext(t, 30*time.Second)
 	c, _ := stdioClient(t, ctx, serverEnv(fake.URL), "--tools", "proxy_execute")
 	list, err := c.ListTools(ctx, mcp.ListToolsRequest{})
 	if err != nil || len(list.Tools) != 1 || list.Tools[0].Name != "proxy_execute" {
@@ -297,15 +258,9 @@ func (e *urlElicitor) Elicit(_ context.Context, req mcp.ElicitationRequest) (*mc
 func TestConnectToolkitAsksForURLElicitation(t *testing.T) {
 	t.Parallel()
 	fake := backend(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	tr := transport.NewStdio(binPath, serverEnv(fake.URL))
+	ctx := testContext(t, 30*time.Second)
 	el := &urlElicitor{t: t}
-	c := mcpclient.NewClient(tr, mcpclient.WithElicitationHandler(el))
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, _, _ := launch{env: serverEnv(fake.URL)}.stdioClient(t, mcpclient.WithElicitationHandler(el))
 	var init mcp.InitializeRequest
 	init.Params.ProtocolVersion = "2025-11-25"
 	init.Params.ClientInfo = mcp.Implementation{Name: "e2e-elicit", Version: "0"}
@@ -341,15 +296,12 @@ func TestPrintConfigEndToEnd(t *testing.T) {
 	for _, client := range []string{"claude-desktop", "cursor", "vscode", "claude-code"} {
 		t.Run(client, func(t *testing.T) {
 			t.Parallel()
-			cmd := exec.Command(link, "print-config", client, "--toolkits", "gmail")
-			cmd.Env = append(cleanEnv(), "COMPOSIO_API_KEY="+secretKey, "COMPOSIO_USER_ID=alice")
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			if err := cmd.Run(); err != nil {
-				t.Fatalf("%v: %s", err, stderr.String())
+			out, stderr, err := launch{prog: link, args: []string{"print-config", client, "--toolkits", "gmail"},
+				env: []string{"COMPOSIO_API_KEY=" + secretKey, "COMPOSIO_USER_ID=alice"}, clean: true}.run(t, "")
+			if err != nil {
+				t.Fatalf("%v: %s", err, stderr)
 			}
-			out := stdout.String()
-			if strings.Contains(out+stderr.String(), secretKey) {
+			if strings.Contains(out+stderr, secretKey) {
 				t.Fatal("the real API key was printed")
 			}
 			doc := out
@@ -400,24 +352,6 @@ type serverEntry struct {
 	Command string            `json:"command"`
 	Args    []string          `json:"args"`
 	Env     map[string]string `json:"env"`
-}
-
-// runBinary runs the binary to completion with a clean environment plus env.
-func runBinary(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	cmd := exec.Command(binPath, args...)
-	cmd.Env = append(cleanEnv(), env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		code = exit.ExitCode()
-	case err != nil:
-		t.Fatal(err)
-	}
-	return out.String(), errb.String(), code
 }
 
 func TestDoctorEndToEnd(t *testing.T) {
@@ -502,11 +436,8 @@ func TestDoctorDeletesItsCheckSession(t *testing.T) {
 
 func TestAuditLogEndToEnd(t *testing.T) {
 	t.Parallel()
-	fake := backend(t)
-	path := filepath.Join(t.TempDir(), "audit.jsonl")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c, _ := stdioClient(t, ctx, serverEnv(fake.URL), "--audit-log", path)
+	ctx := testContext(t, 30*time.Second)
+	c, path := auditedStdio(t, ctx)
 	calls := []struct {
 		tool    string
 		args    map[string]any
@@ -591,12 +522,9 @@ func TestAuditLogEndToEnd(t *testing.T) {
 // with its own caller's key and session only.
 func TestMultiTenantHTTP(t *testing.T) {
 	t.Parallel()
-	for _, tr := range []string{"http", "sse"} {
-		t.Run(tr, func(t *testing.T) {
-			t.Parallel()
-			testMultiTenant(t, tr)
-		})
-	}
+	inParallel(t, []string{"http", "sse"}, func(t *testing.T, tr string) {
+		testMultiTenant(t, tr)
+	})
 }
 
 func testMultiTenant(t *testing.T, tr string) {
@@ -605,8 +533,7 @@ func testMultiTenant(t *testing.T, tr string) {
 	t.Cleanup(fake.Close)
 	addr, p := startHTTP(t, []string{"COMPOSIO_API_KEY=", "COMPOSIO_USER_API_KEY=", "COMPOSIO_SESSION_ID=", "COMPOSIO_USER_ID=", "COMPOSIO_BASE_URL=" + fake.URL},
 		"--transport", tr, "--multi-tenant", "--log-level", "debug")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	ctx := testContext(t, 30*time.Second)
 	connect := func(headers map[string]string) *mcpclient.Client { return connectHTTP(t, ctx, tr, addr, headers) }
 	a := connect(map[string]string{"X-Composio-Api-Key": keyA, "X-Composio-User-Id": "alice"})
 	b := connect(map[string]string{"X-Composio-User-Api-Key": keyB, "X-Composio-Session-Id": composiotest.SessionID})

@@ -1,10 +1,11 @@
-package main
+package e2e
 
 import (
 	"bufio"
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"strings"
@@ -18,38 +19,16 @@ import (
 
 const initBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}`
 
-// sandboxHTTP starts the binary in sandbox mode on an HTTP transport.
-func sandboxHTTP(t *testing.T, args ...string) string {
-	t.Helper()
-	addr, _ := startHTTP(t, cleanEnv(), append([]string{"--sandbox"}, args...)...)
-	return addr
-}
-
 // mcpRequest sends one request to /mcp and returns the status, the headers
 // and the body (read to the end, unless the response is an event stream).
 func mcpRequest(t *testing.T, c *http.Client, addr, method, sessionID string, header map[string]string, body string) (int, http.Header) {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, _ := http.NewRequest(method, "http://"+addr+"/mcp", rd)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
+	h := map[string]string{}
 	if sessionID != "" {
-		req.Header.Set("Mcp-Session-Id", sessionID)
+		h["Mcp-Session-Id"] = sessionID
 	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatalf("%s /mcp: %v", method, err)
-	}
-	defer resp.Body.Close()
-	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") || method != http.MethodGet {
-		io.Copy(io.Discard, resp.Body)
-	}
+	maps.Copy(h, header)
+	resp, _ := exchange(t, c, method, "http://"+addr+"/mcp", h, body)
 	return resp.StatusCode, resp.Header
 }
 
@@ -68,58 +47,55 @@ func initSession(t *testing.T, c *http.Client, addr string) string {
 // those refused past --max-inflight included.
 func TestHTTPSlowBodyIsCut(t *testing.T) {
 	t.Parallel()
-	for _, tr := range []string{"http", "sse"} {
-		t.Run(tr, func(t *testing.T) {
-			t.Parallel()
-			addr := sandboxHTTP(t, "--transport", tr, "--read-timeout", "1s", "--max-inflight", "8")
-			path := "/mcp"
-			if tr == "sse" {
-				path = "/message?sessionId=x"
-			}
-			const n = 20
-			var wg sync.WaitGroup
-			errs := make(chan string, n)
-			for i := 0; i < n; i++ {
-				wg.Add(1)
+	inParallel(t, []string{"http", "sse"}, func(t *testing.T, tr string) {
+		addr := sandboxHTTP(t, "--transport", tr, "--read-timeout", "1s", "--max-inflight", "8")
+		path := "/mcp"
+		if tr == "sse" {
+			path = "/message?sessionId=x"
+		}
+		const n = 20
+		var wg sync.WaitGroup
+		errs := make(chan string, n)
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				conn, err := net.Dial("tcp", addr)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				defer conn.Close()
+				fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{", path, addr)
+				stop := make(chan struct{})
+				defer close(stop)
 				go func() {
-					defer wg.Done()
-					conn, err := net.Dial("tcp", addr)
-					if err != nil {
-						errs <- err.Error()
-						return
-					}
-					defer conn.Close()
-					fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{", path, addr)
-					stop := make(chan struct{})
-					defer close(stop)
-					go func() {
-						for {
-							select {
-							case <-stop:
+					for {
+						select {
+						case <-stop:
+							return
+						case <-time.After(200 * time.Millisecond):
+							if _, err := conn.Write([]byte(" ")); err != nil {
 								return
-							case <-time.After(200 * time.Millisecond):
-								if _, err := conn.Write([]byte(" ")); err != nil {
-									return
-								}
 							}
 						}
-					}()
-					conn.SetReadDeadline(time.Now().Add(8 * time.Second))
-					// EOF or a reset both mean the server closed it.
-					_, err = io.Copy(io.Discard, conn)
-					if isNetTimeout(err) {
-						errs <- "connection still open after 8 s: " + err.Error()
 					}
 				}()
-			}
-			wg.Wait()
-			close(errs)
-			for e := range errs {
-				t.Error(e)
-				break
-			}
-		})
-	}
+				conn.SetReadDeadline(time.Now().Add(8 * time.Second))
+				// EOF or a reset both mean the server closed it.
+				_, err = io.Copy(io.Discard, conn)
+				if isNetTimeout(err) {
+					errs <- "connection still open after 8 s: " + err.Error()
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for e := range errs {
+			t.Error(e)
+			break
+		}
+	})
 }
 
 // TestHTTPRefusedBeforeBody sends only the headers of a request with a bad
@@ -202,45 +178,40 @@ func TestHTTPConnectionCap(t *testing.T) {
 // calls outlive their POSTs and still count.
 func TestHTTPInflightCap(t *testing.T) {
 	t.Parallel()
-	for _, tr := range []string{"http", "sse"} {
-		t.Run(tr, func(t *testing.T) {
-			t.Parallel()
-			fake := backend(t)
-			addr, _ := startHTTP(t, serverEnv(fake.URL), "--transport", tr, "--max-inflight", "2")
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			var wg sync.WaitGroup
-			for i := 0; i < 2; i++ {
-				c := connectHTTP(t, ctx, tr, addr, nil)
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					callTool(ctx, c, map[string]any{"toolkit_slug": "github", "endpoint": "/delay/2500", "method": "GET"})
-				}()
-			}
-			deadline := time.Now().Add(10 * time.Second)
-			for len(fake.ProxyRequests()) < 2 && time.Now().Before(deadline) {
-				time.Sleep(10 * time.Millisecond)
-			}
-			// Each transport's own endpoint: the cap sits behind the guard.
-			path := "/mcp"
-			if tr == "sse" {
-				path = "/message?sessionId=x"
-			}
-			resp, err := http.Post("http://"+addr+path, "application/json", strings.NewReader(initBody))
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if code, h := resp.StatusCode, resp.Header; code != http.StatusServiceUnavailable || h.Get("Retry-After") == "" {
-				t.Errorf("request past --max-inflight 2: status %d, Retry-After %q; want 503 with Retry-After", code, h.Get("Retry-After"))
-			}
-			wg.Wait()
-			if code, _ := mcpRequest(t, http.DefaultClient, addr, "POST", "", nil, initBody); code == http.StatusServiceUnavailable {
-				t.Errorf("request after the calls finished: status %d", code)
-			}
-		})
-	}
+	inParallel(t, []string{"http", "sse"}, func(t *testing.T, tr string) {
+		addr, _, fake := backedHTTP(t, tr, "--max-inflight", "2")
+		ctx := testContext(t, 30*time.Second)
+		var wg sync.WaitGroup
+		for i := 0; i < 2; i++ {
+			c := connectHTTP(t, ctx, tr, addr, nil)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				callTool(ctx, c, map[string]any{"toolkit_slug": "github", "endpoint": "/delay/2500", "method": "GET"})
+			}()
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for len(fake.ProxyRequests()) < 2 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		// Each transport's own endpoint: the cap sits behind the guard.
+		path := "/mcp"
+		if tr == "sse" {
+			path = "/message?sessionId=x"
+		}
+		resp, err := http.Post("http://"+addr+path, "application/json", strings.NewReader(initBody))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if code, h := resp.StatusCode, resp.Header; code != http.StatusServiceUnavailable || h.Get("Retry-After") == "" {
+			t.Errorf("request past --max-inflight 2: status %d, Retry-After %q; want 503 with Retry-After", code, h.Get("Retry-After"))
+		}
+		wg.Wait()
+		if code, _ := mcpRequest(t, http.DefaultClient, addr, "POST", "", nil, initBody); code == http.StatusServiceUnavailable {
+			t.Errorf("request after the calls finished: status %d", code)
+		}
+	})
 }
 
 // TestHTTPSessionIDsOnEveryMethod: made-up, deleted and missing session ids
@@ -328,40 +299,37 @@ func TestHTTPSessionCapAndIdleExpiry(t *testing.T) {
 // with Retry-After, on both transports.
 func TestHTTPStreamCap(t *testing.T) {
 	t.Parallel()
-	for _, tr := range []string{"http", "sse"} {
-		t.Run(tr, func(t *testing.T) {
-			t.Parallel()
-			addr := sandboxHTTP(t, "--transport", tr, "--max-streams", "2")
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			open := func() *http.Response {
-				t.Helper()
-				path := "/sse"
-				req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+addr+path, nil)
-				if tr == "http" {
-					id := initSession(t, http.DefaultClient, addr)
-					req, _ = http.NewRequestWithContext(ctx, "GET", "http://"+addr+"/mcp", nil)
-					req.Header.Set("Mcp-Session-Id", id)
-				}
-				req.Header.Set("Accept", "text/event-stream")
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { resp.Body.Close() })
-				return resp
+	inParallel(t, []string{"http", "sse"}, func(t *testing.T, tr string) {
+		addr := sandboxHTTP(t, "--transport", tr, "--max-streams", "2")
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		open := func() *http.Response {
+			t.Helper()
+			path := "/sse"
+			req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+addr+path, nil)
+			if tr == "http" {
+				id := initSession(t, http.DefaultClient, addr)
+				req, _ = http.NewRequestWithContext(ctx, "GET", "http://"+addr+"/mcp", nil)
+				req.Header.Set("Mcp-Session-Id", id)
 			}
-			for i := 0; i < 2; i++ {
-				if resp := open(); resp.StatusCode != 200 {
-					t.Fatalf("stream %d: status %d", i, resp.StatusCode)
-				}
+			req.Header.Set("Accept", "text/event-stream")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
 			}
-			resp := open()
-			if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
-				t.Errorf("stream past --max-streams 2: status %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+			t.Cleanup(func() { resp.Body.Close() })
+			return resp
+		}
+		for i := 0; i < 2; i++ {
+			if resp := open(); resp.StatusCode != 200 {
+				t.Fatalf("stream %d: status %d", i, resp.StatusCode)
 			}
-		})
-	}
+		}
+		resp := open()
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("stream past --max-streams 2: status %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
+	})
 }
 
 // TestConfirmWritesRefusedOverSSE: the SSE transport cannot ask the client
@@ -369,7 +337,7 @@ func TestHTTPStreamCap(t *testing.T) {
 // refusing every write.
 func TestConfirmWritesRefusedOverSSE(t *testing.T) {
 	t.Parallel()
-	p := start(t, cleanEnv(), "--sandbox", "--transport", "sse", "--confirm-writes", "--listen", freeAddr(t))
+	p := launch{args: []string{"--sandbox", "--transport", "sse", "--confirm-writes", "--listen", freeAddr(t)}, env: cleanEnv()}.start(t, io.Discard)
 	select {
 	case <-p.exited:
 		if p.err == nil || !strings.Contains(p.stderr.String(), "--confirm-writes") {

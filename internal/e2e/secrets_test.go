@@ -1,7 +1,6 @@
-package main
+package e2e
 
 import (
-	"context"
 	"crypto/rand"
 	"fmt"
 	"io"
@@ -12,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	mcpclient "github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
@@ -221,19 +218,11 @@ func (rt *recordingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 // empty) and returns the response with its body read.
 func postWithAuth(t *testing.T, url, auth, body string) (*http.Response, string) {
 	t.Helper()
-	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
+	var header map[string]string
 	if auth != "" {
-		req.Header.Set("Authorization", auth)
+		header = map[string]string{"Authorization": auth}
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
+	return exchange(t, http.DefaultClient, "POST", url, header, body)
 }
 
 const initRequestBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}`
@@ -259,11 +248,10 @@ func TestSecretsNeverLeakHTTP(t *testing.T) {
 	}
 	s.check(t, "401 responses", raw.String())
 
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	ctx := testContext(t, 30*time.Second)
 
 	// An MCP client with the wrong token gets nowhere.
-	bad, err := mcpclient.NewStreamableHttpClient(url, transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer nope"}))
+	bad, err := newHTTPClient("http", addr, map[string]string{"Authorization": "Bearer nope"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,9 +267,7 @@ func TestSecretsNeverLeakHTTP(t *testing.T) {
 	bad.Close()
 
 	rec := &recordingTransport{base: &http.Transport{}}
-	c, err := mcpclient.NewStreamableHttpClient(url,
-		transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + s.token}),
-		transport.WithHTTPBasicClient(&http.Client{Transport: rec}))
+	c, err := newHTTPClient("http", addr, map[string]string{"Authorization": "Bearer " + s.token}, &http.Client{Transport: rec})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,11 +297,7 @@ func TestSecretsNeverLeakHTTP(t *testing.T) {
 	s.check(t, "HTTP responses", rec.log.String())
 
 	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.exited:
-	case <-time.After(15 * time.Second):
-		t.Fatal("no exit within 15 s of SIGTERM")
-	}
+	p.waitExit(t, time.Now(), 15*time.Second)
 	s.check(t, "stderr", p.stderr.String())
 	if !strings.Contains(p.stderr.String(), "proxy_execute") {
 		t.Errorf("stderr lacks per-call log lines:\n%s", p.stderr.String())
@@ -333,93 +315,83 @@ func (r rawArgs) MarshalJSON() ([]byte, error) { return []byte(r), nil }
 // send it.
 func TestBearerTokenProtectsHTTP(t *testing.T) {
 	t.Parallel()
-	for _, tr := range []string{"http", "sse"} {
-		t.Run(tr, func(t *testing.T) {
-			t.Parallel()
-			s := newSecrets()
-			fake := composiotest.NewServer(composiotest.WithAPIKey(s.apiKey))
-			t.Cleanup(fake.Close)
-			addr, _ := startHTTP(t, s.env(fake.URL, true), "--transport", tr)
-			path := "/mcp"
+	inParallel(t, []string{"http", "sse"}, func(t *testing.T, tr string) {
+		s := newSecrets()
+		fake := composiotest.NewServer(composiotest.WithAPIKey(s.apiKey))
+		t.Cleanup(fake.Close)
+		addr, _ := startHTTP(t, s.env(fake.URL, true), "--transport", tr)
+		path := "/mcp"
+		if tr == "sse" {
+			path = "/sse"
+		}
+		url := "http://" + addr + path
+		challenge := func(auth string) {
+			t.Helper()
+			var resp *http.Response
 			if tr == "sse" {
-				path = "/sse"
+				req, _ := http.NewRequest("GET", url, nil)
+				if auth != "" {
+					req.Header.Set("Authorization", auth)
+				}
+				var err error
+				if resp, err = http.DefaultClient.Do(req); err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+			} else {
+				resp, _ = postWithAuth(t, url, auth, initRequestBody)
 			}
-			url := "http://" + addr + path
-			challenge := func(auth string) {
-				t.Helper()
-				var resp *http.Response
-				if tr == "sse" {
-					req, _ := http.NewRequest("GET", url, nil)
-					if auth != "" {
-						req.Header.Set("Authorization", auth)
-					}
-					var err error
-					if resp, err = http.DefaultClient.Do(req); err != nil {
-						t.Fatal(err)
-					}
-					resp.Body.Close()
-				} else {
-					resp, _ = postWithAuth(t, url, auth, initRequestBody)
-				}
-				if resp.StatusCode != http.StatusUnauthorized {
-					t.Errorf("Authorization %.20q: status %d, want 401", auth, resp.StatusCode)
-				}
-				if h := resp.Header.Get("WWW-Authenticate"); !strings.HasPrefix(strings.ToLower(h), "bearer") {
-					t.Errorf("Authorization %.20q: WWW-Authenticate = %q, want a Bearer challenge", auth, h)
-				}
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("Authorization %.20q: status %d, want 401", auth, resp.StatusCode)
 			}
-			challenge("")
-			challenge("Bearer")
-			challenge("Bearer ")
-			challenge("Bearer " + strings.ToLower(s.token))
-			challenge("Bearer " + s.token + "x")
-			challenge("Token " + s.token)
+			if h := resp.Header.Get("WWW-Authenticate"); !strings.HasPrefix(strings.ToLower(h), "bearer") {
+				t.Errorf("Authorization %.20q: WWW-Authenticate = %q, want a Bearer challenge", auth, h)
+			}
+		}
+		challenge("")
+		challenge("Bearer")
+		challenge("Bearer ")
+		challenge("Bearer " + strings.ToLower(s.token))
+		challenge("Bearer " + s.token + "x")
+		challenge("Token " + s.token)
 
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			var wg sync.WaitGroup
-			for _, scheme := range []string{"Bearer ", "bearer "} {
-				wg.Go(func() {
-					headers := map[string]string{"Authorization": scheme + s.token}
-					var c *mcpclient.Client
-					var err error
-					if tr == "sse" {
-						c, err = mcpclient.NewSSEMCPClient(url, transport.WithHeaders(headers))
-					} else {
-						c, err = mcpclient.NewStreamableHttpClient(url, transport.WithHTTPHeaders(headers))
-					}
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					defer c.Close()
-					if err := c.Start(ctx); err != nil {
-						t.Errorf("%q: start: %v", scheme, err)
-						return
-					}
-					var ireq mcp.InitializeRequest
-					ireq.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-					ireq.Params.ClientInfo = mcp.Implementation{Name: "auth", Version: "0"}
-					if _, err := c.Initialize(ctx, ireq); err != nil {
-						t.Errorf("%q: initialize: %v", scheme, err)
-						return
-					}
-					res, err := callTool(ctx, c, map[string]any{"toolkit_slug": "github", "endpoint": "/user", "method": "GET"})
-					if err != nil || res.IsError {
-						t.Errorf("%q: tools/call: %v %+v", scheme, err, res)
-					}
-				})
-			}
-			wg.Wait()
-			// /healthz stays open: load balancers probe it without credentials.
-			resp, err := http.Get("http://" + addr + "/healthz")
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != 200 {
-				t.Errorf("/healthz: status %d", resp.StatusCode)
-			}
-		})
-	}
+		ctx := testContext(t, 30*time.Second)
+		var wg sync.WaitGroup
+		for _, scheme := range []string{"Bearer ", "bearer "} {
+			wg.Go(func() {
+				headers := map[string]string{"Authorization": scheme + s.token}
+				c, err := newHTTPClient(tr, addr, headers, nil)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				defer c.Close()
+				if err := c.Start(ctx); err != nil {
+					t.Errorf("%q: start: %v", scheme, err)
+					return
+				}
+				var ireq mcp.InitializeRequest
+				ireq.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+				ireq.Params.ClientInfo = mcp.Implementation{Name: "auth", Version: "0"}
+				if _, err := c.Initialize(ctx, ireq); err != nil {
+					t.Errorf("%q: initialize: %v", scheme, err)
+					return
+				}
+				res, err := callTool(ctx, c, map[string]any{"toolkit_slug": "github", "endpoint": "/user", "method": "GET"})
+				if err != nil || res.IsError {
+					t.Errorf("%q: tools/call: %v %+v", scheme, err, res)
+				}
+			})
+		}
+		wg.Wait()
+		// /healthz stays open: load balancers probe it without credentials.
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("/healthz: status %d", resp.StatusCode)
+		}
+	})
 }
