@@ -99,7 +99,13 @@ func TestStdioSecondSignalExitsAtOnce(t *testing.T) {
 			p.send(t, bigAnswers(300)...)
 			time.Sleep(500 * time.Millisecond)
 			p.cmd.Process.Signal(sig)
-			time.Sleep(200 * time.Millisecond)
+			// Signals sent close together may reach a busy process as one:
+			// the second is sent once the first has been taken.
+			for deadline := time.Now().Add(10 * time.Second); !strings.Contains(p.stderr.String(), "finishing the calls in flight"); time.Sleep(10 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("the first %s was not taken; stderr:\n%s", sig, lastBytes(p.stderr.String()))
+				}
+			}
 			start := time.Now()
 			p.cmd.Process.Signal(sig)
 			took := p.waitExit(t, start, 5*time.Second)

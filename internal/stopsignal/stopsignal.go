@@ -28,6 +28,10 @@ func Context(name string) context.Context {
 			if first {
 				first = false
 				cancel()
+				// Said, so that the operator (and a test) knows the signal
+				// arrived: two sent close together may reach a busy process
+				// as one.
+				fmt.Fprintf(os.Stderr, "%s: %s: finishing the calls in flight; send it again to exit at once\n", name, sig)
 				continue
 			}
 			fmt.Fprintf(os.Stderr, "%s: second %s: exiting without waiting for calls in flight\n", name, sig)
