@@ -15,6 +15,7 @@ import (
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/config"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/session"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
 )
 
 // doctorTimeout bounds each call doctor makes: it is run by a person waiting
@@ -28,11 +29,15 @@ type report struct {
 }
 
 func (r *report) ok(format string, a ...any) {
-	fmt.Fprintf(r.w, "ok    %s\n", fmt.Sprintf(format, a...))
+	fmt.Fprintf(r.w, "ok    %s\n", indent(fmt.Sprintf(format, a...)))
 }
 
+// indent keeps a finding of several lines (Composio's error in full, as
+// tools.ErrorText renders it) under its status column.
+func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n      ") }
+
 func (r *report) warn(fix, format string, a ...any) {
-	fmt.Fprintf(r.w, "warn  %s\n", fmt.Sprintf(format, a...))
+	fmt.Fprintf(r.w, "warn  %s\n", indent(fmt.Sprintf(format, a...)))
 	if fix != "" {
 		fmt.Fprintf(r.w, "      fix: %s\n", fix)
 	}
@@ -40,7 +45,7 @@ func (r *report) warn(fix, format string, a ...any) {
 
 func (r *report) fail(fix, format string, a ...any) {
 	r.problems++
-	fmt.Fprintf(r.w, "FAIL  %s\n", fmt.Sprintf(format, a...))
+	fmt.Fprintf(r.w, "FAIL  %s\n", indent(fmt.Sprintf(format, a...)))
 	if fix != "" {
 		fmt.Fprintf(r.w, "      fix: %s\n", fix)
 	}
@@ -177,7 +182,7 @@ func doctorSession(ctx context.Context, r *report, cfg *config.Config, c *client
 	if err != nil {
 		var apiErr *client.APIError
 		if errors.As(err, &apiErr) && apiErr.HTTPStatus == http.StatusBadRequest {
-			r.fail("check --toolkits (COMPOSIO_MCP_TOOLKITS) and the user id", "Composio refused to create a session for user %q: %s", cfg.UserID, apiErrorSummary(apiErr))
+			r.fail("check --toolkits (COMPOSIO_MCP_TOOLKITS) and the user id", "Composio refused to create a session for user %q: %s", cfg.UserID, tools.ErrorText(apiErr))
 			return ""
 		}
 		doctorCallFailed(r, base, err)
@@ -197,29 +202,15 @@ func doctorCallFailed(r *report, base string, err error) {
 	if errors.As(err, &apiErr) {
 		switch apiErr.HTTPStatus {
 		case http.StatusUnauthorized:
-			r.fail("set COMPOSIO_API_KEY to a current project API key from the Composio dashboard (no quotes or spaces around it)", "Composio at %s rejected the key: %s", base, apiErrorSummary(apiErr))
+			r.fail("set COMPOSIO_API_KEY to a current project API key from the Composio dashboard (no quotes or spaces around it)", "Composio at %s rejected the key: %s", base, tools.ErrorText(apiErr))
 		case http.StatusForbidden:
-			r.fail("give the API key the session permissions (\"session tool execution\" / \"proxy execute\") in the Composio dashboard", "Composio at %s refused the key: %s", base, apiErrorSummary(apiErr))
+			r.fail("give the API key the session permissions (\"session tool execution\" / \"proxy execute\") in the Composio dashboard", "Composio at %s refused the key: %s", base, tools.ErrorText(apiErr))
 		default:
-			r.fail("retry later; if it persists, report the request id to Composio", "Composio at %s answered: %s", base, apiErrorSummary(apiErr))
+			r.fail("retry later; if it persists, report the request id to Composio", "Composio at %s answered: %s", base, tools.ErrorText(apiErr))
 		}
 		return
 	}
 	r.fail("check the network, any proxy (HTTPS_PROXY) and COMPOSIO_BASE_URL", "could not reach Composio at %s: %v", base, err)
-}
-
-func apiErrorSummary(e *client.APIError) string {
-	s := fmt.Sprintf("HTTP %d", e.HTTPStatus)
-	if e.Slug != "" {
-		s += " " + e.Slug
-	}
-	if e.Message != "" {
-		s += ": " + e.Message
-	}
-	if e.RequestID != "" {
-		s += " (request " + e.RequestID + ")"
-	}
-	return s
 }
 
 // doctorToolkits lists the session's toolkits and their connection state. An
@@ -230,7 +221,7 @@ func doctorToolkits(ctx context.Context, r *report, cfg *config.Config, c *clien
 	if err != nil {
 		var apiErr *client.APIError
 		if errors.As(err, &apiErr) {
-			r.fail("retry later; if it persists, report the request id to Composio", "listing the session's toolkits failed: %s", apiErrorSummary(apiErr))
+			r.fail("retry later; if it persists, report the request id to Composio", "listing the session's toolkits failed: %s", tools.ErrorText(apiErr))
 		} else {
 			r.fail("check the network", "listing the session's toolkits failed: %v", err)
 		}
