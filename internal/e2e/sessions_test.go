@@ -381,7 +381,7 @@ func TestDoctorEndToEnd(t *testing.T) {
 		{"unreachable", userEnv("http://127.0.0.1:9", "alice"), false,
 			[]string{"FAIL  could not reach Composio", "fix: check the network"}, nil},
 		{"unknown toolkit", userEnv(fake.URL, "alice"), false,
-			[]string{"FAIL  Composio refused to create a session", "Toolkit 'nope' not found"}, nil},
+			[]string{"FAIL  Composio refused to create a session", "Toolkit 'nope' not found", "\n      Suggested fix: ", "\n      - toolkits.enable[0]: unknown toolkit 'nope'"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
