@@ -81,10 +81,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer c.Close()
-	fmt.Fprintf(stdout, "server:  %s %s, MCP protocol %s\n", c.Info.ServerInfo.Name, c.Info.ServerInfo.Version, c.Info.ProtocolVersion)
-	for _, t := range c.Tools {
-		fmt.Fprintf(stdout, "tool:    %s (%s)\n", t.Name, t.Title)
-	}
+	c.Describe(stdout, 9)
 
 	var failed []string
 	var ok, isError int

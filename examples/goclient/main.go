@@ -86,10 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer c.Close()
-	fmt.Fprintf(stdout, "server: %s %s, protocol %s\n", c.Info.ServerInfo.Name, c.Info.ServerInfo.Version, c.Info.ProtocolVersion)
-	for _, t := range c.Tools {
-		fmt.Fprintf(stdout, "tool:   %s (%s)\n", t.Name, t.Title)
-	}
+	c.Describe(stdout, 8)
 
 	req := mcp.CallToolRequest{}
 	req.Params.Name = "proxy_execute"

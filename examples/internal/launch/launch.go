@@ -66,6 +66,15 @@ type Server struct {
 // Log returns the end of the server's log (its stderr).
 func (s *Server) Log() string { return s.log.String() }
 
+// Describe writes what the server said of itself and the tools it lists, one
+// line each, their values starting at column width.
+func (s *Server) Describe(w io.Writer, width int) {
+	fmt.Fprintf(w, "%-*s%s %s, MCP protocol %s\n", width, "server:", s.Info.ServerInfo.Name, s.Info.ServerInfo.Version, s.Info.ProtocolVersion)
+	for _, t := range s.Tools {
+		fmt.Fprintf(w, "%-*s%s (%s)\n", width, "tool:", t.Name, t.Title)
+	}
+}
+
 // Start starts bin, initializes it and lists its tools. When the server does not come up (it
 // exits at once, say, for want of an API key), the error carries the end of
 // its log, which says why.
