@@ -11,7 +11,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
-	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/logging"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/redact"
 )
 
 // masker hides the secrets the process knows (its Composio keys, its MCP
@@ -69,7 +69,7 @@ func (m *masker) forCall(h http.Header) []string {
 func maskString(s string, set []string) string {
 	for _, sec := range set {
 		if strings.Contains(s, sec) {
-			s = strings.ReplaceAll(s, sec, logging.Mask)
+			s = strings.ReplaceAll(s, sec, redact.Marker)
 		}
 	}
 	return s
@@ -81,7 +81,7 @@ func maskString(s string, set []string) string {
 func maskBytes(b []byte, set []string) []byte {
 	for _, sec := range set {
 		if bytes.Contains(b, []byte(sec)) {
-			b = bytes.ReplaceAll(b, []byte(sec), []byte(logging.Mask))
+			b = bytes.ReplaceAll(b, []byte(sec), []byte(redact.Marker))
 		}
 	}
 	return b
