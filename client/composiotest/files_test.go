@@ -12,8 +12,6 @@ import (
 	"testing"
 )
 
-var updateSamples = flag.Bool("update-samples", false, "rewrite the sample images in samples/ from the encoders")
-
 // TestSampleImages checks that the embedded sample images are the bytes the
 // standard library's encoders write for the sample gradient; with
 // -update-samples it rewrites them instead.
@@ -48,3 +46,6 @@ func TestSampleImages(t *testing.T) {
 		}
 	}
 }
+
+// updateSamples makes TestSampleImages write the samples instead of checking them.
+var updateSamples = flag.Bool("update-samples", false, "rewrite the sample images in samples/ from the encoders")
