@@ -15,8 +15,6 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
-
-	"github.com/composio-proxy-mcp/composio-proxy-mcp/schema"
 )
 
 // Names of the companion tools, which help a model get proxy_execute working:
@@ -120,15 +118,6 @@ func companionTool(name, title, description string, in, out any, readOnly bool) 
 		OpenWorldHint:   mcp.ToBoolPtr(true),
 	}
 	return t
-}
-
-// mustSchema reflects a fixed Go type into a raw schema; a failure is a bug.
-func mustSchema(v any) json.RawMessage {
-	b, err := schema.Marshal(reflected(v))
-	if err != nil {
-		panic(err)
-	}
-	return b
 }
 
 // companion is what both companion tools share: where their calls go and

@@ -1,13 +1,11 @@
 package tools
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/results"
-	"github.com/composio-proxy-mcp/composio-proxy-mcp/schema"
 )
 
 // The opt-in features (large results, inline downloads, uploads, dry run,
@@ -21,13 +19,7 @@ func extendTool(t *mcp.Tool, p *Config) {
 		t.Description += fmt.Sprintf("\n\nResponses larger than %s are cut: the text shows the first part, and the whole response is kept for a while as the MCP resource %s{id}, readable page by page with resources/read on %s{id}/{page} (the result names them). Prefer asking for less: pagination or field parameters of the API.",
 			sizeText(int64(p.MaxResultBytes)), results.URIPrefix, results.URIPrefix)
 		if !p.DryRun {
-			var out schema.Object
-			if err := json.Unmarshal(t.RawOutputSchema, &out); err == nil {
-				addTruncatedOutput(out)
-				if b, err := schema.Marshal(out); err == nil {
-					t.RawOutputSchema = b
-				}
-			}
+			t.RawOutputSchema = generatedSchema(cutOutputName)
 		}
 	}
 	if p.InlineImagesMax > 0 && !p.DryRun {

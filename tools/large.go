@@ -12,7 +12,6 @@ import (
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/results"
-	"github.com/composio-proxy-mcp/composio-proxy-mcp/schema"
 )
 
 // DefaultMaxResultBytes is the size above which a result is cut: about 25,000
@@ -30,12 +29,16 @@ type truncatedOutput struct {
 
 const truncatedDescription = "Present when the response was larger than this server returns in one result. data is then left out here; the text content carries its first part, and the full result is kept as the MCP resource named."
 
-// addTruncatedOutput adds the "truncated" member to an output schema: the
-// schema must describe every structuredContent the tool returns, cut ones too.
-func addTruncatedOutput(out schema.Object) {
-	t := reflected(truncatedOutput{})
+// cutOutput is the output schema of a server that cuts results: with the
+// "truncated" member, since the schema must describe every structuredContent
+// the tool returns, cut ones too. The generator calls it; the server reads
+// its result from schemas_gen.go.
+func cutOutput(of schemaOf) map[string]any {
+	out := of(proxyOutput{})
+	t := of(truncatedOutput{})
 	t["description"] = truncatedDescription
-	schema.SetProperty(out, "truncated", t)
+	addProperty(out, "truncated", t)
+	return out
 }
 
 // keeper cuts what is too large to return whole: what shows the part that

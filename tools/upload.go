@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-
-	"github.com/composio-proxy-mcp/composio-proxy-mcp/schema"
 )
 
 // binaryFileInput is binary_body's third variant, offered only when the server
@@ -26,14 +24,14 @@ type binaryFileInput struct {
 // addFileVariant offers binary_body.file in the input schema, naming the
 // directories files may come from so that a model knows what to ask for;
 // without roots there is no such variant.
-func addFileVariant(in schema.Object, roots []string) {
+func addFileVariant(in map[string]any, roots []string) {
 	if len(roots) == 0 {
 		return
 	}
 	v := reflected(binaryFileInput{})
 	list := strings.Join(roots, ", ")
-	schema.Property(v, "file")["description"] = fmt.Sprintf("A local file for this server to read and send: a path inside one of the allowed directories (%s), absolute or relative to %s. At most 4 MB; no \"..\", and no symbolic link that leads outside those directories.", list, roots[0])
-	bb := schema.Property(in, "binary_body")
+	property(v, "file")["description"] = fmt.Sprintf("A local file for this server to read and send: a path inside one of the allowed directories (%s), absolute or relative to %s. At most 4 MB; no \"..\", and no symbolic link that leads outside those directories.", list, roots[0])
+	bb := property(in, "binary_body")
 	bb["oneOf"] = append(bb["oneOf"].([]any), v)
 	bb["description"] = "Binary request body, instead of body: a URL Composio fetches the bytes from, the bytes as base64 (at most 4 MB decoded), or a local file in " + list + " that this server reads (at most 4 MB)."
 }

@@ -1,49 +1,23 @@
 package composiotest
 
 import (
-	"bytes"
-	"image"
-	"image/color"
-	"image/gif"
-	"image/jpeg"
-	"image/png"
+	_ "embed" // the sample images
 	"path"
 	"strings"
-	"sync"
 )
 
-// tinyImage is a 4×4 gradient, small enough to inline anywhere and still a real image.
-func tinyImage() image.Image {
-	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
-	for y := range 4 {
-		for x := range 4 {
-			img.Set(x, y, color.RGBA{R: uint8(64 * x), G: uint8(64 * y), B: 200, A: 255})
-		}
-	}
-	return img
-}
-
-// images holds the encoded sample images, built once on first use.
-var images = sync.OnceValue(func() map[string][]byte {
-	img := tinyImage()
-	out := map[string][]byte{}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		panic(err)
-	}
-	out[".png"] = bytes.Clone(b.Bytes())
-	b.Reset()
-	if err := jpeg.Encode(&b, img, nil); err != nil {
-		panic(err)
-	}
-	out[".jpg"] = bytes.Clone(b.Bytes())
-	b.Reset()
-	if err := gif.Encode(&b, img, nil); err != nil {
-		panic(err)
-	}
-	out[".gif"] = bytes.Clone(b.Bytes())
-	return out
-})
+// The sample images, a 4×4 gradient small enough to inline anywhere and
+// still real images, are served as the standard library's encoders wrote
+// them (TestSampleImages encodes them again and compares), so that a server
+// that links the fake for --sandbox does not link the encoders.
+var (
+	//go:embed samples/tiny.png
+	samplePNG []byte
+	//go:embed samples/tiny.jpg
+	sampleJPEG []byte
+	//go:embed samples/tiny.gif
+	sampleGIF []byte
+)
 
 // samplePDF is a minimal one-page PDF.
 const samplePDF = "%PDF-1.4\n" +
@@ -62,11 +36,11 @@ var sampleWebP = []byte("RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f\x00\x0
 func fileContent(name string) ([]byte, string) {
 	switch ext := strings.ToLower(path.Ext(name)); ext {
 	case ".png":
-		return images()[".png"], "image/png"
+		return samplePNG, "image/png"
 	case ".jpg", ".jpeg":
-		return images()[".jpg"], "image/jpeg"
+		return sampleJPEG, "image/jpeg"
 	case ".gif":
-		return images()[".gif"], "image/gif"
+		return sampleGIF, "image/gif"
 	case ".webp":
 		return sampleWebP, "image/webp"
 	case ".pdf":
