@@ -120,7 +120,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 // (10-20 ms after spawn), before the server sits idle.
 const startupGarbageDelay = 100 * time.Millisecond
 
-
 // programVersion is the version the server reports, in --version, doctor
 // and the MCP handshake.
 func programVersion() string {
