@@ -50,6 +50,7 @@ type Client struct {
 	userAgent        string
 	timeout          time.Duration
 	maxResponseBytes int64
+	apiVersion       APIVersion // the session calls' path prefix and shapes
 	maxRetries       int
 	retryAfterCap    time.Duration
 	limiter          *CallLimiter // nil: no cap on calls in flight
@@ -73,6 +74,7 @@ func New(opts ...Option) (*Client, error) {
 		userAgent:        DefaultUserAgent,
 		timeout:          DefaultTimeout,
 		maxResponseBytes: DefaultMaxResponseBytes,
+		apiVersion:       APIv3,
 		maxRetries:       DefaultMaxRetries,
 		retryAfterCap:    DefaultRetryAfterCap,
 		sleep:            sleepCtx,
@@ -183,7 +185,7 @@ func parseBaseURL(raw string) (*url.URL, error) {
 // since repeating a write could do it twice.
 func (c *Client) ProxyExecute(ctx context.Context, sessionID string, req *ProxyRequest) (*ProxyResponse, error) {
 	// proxyCall is shared with NewProxyRequest, so a dry run shows these bytes.
-	path, payload, err := proxyCall(sessionID, req)
+	path, payload, err := proxyCall(c.prefix(), sessionID, req)
 	if err != nil {
 		return nil, err
 	}
@@ -207,6 +209,18 @@ func requestID(h http.Header) string {
 		}
 	}
 	return ""
+}
+
+// apiPrefix is the one place an API version becomes a path prefix: api/v3 or
+// api/v3.1, relative to the base URL.
+func apiPrefix(v APIVersion) string { return "api/" + string(v) }
+
+// prefix is the path prefix of the client's API version.
+func (c *Client) prefix() string { return apiPrefix(c.apiVersion) }
+
+// sessionPath is the package's sessionPath under the client's API version.
+func (c *Client) sessionPath(sessionID, suffix string) (string, error) {
+	return sessionPath(c.prefix(), sessionID, suffix)
 }
 
 // sessionPath builds prefix/tool_router/session/{id}{suffix}, escaping the id so that
