@@ -26,7 +26,7 @@ func ParseSlugIDs(s string) (map[string]string, error) {
 		case id == "":
 			return nil, fmt.Errorf("item %d (%s) has an empty id: want slug=id,… such as gmail=ac_123", i+1, slug)
 		case out[slug] != "":
-			return nil, fmt.Errorf("toolkit %s is given twice: want one id per toolkit slug", slug)
+			return nil, fmt.Errorf("toolkit %s is given twice: want slug=id,… with one id per toolkit slug", slug)
 		}
 		out[slug] = id
 	}
