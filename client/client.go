@@ -211,18 +211,6 @@ func requestID(h http.Header) string {
 	return ""
 }
 
-// apiPrefix is the one place an API version becomes a path prefix: api/v3 or
-// api/v3.1, relative to the base URL.
-func apiPrefix(v APIVersion) string { return "api/" + string(v) }
-
-// prefix is the path prefix of the client's API version.
-func (c *Client) prefix() string { return apiPrefix(c.apiVersion) }
-
-// sessionPath is the package's sessionPath under the client's API version.
-func (c *Client) sessionPath(sessionID, suffix string) (string, error) {
-	return sessionPath(c.prefix(), sessionID, suffix)
-}
-
 // sessionPath builds prefix/tool_router/session/{id}{suffix}, escaping the id so that
 // it stays one path segment.
 func sessionPath(prefix, sessionID, suffix string) (string, error) {
