@@ -22,13 +22,13 @@ func buildTools(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*
 	clientOpts := cfg.ClientOptions("composio-proxy-mcp/" + programVersion())
 	tc := cfg.ToolsConfig(logger)
 	if cfg.MultiTenant {
-		tc.Tenants = tenant.NewResolver(clientOpts, cfg.Toolkits, logger)
+		tc.Tenants = tenant.NewResolver(clientOpts, cfg.SessionConfig(logger))
 	} else {
 		c, err := client.New(clientOpts...)
 		if err != nil {
 			return nil, nil, err
 		}
-		m := session.New(c, session.Config{SessionID: cfg.SessionID, UserID: cfg.UserID, Toolkits: cfg.Toolkits, Logger: logger})
+		m := session.New(c, cfg.SessionConfig(logger))
 		if _, err := m.Current(ctx); err != nil {
 			return nil, nil, fmt.Errorf("creating a tool-router session for user %q: %w", cfg.UserID, err)
 		}

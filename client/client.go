@@ -50,6 +50,7 @@ type Client struct {
 	userAgent        string
 	timeout          time.Duration
 	maxResponseBytes int64
+	apiVersion       APIVersion // the session calls' path prefix and shapes
 	maxRetries       int
 	retryAfterCap    time.Duration
 	limiter          *CallLimiter // nil: no cap on calls in flight
@@ -73,6 +74,7 @@ func New(opts ...Option) (*Client, error) {
 		userAgent:        DefaultUserAgent,
 		timeout:          DefaultTimeout,
 		maxResponseBytes: DefaultMaxResponseBytes,
+		apiVersion:       APIv3,
 		maxRetries:       DefaultMaxRetries,
 		retryAfterCap:    DefaultRetryAfterCap,
 		sleep:            sleepCtx,
@@ -183,7 +185,7 @@ func parseBaseURL(raw string) (*url.URL, error) {
 // since repeating a write could do it twice.
 func (c *Client) ProxyExecute(ctx context.Context, sessionID string, req *ProxyRequest) (*ProxyResponse, error) {
 	// proxyCall is shared with NewProxyRequest, so a dry run shows these bytes.
-	path, payload, err := proxyCall(sessionID, req)
+	path, payload, err := proxyCall(c.prefix(), sessionID, req)
 	if err != nil {
 		return nil, err
 	}

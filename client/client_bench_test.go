@@ -46,7 +46,7 @@ func BenchmarkProxyCall(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, _, err := proxyCall("trs_bench", req); err != nil {
+				if _, _, err := proxyCall(apiPrefix(APIv3), "trs_bench", req); err != nil {
 					b.Fatal(err)
 				}
 			}

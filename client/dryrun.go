@@ -18,11 +18,11 @@ type encodedJSON []byte
 
 // proxyCall builds the path and body of a proxy_execute call. ProxyExecute and
 // NewProxyRequest both use it, which is what makes a dry run exact.
-func proxyCall(sessionID string, req *ProxyRequest) (path string, payload []byte, err error) {
+func proxyCall(prefix, sessionID string, req *ProxyRequest) (path string, payload []byte, err error) {
 	if req == nil {
 		return "", nil, errors.New("composio: nil proxy request")
 	}
-	if path, err = sessionPath("api/v3", sessionID, "/proxy_execute"); err != nil {
+	if path, err = sessionPath(prefix, sessionID, "/proxy_execute"); err != nil {
 		return "", nil, err
 	}
 	if payload, err = json.Marshal(req); err != nil {
@@ -38,7 +38,7 @@ func proxyCall(sessionID string, req *ProxyRequest) (path string, payload []byte
 // so show it only through RedactHeader. Headers that the transport adds on the
 // wire (Host, Content-Length, Accept-Encoding) are not in its Header.
 func (c *Client) NewProxyRequest(ctx context.Context, sessionID string, req *ProxyRequest) (*http.Request, error) {
-	path, payload, err := proxyCall(sessionID, req)
+	path, payload, err := proxyCall(c.prefix(), sessionID, req)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,9 @@
 package client
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -67,6 +69,48 @@ func (e *APIError) Is(target error) bool {
 	t, ok := target.(*APIError)
 	return ok && t.Slug != "" && t.Slug == e.Slug
 }
+
+// IsSessionGone reports whether err says that Composio no longer knows the session
+// of a session-scoped call (get, toolkits, proxy_execute): a 404 whose slug or
+// message speaks of the session. Composio documents no slug for it: v3.1 answers
+// "session … does not exist or has been deleted", and the slug
+// ToolRouterV2_SessionNotFound is seen elsewhere, so either is enough. A 404 that
+// speaks of something else, and any 404 from CreateLink (a *LinkNotFoundError), is
+// not: the session may be fine, and replacing it would not help.
+func IsSessionGone(err error) bool {
+	var linkErr *LinkNotFoundError
+	if errors.As(err, &linkErr) {
+		return false
+	}
+	var e *APIError
+	if !errors.As(err, &e) || e.HTTPStatus != http.StatusNotFound {
+		return false
+	}
+	if strings.Contains(strings.ToLower(e.Slug), "sessionnotfound") {
+		return true
+	}
+	msg := strings.ToLower(e.Message)
+	return strings.Contains(msg, "session") &&
+		(strings.Contains(msg, "not found") || strings.Contains(msg, "does not exist") || strings.Contains(msg, "deleted"))
+}
+
+// LinkNotFoundError is a 404 from CreateLink. There it may mean that the toolkit or
+// the auth config for it does not exist, so it is kept apart from a missing session:
+// IsSessionGone is false for it.
+type LinkNotFoundError struct {
+	// Toolkit is the toolkit the link was asked for.
+	Toolkit string
+	// Err is Composio's answer.
+	Err *APIError
+}
+
+// Error implements error.
+func (e *LinkNotFoundError) Error() string {
+	return fmt.Sprintf("creating a link for toolkit %q: %v", e.Toolkit, e.Err)
+}
+
+// Unwrap returns Composio's answer, so errors.As finds the *APIError.
+func (e *LinkNotFoundError) Unwrap() error { return e.Err }
 
 // TimeoutError reports that a call got no complete answer within the client's timeout.
 type TimeoutError struct {

@@ -15,46 +15,102 @@ import (
 // cursors cannot keep a caller looping.
 const maxToolkitPages = 100
 
-// CreateSessionRequest is the body of POST /api/v3/tool_router/session.
+// CreateSessionRequest is the body of POST /api/v3/tool_router/session (or v3.1).
 type CreateSessionRequest struct {
 	// UserID is the user whose connected accounts the session uses. Required.
 	UserID string
 	// Toolkits restricts the session to these toolkit slugs; empty means Composio's
 	// default set.
 	Toolkits []string
+	// DisableToolkits keeps these toolkit slugs out of the session. Composio takes
+	// either an enable or a disable list, so it goes with an empty Toolkits only.
+	DisableToolkits []string
+	// AuthConfigs names the auth config (ac_…) to use per toolkit slug; Composio
+	// needs one for a toolkit without Composio-managed auth.
+	AuthConfigs map[string]string
+	// ConnectedAccounts pins the connected account (ca_…) per toolkit slug, for a
+	// user with several; without a pin Composio uses the most recently connected.
+	ConnectedAccounts map[string]string
 }
 
-// createSessionWire is CreateSessionRequest as Composio spells it.
+// createSessionWire is CreateSessionRequest as Composio spells it. ConnectedAccounts
+// is {"gmail":"ca_…"} on v3 and {"gmail":["ca_…"]} on v3.1, hence any.
 type createSessionWire struct {
-	UserID   string                `json:"user_id"`
-	Toolkits *createSessionToolkit `json:"toolkits,omitempty"`
+	UserID            string                `json:"user_id"`
+	Toolkits          *createSessionToolkit `json:"toolkits,omitempty"`
+	AuthConfigs       map[string]string     `json:"auth_configs,omitempty"`
+	ConnectedAccounts any                   `json:"connected_accounts,omitempty"`
 }
 
 type createSessionToolkit struct {
-	Enable []string `json:"enable"`
+	Enable  []string `json:"enable,omitempty"`
+	Disable []string `json:"disable,omitempty"`
 }
 
-// MarshalJSON implements json.Marshaler with Composio's nested shape,
-// {"user_id", "toolkits": {"enable": […]}}, leaving toolkits out when none are given.
-func (r CreateSessionRequest) MarshalJSON() ([]byte, error) {
+// wire is r in the shape of API version v.
+func (r CreateSessionRequest) wire(v APIVersion) createSessionWire {
 	w := createSessionWire{UserID: r.UserID}
-	if len(r.Toolkits) > 0 {
+	switch {
+	case len(r.Toolkits) > 0:
 		w.Toolkits = &createSessionToolkit{Enable: r.Toolkits}
+	case len(r.DisableToolkits) > 0:
+		w.Toolkits = &createSessionToolkit{Disable: r.DisableToolkits}
 	}
-	return json.Marshal(w)
+	if len(r.AuthConfigs) > 0 {
+		w.AuthConfigs = r.AuthConfigs
+	}
+	if len(r.ConnectedAccounts) > 0 {
+		if v == APIv31 {
+			lists := make(map[string][]string, len(r.ConnectedAccounts))
+			for slug, id := range r.ConnectedAccounts {
+				lists[slug] = []string{id}
+			}
+			w.ConnectedAccounts = lists
+		} else {
+			w.ConnectedAccounts = r.ConnectedAccounts
+		}
+	}
+	return w
+}
+
+// MarshalJSON implements json.Marshaler with Composio's v3 shape, {"user_id",
+// "toolkits": {"enable": […]} or {"disable": […]}, "auth_configs", "connected_accounts"},
+// leaving out what is not given. CreateSession sends the shape of the client's version.
+func (r CreateSessionRequest) MarshalJSON() ([]byte, error) {
+	return json.Marshal(r.wire(APIv3))
 }
 
 // UnmarshalJSON implements json.Unmarshaler, the inverse of MarshalJSON; it lets a
-// fake server decode what the client sends.
+// fake server decode what the client sends. It accepts connected_accounts in either
+// version's shape, keeping the first id of a v3.1 list.
 func (r *CreateSessionRequest) UnmarshalJSON(b []byte) error {
-	var w createSessionWire
+	var w struct {
+		UserID            string                     `json:"user_id"`
+		Toolkits          *createSessionToolkit      `json:"toolkits"`
+		AuthConfigs       map[string]string          `json:"auth_configs"`
+		ConnectedAccounts map[string]json.RawMessage `json:"connected_accounts"`
+	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	r.UserID = w.UserID
-	r.Toolkits = nil
+	*r = CreateSessionRequest{UserID: w.UserID, AuthConfigs: w.AuthConfigs}
 	if w.Toolkits != nil {
-		r.Toolkits = w.Toolkits.Enable
+		r.Toolkits, r.DisableToolkits = w.Toolkits.Enable, w.Toolkits.Disable
+	}
+	for slug, raw := range w.ConnectedAccounts {
+		var one string
+		var list []string
+		switch {
+		case json.Unmarshal(raw, &one) == nil:
+		case json.Unmarshal(raw, &list) == nil && len(list) > 0:
+			one = list[0]
+		default:
+			return fmt.Errorf("connected_accounts.%s: want a string or a list of strings", slug)
+		}
+		if r.ConnectedAccounts == nil {
+			r.ConnectedAccounts = map[string]string{}
+		}
+		r.ConnectedAccounts[slug] = one
 	}
 	return nil
 }
@@ -77,15 +133,41 @@ type SessionMCP struct {
 	URL  string `json:"url"`
 }
 
-// SessionConfig is the part of a session's configuration callers act on.
+// SessionConfig is the part of a session's configuration callers act on, as Composio
+// echoes it back.
 type SessionConfig struct {
 	UserID   string          `json:"user_id"`
 	Toolkits SessionToolkits `json:"toolkits"`
+	// AuthConfigs are the auth configs asked for, per toolkit slug.
+	AuthConfigs map[string]string `json:"auth_configs,omitempty"`
+	// ConnectedAccounts are the pinned accounts, per toolkit slug: a string on v3,
+	// a list on v3.1, so kept raw (see PinnedAccount).
+	ConnectedAccounts map[string]json.RawMessage `json:"connected_accounts,omitempty"`
+	// Execute, Search and Preload are v3.1's; absent on v3.
+	Execute json.RawMessage `json:"execute,omitempty"`
+	Search  json.RawMessage `json:"search,omitempty"`
+	Preload json.RawMessage `json:"preload,omitempty"`
 }
 
-// SessionToolkits lists the toolkits enabled in a session.
+// PinnedAccount returns the connected account pinned for toolkit in either version's
+// shape, "" when none.
+func (c *SessionConfig) PinnedAccount(toolkit string) string {
+	raw := c.ConnectedAccounts[toolkit]
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		return one
+	}
+	var list []string
+	if json.Unmarshal(raw, &list) == nil && len(list) > 0 {
+		return list[0]
+	}
+	return ""
+}
+
+// SessionToolkits lists the toolkits enabled (or, when asked so, disabled) in a session.
 type SessionToolkits struct {
-	Enabled []string `json:"enabled"`
+	Enabled  []string `json:"enabled"`
+	Disabled []string `json:"disabled,omitempty"`
 }
 
 // Toolkit is one toolkit of a session, with the session user's connected account for it.
@@ -190,17 +272,20 @@ func (c *Client) CreateSession(ctx context.Context, req *CreateSessionRequest) (
 	if req == nil || req.UserID == "" {
 		return nil, errors.New("composio: creating a session needs a user id")
 	}
+	if len(req.Toolkits) > 0 && len(req.DisableToolkits) > 0 {
+		return nil, errors.New("composio: a session takes either toolkits to enable or toolkits to disable, not both")
+	}
 	s := new(Session)
-	if _, _, err := c.do(ctx, http.MethodPost, "api/v3/tool_router/session", nil, req, false, s); err != nil {
+	if _, _, err := c.do(ctx, http.MethodPost, c.prefix()+"/tool_router/session", nil, req.wire(c.apiVersion), false, s); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// GetSession fetches a session; an expired one yields an *APIError with
-// SlugSessionNotFound.
+// GetSession fetches a session; a deleted or unknown one yields an error for which
+// IsSessionGone holds.
 func (c *Client) GetSession(ctx context.Context, sessionID string) (*Session, error) {
-	path, err := sessionPath("api/v3", sessionID, "")
+	path, err := c.sessionPath(sessionID, "")
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +299,7 @@ func (c *Client) GetSession(ctx context.Context, sessionID string) (*Session, er
 // ListToolkits fetches one page of a session's toolkits, with the user's connection
 // state for each.
 func (c *Client) ListToolkits(ctx context.Context, sessionID string, opts *ListToolkitsOptions) (*ToolkitPage, error) {
-	path, err := sessionPath("api/v3", sessionID, "/toolkits")
+	path, err := c.sessionPath(sessionID, "/toolkits")
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +345,7 @@ func (c *Client) CreateLink(ctx context.Context, sessionID, toolkit, callbackURL
 	if toolkit == "" {
 		return nil, errors.New("composio: creating a link needs a toolkit")
 	}
-	path, err := sessionPath("api/v3", sessionID, "/link")
+	path, err := c.sessionPath(sessionID, "/link")
 	if err != nil {
 		return nil, err
 	}
@@ -270,14 +355,21 @@ func (c *Client) CreateLink(ctx context.Context, sessionID, toolkit, callbackURL
 	}{toolkit, callbackURL}
 	l := new(Link)
 	if _, _, err := c.do(ctx, http.MethodPost, path, nil, body, false, l); err != nil {
+		var apiErr *APIError
+		if errors.As(err, &apiErr) && apiErr.HTTPStatus == http.StatusNotFound {
+			// A 404 here may mean that the toolkit or its auth config does not
+			// exist, not that the session is gone: never a reason to renew.
+			return nil, &LinkNotFoundError{Toolkit: toolkit, Err: apiErr}
+		}
 		return nil, err
 	}
 	return l, nil
 }
 
-// DeleteSession deletes a session. Composio offers this only under /api/v3.1.
+// DeleteSession deletes a session. Composio offers this only under /api/v3.1, so it
+// uses that prefix whatever the client's API version: on v3 there is no DELETE.
 func (c *Client) DeleteSession(ctx context.Context, sessionID string) error {
-	path, err := sessionPath("api/v3.1", sessionID, "")
+	path, err := sessionPath(apiPrefix(APIv31), sessionID, "")
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ const sessionJSON = `{"session_id":"trs_new","mcp":{"type":"http","url":"https:/
 var wantSession = &Session{
 	SessionID:     "trs_new",
 	MCP:           SessionMCP{Type: "http", URL: "https://backend.composio.dev/tool_router/trs_new/mcp"},
-	Config:        SessionConfig{UserID: "u1", Toolkits: SessionToolkits{Enabled: []string{"gmail"}}},
+	Config:        SessionConfig{UserID: "u1", Toolkits: SessionToolkits{Enabled: []string{"gmail"}}, Preload: json.RawMessage(`{"tools":[]}`)},
 	ConfigVersion: 1,
 }
 

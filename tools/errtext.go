@@ -26,6 +26,8 @@ type failedOp struct {
 	// connectTool names the tool that connects an account, "" when none is
 	// served.
 	connectTool string
+	// linkToolkit is set when creating a link for it got a 404.
+	linkToolkit string
 }
 
 // failureText is the one renderer of errors from Composio calls: Composio's
@@ -49,7 +51,11 @@ func failureSentence(op failedOp, err error) string {
 	var tooLarge *client.ResponseTooLargeError
 	var redirect *client.RedirectError
 	var busy *client.BusyError
+	var linkNF *client.LinkNotFoundError
 	call := op.call
+	if errors.As(err, &linkNF) {
+		op.linkToolkit = linkNF.Toolkit
+	}
 	switch {
 	case errors.As(err, &apiErr):
 		if op.connectTool == "" {
@@ -141,11 +147,13 @@ func apiErrorText(op failedOp, e *client.APIError) string {
 func nextStep(op failedOp, e *client.APIError) string {
 	tk := op.toolkit()
 	switch {
+	case op.linkToolkit != "":
+		return linkNotFoundStep(op.linkToolkit)
 	case e.Slug == client.SlugNoActiveConnection && op.connectTool != "":
 		return fmt.Sprintf("the user has no connected %[1]s account in this session. Call %[2]s with {\"toolkit\": %[3]q}: it gives a link the user opens to connect their %[1]s account. Call again once they have.", tk, op.connectTool, tk)
 	case e.Slug == client.SlugNoActiveConnection:
 		return fmt.Sprintf("the user has no connected %[1]s account in this session. Ask them to connect their %[1]s account in Composio, then call again.", tk)
-	case e.Slug == client.SlugSessionNotFound:
+	case client.IsSessionGone(e):
 		return sessionNotFoundStep
 	case e.Slug == client.SlugOriginMismatch:
 		return fmt.Sprintf("the endpoint is an absolute URL on a domain other than the %s account's API. Use a path relative to the API's base URL instead.", tk)
@@ -174,6 +182,13 @@ func nextStep(op failedOp, e *client.APIError) string {
 		return "Composio failed on its side. " + op.retryAdvice()
 	}
 	return ""
+}
+
+// linkNotFoundStep is what to do about a 404 from creating a link, where it
+// need not mean that the session is gone (which is why the session was not
+// replaced): the toolkit, or the auth config it needs, may not exist.
+func linkNotFoundStep(toolkit string) string {
+	return fmt.Sprintf("Composio found no toolkit %[1]q, or no auth config for it, to connect. Check the slug (list_toolkits names the toolkits of this session). A toolkit without Composio-managed auth needs an auth config: the operator creates one in Composio and sets --auth-configs %[1]s=ac_… (COMPOSIO_MCP_AUTH_CONFIGS; on a multi-tenant server the client sends the X-Composio-Auth-Configs header). Retrying will not help until then.", toolkit)
 }
 
 // sessionNotFoundStep is what to do about an expired session that the server

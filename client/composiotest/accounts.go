@@ -101,6 +101,10 @@ func (s *Server) handleLink(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if e := linkNotFound(&ss, body.Toolkit); e != nil {
+		s.writeError(w, *e)
+		return
+	}
 	if !slices.Contains(ss.toolkits, body.Toolkit) {
 		s.badRequest(w, fmt.Sprintf("Toolkit '%s' is not enabled in this session", body.Toolkit),
 			"toolkit: not one of "+strings.Join(ss.toolkits, ", "))

@@ -83,10 +83,53 @@ func (s *Server) badRequest(w http.ResponseWriter, message string, errs ...strin
 	})
 }
 
+// NotFoundStyle picks how the fake words its answer for an unknown or deleted
+// session, so that tests can check what a client takes for a missing session.
+type NotFoundStyle int
+
+// The answers for a missing session. Composio documents none of them as the only
+// one: its v3.1 message is "… does not exist or has been deleted", and the slug
+// ToolRouterV2_SessionNotFound is seen elsewhere.
+const (
+	// NotFoundAsComposio is the default: a 404 with code, status, slug and a message
+	// that names the session.
+	NotFoundAsComposio NotFoundStyle = iota
+	// NotFoundSlugOnly carries the slug and a message that says nothing of a session.
+	NotFoundSlugOnly
+	// NotFoundMessageOnly carries no slug, only the message about the session.
+	NotFoundMessageOnly
+	// NotFoundNeither is a 404 whose slug and message speak of no session.
+	NotFoundNeither
+)
+
+// SetNotFoundStyle sets how calls for a missing session are answered from now on.
+func (s *Server) SetNotFoundStyle(style NotFoundStyle) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.notFoundStyle = style
+}
+
+// sessionNotFound answers a call for a session that does not exist, in the words of
+// the request's API version (see versionWriter) and the style set.
 func (s *Server) sessionNotFound(w http.ResponseWriter, id string) {
-	s.writeError(w, apiError{
-		HTTP: http.StatusNotFound, Slug: client.SlugSessionNotFound,
-		Message:      "Tool router session with ID " + id + " not found",
-		SuggestedFix: "The session expired or never existed: create a new session (POST /api/v3/tool_router/session) and retry with its id.",
-	})
+	s.mu.Lock()
+	style := s.notFoundStyle
+	s.mu.Unlock()
+	msg := "Tool router session with ID " + id + " not found"
+	if versionOf(w) == "v3.1" {
+		msg = "Tool router session with ID " + id + " does not exist or has been deleted"
+	}
+	e := apiError{
+		HTTP: http.StatusNotFound, Code: 10404, Slug: client.SlugSessionNotFound, Message: msg,
+		SuggestedFix: "The session was deleted or never existed: create a new session (POST /api/" + versionOf(w) + "/tool_router/session) and retry with its id.",
+	}
+	switch style {
+	case NotFoundSlugOnly:
+		e.Message = "Not Found"
+	case NotFoundMessageOnly:
+		e.Slug = ""
+	case NotFoundNeither:
+		e.Slug, e.Message, e.SuggestedFix = "HTTP_NotFound", "Resource not found", ""
+	}
+	s.writeError(w, e)
 }

@@ -61,8 +61,11 @@ func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request) {
 	}
 	info, known := lookupToolkit(call.toolkit)
 	s.mu.Lock()
-	connected := known && slices.Contains(ss.toolkits, call.toolkit) &&
-		(info.NoAuth || s.userConns(ss.userID)[call.toolkit] != nil)
+	accountID := s.proxyAccount(&ss, call.toolkit)
+	connected := known && slices.Contains(ss.toolkits, call.toolkit) && (info.NoAuth || accountID != "")
+	if connected {
+		s.noteProxyAccount(accountID)
+	}
 	s.mu.Unlock()
 	if !connected {
 		s.writeError(w, apiError{

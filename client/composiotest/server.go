@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -93,6 +94,11 @@ type Server struct {
 	links     map[string]*link               // link token → link
 	requests  []Request
 	proxyReqs []client.ProxyRequest
+	// proxyAccounts is the connected account id each proxied call used.
+	proxyAccounts []string
+	lastCreation  *SessionCreation
+	extraAccounts map[string]*extraAccount // account id → an account added by AddAccount
+	notFoundStyle NotFoundStyle
 }
 
 // NewHandler returns a Server that is not listening: mount it on any HTTP server.
@@ -215,6 +221,33 @@ func (s *Server) ProxyRequests() []client.ProxyRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]client.ProxyRequest(nil), s.proxyReqs...)
+}
+
+// ProxyAccounts returns the connected account id that each proxied call reached the
+// third-party API with, oldest first: the pinned one when the session pins one.
+func (s *Server) ProxyAccounts() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.proxyAccounts)
+}
+
+// SessionCreation is a session-creation request as the fake received it.
+type SessionCreation struct {
+	// Version is the API version of its path, "v3" or "v3.1".
+	Version string
+	// Body is the request body as sent.
+	Body []byte
+}
+
+// LastSessionCreation returns the latest session-creation request, valid or not,
+// and false when there has been none since the start or the last Reset.
+func (s *Server) LastSessionCreation() (SessionCreation, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lastCreation == nil {
+		return SessionCreation{}, false
+	}
+	return SessionCreation{Version: s.lastCreation.Version, Body: bytes.Clone(s.lastCreation.Body)}, true
 }
 
 // Reset forgets recorded requests and restores the default sessions and connections.

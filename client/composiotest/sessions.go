@@ -3,17 +3,34 @@ package composiotest
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"maps"
 	"net/http"
 	"slices"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 )
 
-// session is a tool-router session: whose it is and which toolkits it enables.
+// session is a tool-router session: whose it is, which toolkits it enables, and
+// what else it was created with, echoed in its config.
 type session struct {
 	id       string
 	userID   string
 	toolkits []string
+	// disabled is the disable list it was created with, nil for none.
+	disabled []string
+	// authConfigs and pinned (connected_accounts) map toolkit slugs to ids.
+	authConfigs, pinned map[string]string
+}
+
+// clone copies ss deeply enough that the copy can be read without s.mu.
+func (ss *session) clone() session {
+	out := *ss
+	out.toolkits = slices.Clone(ss.toolkits)
+	out.disabled = slices.Clone(ss.disabled)
+	out.authConfigs = maps.Clone(ss.authConfigs)
+	out.pinned = maps.Clone(ss.pinned)
+	return out
 }
 
 // resetState restores the default state; s.mu is held or s is not shared yet.
@@ -25,6 +42,9 @@ func (s *Server) resetState() {
 	s.links = map[string]*link{}
 	s.requests = nil
 	s.proxyReqs = nil
+	s.proxyAccounts = nil
+	s.lastCreation = nil
+	s.extraAccounts = map[string]*extraAccount{}
 }
 
 // routes builds the mux. API routes take any method and dispatch themselves, so that
@@ -45,15 +65,35 @@ func (s *Server) routes() {
 // api wraps an API handler with the version check and authentication.
 func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if v := r.PathValue("version"); v != "v3" && v != "v3.1" {
+		v := r.PathValue("version")
+		if v != "v3" && v != "v3.1" {
 			s.notFound(w, r)
 			return
 		}
 		if !s.checkAuth(w, r) {
 			return
 		}
-		h(w, r)
+		// The version rides with the writer, so that every handler's error
+		// answers in its version's words without being told.
+		h(&versionWriter{ResponseWriter: w, version: v}, r)
 	}
+}
+
+// versionWriter is a ResponseWriter that knows the API version of its request.
+type versionWriter struct {
+	http.ResponseWriter
+	version string
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *versionWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// versionOf is the API version w answers, "v3" when it does not know.
+func versionOf(w http.ResponseWriter) string {
+	if vw, ok := w.(*versionWriter); ok {
+		return vw.version
+	}
+	return "v3"
 }
 
 // sessionJSON is a session as Composio answers it.
@@ -65,14 +105,33 @@ type sessionJSON struct {
 	ConfigVersion   int               `json:"config_version"`
 }
 
+// sessionConfigJSON is a session's config. Execute and Search exist on v3.1 only;
+// ConnectedAccounts takes each version's shape (see pinnedJSON).
 type sessionConfigJSON struct {
 	UserID            string                 `json:"user_id"`
 	Toolkits          client.SessionToolkits `json:"toolkits"`
+	AuthConfigs       map[string]string      `json:"auth_configs,omitempty"`
+	ConnectedAccounts any                    `json:"connected_accounts,omitempty"`
 	ManageConnections map[string]bool        `json:"manage_connections"`
 	Preload           map[string][]string    `json:"preload"`
+	Search            map[string]any         `json:"search,omitempty"`
+	Execute           map[string]any         `json:"execute,omitempty"`
 }
 
 func (s *Server) sessionJSON(r *http.Request, ss *session) sessionJSON {
+	v31 := r.PathValue("version") == "v3.1"
+	cfg := sessionConfigJSON{
+		UserID:            ss.userID,
+		Toolkits:          client.SessionToolkits{Enabled: slices.Clone(ss.toolkits), Disabled: slices.Clone(ss.disabled)},
+		AuthConfigs:       maps.Clone(ss.authConfigs),
+		ConnectedAccounts: pinnedJSON(ss.pinned, v31),
+		ManageConnections: map[string]bool{"enabled": true},
+		Preload:           map[string][]string{"tools": {}},
+	}
+	if v31 {
+		cfg.Search = map[string]any{"enabled": true}
+		cfg.Execute = map[string]any{"enabled": true}
+	}
 	return sessionJSON{
 		SessionID: ss.id,
 		MCP:       client.SessionMCP{Type: "http", URL: s.baseURL(r) + "/tool_router/" + ss.id + "/mcp"},
@@ -80,55 +139,29 @@ func (s *Server) sessionJSON(r *http.Request, ss *session) sessionJSON {
 			"COMPOSIO_SEARCH_TOOLS", "COMPOSIO_MULTI_EXECUTE_TOOL",
 			"COMPOSIO_MANAGE_CONNECTIONS", "COMPOSIO_REMOTE_WORKBENCH",
 		},
-		Config: sessionConfigJSON{
-			UserID:            ss.userID,
-			Toolkits:          client.SessionToolkits{Enabled: slices.Clone(ss.toolkits)},
-			ManageConnections: map[string]bool{"enabled": true},
-			Preload:           map[string][]string{"tools": {}},
-		},
+		Config:        cfg,
 		ConfigVersion: 1,
 	}
 }
 
-// handleSessions serves POST /api/v3/tool_router/session.
+// handleSessions serves POST /api/{v3,v3.1}/tool_router/session.
 func (s *Server) handleSessions(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		s.methodNotAllowed(w, r, http.MethodPost)
 		return
 	}
-	var body struct {
-		UserID   json.RawMessage `json:"user_id"`
-		Toolkits *struct {
-			Enable []string `json:"enable"`
-		} `json:"toolkits"`
-	}
-	if err := decodeObject(r, &body); err != nil {
-		s.badRequest(w, "Invalid request body", err.Error())
+	body, _ := io.ReadAll(r.Body)
+	s.mu.Lock()
+	s.lastCreation = &SessionCreation{Version: r.PathValue("version"), Body: body}
+	s.mu.Unlock()
+	ss, errs := s.newSession(body, r.PathValue("version") == "v3.1")
+	if errs != nil {
+		s.writeError(w, *errs)
 		return
 	}
-	var userID string
-	if json.Unmarshal(body.UserID, &userID) != nil || userID == "" {
-		s.badRequest(w, "Invalid request body", "user_id: Required: a non-empty string")
-		return
-	}
-	toolkits := slices.Clone(defaultToolkits)
-	if body.Toolkits != nil && len(body.Toolkits.Enable) > 0 {
-		toolkits = nil
-		for i, t := range body.Toolkits.Enable {
-			if _, ok := lookupToolkit(t); !ok {
-				s.badRequest(w, fmt.Sprintf("Toolkit '%s' not found", t),
-					fmt.Sprintf("toolkits.enable[%d]: unknown toolkit '%s'", i, t))
-				return
-			}
-			if !slices.Contains(toolkits, t) {
-				toolkits = append(toolkits, t)
-			}
-		}
-	}
-	ss := &session{id: randomID("trs_", 12), userID: userID, toolkits: toolkits}
 	s.mu.Lock()
 	s.sessions[ss.id] = ss
-	s.userConns(userID)
+	s.userConns(ss.userID)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusCreated, s.sessionJSON(r, ss))
 }
@@ -148,8 +181,7 @@ func (s *Server) lookupSession(w http.ResponseWriter, id string) (session, bool)
 	ss, ok := s.sessions[id]
 	var out session
 	if ok {
-		out = *ss
-		out.toolkits = slices.Clone(ss.toolkits)
+		out = ss.clone()
 	}
 	s.mu.Unlock()
 	if !ok {
@@ -170,7 +202,8 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.sessionJSON(r, &ss))
 	case http.MethodDelete:
 		if r.PathValue("version") != "v3.1" {
-			s.methodNotAllowed(w, r, http.MethodGet)
+			// There is no DELETE on v3: Composio answers as for any unknown route.
+			s.notFound(w, r)
 			return
 		}
 		if _, ok := s.lookupSession(w, id); !ok {

@@ -18,16 +18,21 @@ type toolkitInfo struct {
 	// absolute endpoints must share its registrable domain.
 	BaseURL string
 	NoAuth  bool
+	// NoManagedAuth marks a toolkit without Composio-managed auth: a session
+	// enabling it needs an auth config for it (auth_configs).
+	NoManagedAuth bool
 }
 
 // catalogue lists the toolkits a session may enable. hackernews needs no auth, so it
-// works without a connected account.
+// works without a connected account; jira has no Composio-managed auth, so a session
+// enabling it needs an auth config.
 var catalogue = []toolkitInfo{
 	{Slug: "github", Name: "GitHub", BaseURL: "https://api.github.com", Description: "Code hosting, issues and pull requests."},
 	{Slug: "gmail", Name: "Gmail", BaseURL: "https://gmail.googleapis.com", Description: "Google's email service."},
 	{Slug: "slack", Name: "Slack", BaseURL: "https://slack.com/api", Description: "Team messaging."},
 	{Slug: "googlecalendar", Name: "Google Calendar", BaseURL: "https://www.googleapis.com/calendar/v3", Description: "Calendars and events."},
 	{Slug: "notion", Name: "Notion", BaseURL: "https://api.notion.com/v1", Description: "Notes, docs and databases."},
+	{Slug: "jira", Name: "Jira", BaseURL: "https://api.atlassian.com", Description: "Issue tracking.", NoManagedAuth: true},
 	{Slug: "hackernews", Name: "Hacker News", BaseURL: "https://hacker-news.firebaseio.com/v0", Description: "Public Hacker News API.", NoAuth: true},
 }
 
@@ -131,6 +136,7 @@ func (s *Server) handleToolkits(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		}
+		s.sessionToolkit(&item, &ss, info)
 		connected := info.NoAuth || item.ConnectedAccount != nil
 		if isConnected != "" && strconv.FormatBool(connected) != isConnected {
 			continue

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
 )
 
@@ -30,6 +31,13 @@ type Config struct {
 	BaseURL, SessionID, UserID string
 	// Toolkits are enabled in the sessions the server creates.
 	Toolkits []string
+	// DisableToolkits are kept out of them instead (never with Toolkits).
+	DisableToolkits []string
+	// AuthConfigs and ConnectedAccounts go into those sessions, per toolkit
+	// slug: the auth config (ac_…) to use, the account (ca_…) to pin.
+	AuthConfigs, ConnectedAccounts map[string]string
+	// APIVersion is the Composio API version of every session call.
+	APIVersion client.APIVersion
 
 	Transport string
 	Listen    string

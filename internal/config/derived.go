@@ -10,6 +10,7 @@ import (
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/logging"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/loopback"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/results"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/session"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/tenant"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/server"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
@@ -123,7 +124,19 @@ func (c *Config) ClientOptions(userAgent string) []client.Option {
 		client.WithTimeout(c.Timeout),
 		client.WithMaxRetries(c.maxRetries),
 		client.WithUserAgent(userAgent),
+		client.WithAPIVersion(c.APIVersion),
 		client.WithCallLimiter(client.NewCallLimiter(c.maxUpstreamCalls, c.UpstreamCallsPerCaller())),
+	}
+}
+
+// SessionConfig is how the server's sessions are made: for the user id
+// given, with the session options of the flags.
+func (c *Config) SessionConfig(logger *slog.Logger) session.Config {
+	return session.Config{
+		SessionID: c.SessionID, UserID: c.UserID,
+		Toolkits: c.Toolkits, DisableToolkits: c.DisableToolkits,
+		AuthConfigs: c.AuthConfigs, ConnectedAccounts: c.ConnectedAccounts,
+		Logger: logger,
 	}
 }
 

@@ -11,9 +11,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/logging"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/loopback"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/results"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/session"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/server"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
 )
@@ -155,6 +157,16 @@ func (c *Config) flags() []flagDef {
 		{name: "session-id", env: "COMPOSIO_SESSION_ID", bind: stringFlag(&c.SessionID, ""), help: "Composio tool-router session id (trs_…)"},
 		{name: "user-id", env: "COMPOSIO_USER_ID", bind: stringFlag(&c.UserID, ""), help: "Composio user id: without --session-id the server creates a tool-router session for this user at start, and replaces any session that expires"},
 		{name: "toolkits", bind: listFlag(&c.Toolkits, strings.ToLower), help: "comma-separated toolkit slugs enabled in sessions the server creates, e.g. gmail,github (default: Composio's)", readme: "Composio's"},
+		// Session options: what the sessions the server creates are made with.
+		{name: "toolkits-disable", bind: listFlag(&c.DisableToolkits, strings.ToLower), help: "comma-separated toolkit slugs kept out of sessions the server creates (not with --toolkits: Composio takes one of the two)", check: func() error {
+			if len(c.Toolkits) > 0 && len(c.DisableToolkits) > 0 {
+				return errors.New("--toolkits and --toolkits-disable do not go together: Composio's session takes either toolkits to enable or toolkits to disable; give one")
+			}
+			return nil
+		}},
+		{name: "auth-configs", bind: slugIDsFlag(&c.AuthConfigs), help: "auth config per toolkit for sessions the server creates, as slug=id,…, e.g. gmail=ac_123,github=ac_456; needed for toolkits without Composio-managed auth"},
+		{name: "connected-accounts", bind: slugIDsFlag(&c.ConnectedAccounts), help: "connected account to pin per toolkit in sessions the server creates, as slug=id,…, e.g. gmail=ca_123 (default: the most recently connected)"},
+		{name: "api-version", bind: c.apiVersionFlag, help: "Composio API version of every session call: v3 or v3.1 (a session's DELETE is always v3.1, the only version that has it)", readme: "`v3`"},
 		{name: "allowed-origins", bind: listFlag(&c.allowedOrigins, nil), help: "comma-separated browser origins allowed on the HTTP transports, besides localhost ones"},
 		{name: "sandbox", bind: boolFlag(&c.Sandbox), help: "serve against an embedded fake Composio backend on loopback; needs no API key"},
 		{name: "version", noEnv: true, bind: boolFlag(&c.Version), help: "print the version and exit"},
@@ -226,6 +238,32 @@ func (c *Config) checkUploadRoots() error {
 		c.UploadRoots[i] = abs
 	}
 	return nil
+}
+
+// slugIDsFlag binds a slug=id,… map; its error names the flag and the form.
+func slugIDsFlag(p *map[string]string) func(*flag.FlagSet, string, string) {
+	return func(fs *flag.FlagSet, name, usage string) {
+		fs.Func(name, usage, func(s string) error {
+			m, err := session.ParseSlugIDs(s)
+			if err != nil {
+				return fmt.Errorf("--%s: %w", name, err)
+			}
+			*p = m
+			return nil
+		})
+	}
+}
+
+func (c *Config) apiVersionFlag(fs *flag.FlagSet, name, usage string) {
+	c.APIVersion = client.APIv3
+	fs.Func(name, usage, func(s string) error {
+		v, err := client.ParseAPIVersion(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("--%s %q: want v3 or v3.1", name, s)
+		}
+		c.APIVersion = v
+		return nil
+	})
 }
 
 func (c *Config) toolsFlag(fs *flag.FlagSet, name, usage string) {

@@ -67,9 +67,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, version
 			doctorToolkits(ctx, r, cfg, c, id)
 			if id != cfg.SessionID {
 				// The session was made only to check; leave nothing behind.
-				// Best effort: an old Composio without v3.1 keeps it until it
-				// expires.
-				_ = c.DeleteSession(ctx, id)
+				doctorDelete(ctx, r, c, id)
 			}
 		}
 	}
@@ -178,11 +176,20 @@ func doctorSession(ctx context.Context, r *report, cfg *config.Config, c *client
 		r.ok("Composio at %s accepted the key", base)
 		r.ok("session %s not found (expired); the server replaces it for user %q", cfg.SessionID, cfg.UserID)
 	}
-	s, err := c.CreateSession(ctx, &client.CreateSessionRequest{UserID: cfg.UserID, Toolkits: cfg.Toolkits})
+	s, err := c.CreateSession(ctx, &client.CreateSessionRequest{
+		UserID: cfg.UserID, Toolkits: cfg.Toolkits, DisableToolkits: cfg.DisableToolkits,
+		AuthConfigs: cfg.AuthConfigs, ConnectedAccounts: cfg.ConnectedAccounts,
+	})
 	if err != nil {
 		var apiErr *client.APIError
-		if errors.As(err, &apiErr) && apiErr.HTTPStatus == http.StatusBadRequest {
-			r.fail("check --toolkits (COMPOSIO_MCP_TOOLKITS) and the user id", "Composio refused to create a session for user %q: %s", cfg.UserID, tools.ErrorText(apiErr))
+		errors.As(err, &apiErr)
+		if slug := authConfigAsked(cfg, apiErr); slug != "" {
+			r.fail(fmt.Sprintf("create an auth config for %[1]s in the Composio dashboard, then set --auth-configs %[1]s=ac_… (COMPOSIO_MCP_AUTH_CONFIGS)", slug),
+				"toolkit %q from --toolkits needs an auth config (it has no Composio-managed auth), and none is given: %s", slug, tools.ErrorText(apiErr))
+			return ""
+		}
+		if apiErr != nil && apiErr.HTTPStatus == http.StatusBadRequest {
+			r.fail("check --toolkits, --toolkits-disable, --auth-configs, --connected-accounts and the user id", "Composio refused to create a session for user %q: %s", cfg.UserID, tools.ErrorText(apiErr))
 			return ""
 		}
 		doctorCallFailed(r, base, err)
@@ -258,4 +265,6 @@ func doctorToolkits(ctx context.Context, r *report, cfg *config.Config, c *clien
 			r.warn("check the slug in --toolkits", "toolkit %q from --toolkits is not in the session", want)
 		}
 	}
+	doctorAuthConfigs(r, cfg, items)
+	doctorPinned(r, cfg, items)
 }

@@ -1,7 +1,8 @@
 // Package session keeps a Composio tool-router session alive for a server: it
 // creates the session when only a user id is known, and replaces it when
-// Composio reports it expired (ToolRouterV2_SessionNotFound), so that an
-// agent's calls keep working without an operator pasting a new session id.
+// Composio reports it gone (a 404 that speaks of the session, see
+// client.IsSessionGone), so that an agent's calls keep working without an
+// operator pasting a new session id.
 //
 // Composio documents no session lifetime; callers that cache a session id are
 // expected to create a new one once when it is not found. A Manager does that,
@@ -24,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 
@@ -45,6 +47,12 @@ type Config struct {
 	// Toolkits restricts created sessions to these toolkit slugs; empty means
 	// Composio's default set.
 	Toolkits []string
+	// DisableToolkits keeps these slugs out of created sessions (with an empty
+	// Toolkits only: Composio takes one of the two).
+	DisableToolkits []string
+	// AuthConfigs and ConnectedAccounts go into every created session, per
+	// toolkit slug: the auth config (ac_…) to use, the account (ca_…) to pin.
+	AuthConfigs, ConnectedAccounts map[string]string
 	// Logger receives a line for every session created; nil discards.
 	Logger *slog.Logger
 }
@@ -56,10 +64,9 @@ var ErrNoSession = errors.New("no tool-router session: give a session id or a us
 // Manager holds the current tool-router session id and replaces it when it
 // expires. It is safe for concurrent use.
 type Manager struct {
-	creator  Creator
-	userID   string
-	toolkits []string
-	logger   *slog.Logger
+	creator Creator
+	req     client.CreateSessionRequest // every creation's body; never changed
+	logger  *slog.Logger
 
 	mu      sync.Mutex
 	id      string
@@ -80,20 +87,25 @@ func New(c Creator, cfg Config) *Manager {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Manager{
-		creator:  c,
-		userID:   cfg.UserID,
-		toolkits: slices.Clone(cfg.Toolkits),
-		logger:   logger,
-		id:       cfg.SessionID,
+		creator: c,
+		req: client.CreateSessionRequest{
+			UserID:            cfg.UserID,
+			Toolkits:          slices.Clone(cfg.Toolkits),
+			DisableToolkits:   slices.Clone(cfg.DisableToolkits),
+			AuthConfigs:       maps.Clone(cfg.AuthConfigs),
+			ConnectedAccounts: maps.Clone(cfg.ConnectedAccounts),
+		},
+		logger: logger,
+		id:     cfg.SessionID,
 	}
 }
 
 // UserID returns the user sessions are created for, "" when unknown.
-func (m *Manager) UserID() string { return m.userID }
+func (m *Manager) UserID() string { return m.req.UserID }
 
 // CanRenew reports whether the Manager can create a session, which it can
 // only when it knows the user id.
-func (m *Manager) CanRenew() bool { return m.userID != "" }
+func (m *Manager) CanRenew() bool { return m.req.UserID != "" }
 
 // ID returns the current session id without creating one; "" when there is
 // none yet.
@@ -116,7 +128,7 @@ func (m *Manager) Current(ctx context.Context) (string, error) {
 }
 
 // Run calls fn with the current session id. When fn fails because Composio no
-// longer knows that session and the user id is known, Run creates a new
+// longer knows that session (IsNotFound) and the user id is known, Run creates a new
 // session (or joins a creation already under way) and calls fn once more with
 // the new id. Any other error, or a second expiry, is returned as it is.
 //
@@ -142,10 +154,9 @@ func (m *Manager) Run(ctx context.Context, fn func(sessionID string) error) erro
 	return fn(fresh)
 }
 
-// IsNotFound reports whether err is Composio's ToolRouterV2_SessionNotFound.
-func IsNotFound(err error) bool {
-	return errors.Is(err, &client.APIError{Slug: client.SlugSessionNotFound})
-}
+// IsNotFound reports whether err says the session is gone: deleted, expired
+// or unknown (client.IsSessionGone). A 404 from creating a link never does.
+func IsNotFound(err error) bool { return client.IsSessionGone(err) }
 
 // replace returns a session id other than stale: the current one if another
 // caller has already replaced stale, else the id of a new session. Callers
@@ -181,7 +192,8 @@ func (m *Manager) replace(ctx context.Context, stale string) (string, error) {
 
 // create runs one CreateSession and publishes its outcome to every waiter.
 func (m *Manager) create(ctx context.Context, c *creation, stale string) {
-	s, err := m.creator.CreateSession(ctx, &client.CreateSessionRequest{UserID: m.userID, Toolkits: m.toolkits})
+	req := m.req // a copy of the struct, so the creator cannot swap our fields
+	s, err := m.creator.CreateSession(ctx, &req)
 	if err == nil && s.SessionID == "" {
 		err = errors.New("composio answered without a session id")
 	}
@@ -200,10 +212,10 @@ func (m *Manager) create(ctx context.Context, c *creation, stale string) {
 	case err != nil && stale == "":
 		// The first session: the callers report the failure themselves.
 	case err != nil:
-		m.logger.Warn("replacing the expired tool-router session failed", "expired", stale, "user", m.userID, "err", err)
+		m.logger.Warn("replacing the expired tool-router session failed", "expired", stale, "user", m.req.UserID, "err", err)
 	case stale == "":
-		m.logger.Info("created tool-router session", "session", s.SessionID, "user", m.userID, "toolkits", s.Config.Toolkits.Enabled)
+		m.logger.Info("created tool-router session", "session", s.SessionID, "user", m.req.UserID, "toolkits", s.Config.Toolkits.Enabled)
 	default:
-		m.logger.Info("tool-router session expired; created a new one", "expired", stale, "session", s.SessionID, "user", m.userID)
+		m.logger.Info("tool-router session expired; created a new one", "expired", stale, "session", s.SessionID, "user", m.req.UserID)
 	}
 }

@@ -12,7 +12,6 @@ package tenant
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -30,6 +29,10 @@ const (
 	headerUserAPIKey = "X-Composio-User-Api-Key"
 	headerSessionID  = "X-Composio-Session-Id"
 	headerUserID     = "X-Composio-User-Id"
+	// Optional session options, in the slug=id,… form of --auth-configs and
+	// --connected-accounts; when sent they replace the server's.
+	headerAuthConfigs       = "X-Composio-Auth-Configs"
+	headerConnectedAccounts = "X-Composio-Connected-Accounts"
 )
 
 // credentials are what a request's headers say about its caller, trimmed.
@@ -48,17 +51,20 @@ func credentialsOf(h http.Header) credentials {
 // by naming the same user id with a different key.
 type Resolver struct {
 	clientOpts []client.Option
-	toolkits   []string
+	sessions   session.Config // the options of every session; no user, no id
 	pool       *session.Pool
-	logger     *slog.Logger
 }
 
 // NewResolver returns a Resolver whose clients are built with clientOpts
 // (the base URL, timeouts: no key, since each caller sends its own) and whose
-// sessions enable toolkits (nil: Composio's default). logger receives the
-// session managers' lines.
-func NewResolver(clientOpts []client.Option, toolkits []string, logger *slog.Logger) *Resolver {
-	return &Resolver{clientOpts: slices.Clip(clientOpts), toolkits: toolkits, pool: session.NewPool(0), logger: logger}
+// sessions are made as sessions says (toolkits, auth configs, pinned
+// accounts, its Logger receiving the managers' lines); its user and session
+// ids are ignored, each caller names its own. A caller's
+// X-Composio-Auth-Configs and X-Composio-Connected-Accounts headers replace
+// the auth configs and pinned accounts.
+func NewResolver(clientOpts []client.Option, sessions session.Config) *Resolver {
+	sessions.UserID, sessions.SessionID = "", ""
+	return &Resolver{clientOpts: slices.Clip(clientOpts), sessions: sessions, pool: session.NewPool(0)}
 }
 
 // errHeaders says what a multi-tenant client must send. It repeats no header
@@ -90,8 +96,44 @@ func (r *Resolver) Tenant(_ context.Context, h http.Header) (tools.Tenant, error
 	if c.userID == "" {
 		return tools.Tenant{Client: cl, Sessions: tools.FixedSession(c.sessionID)}, nil
 	}
-	m := r.pool.Get(key(c.key, c.userKey, c.userID), func() *session.Manager {
-		return session.New(cl, session.Config{SessionID: c.sessionID, UserID: c.userID, Toolkits: r.toolkits, Logger: r.logger})
+	cfg, optsKey, err := r.sessionConfig(h)
+	if err != nil {
+		return tools.Tenant{}, err
+	}
+	cfg.SessionID, cfg.UserID = c.sessionID, c.userID
+	// The options are part of the key: the same user asking for other auth
+	// configs or accounts needs another session.
+	m := r.pool.Get(key(c.key, c.userKey, c.userID)+optsKey, func() *session.Manager {
+		return session.New(cl, cfg)
 	})
 	return tools.Tenant{Client: cl, Sessions: m}, nil
+}
+
+// sessionConfig is the server's session options with the caller's optional
+// headers applied, and a key naming the headers' values ("" without them).
+// A malformed header is refused with an error naming it and the form it
+// takes; it repeats no header value.
+func (r *Resolver) sessionConfig(h http.Header) (session.Config, string, error) {
+	cfg := r.sessions
+	var optsKey strings.Builder
+	for _, hd := range []struct {
+		name string
+		dst  *map[string]string
+	}{{headerAuthConfigs, &cfg.AuthConfigs}, {headerConnectedAccounts, &cfg.ConnectedAccounts}} {
+		v := strings.TrimSpace(h.Get(hd.name))
+		if v == "" {
+			continue
+		}
+		m, err := session.ParseSlugIDs(v)
+		if err != nil {
+			return session.Config{}, "", errors.New("The " + hd.name + " header is malformed: " + err.Error() +
+				". The user must fix it in this MCP server's entry in their client configuration; retrying will not help until then.")
+		}
+		*hd.dst = m
+		optsKey.WriteString("\x00" + hd.name + "=" + v)
+	}
+	if optsKey.Len() == 0 {
+		return cfg, "", nil
+	}
+	return cfg, key(optsKey.String(), "", ""), nil
 }

@@ -34,7 +34,7 @@ var _ tools.Tenants = (*Resolver)(nil)
 // gets an error that names what to send and repeats no credential.
 func TestResolverRefusesIncompleteHeaders(t *testing.T) {
 	t.Parallel()
-	r := NewResolver(nil, nil, nil)
+	r := NewResolver(nil, session.Config{})
 	for name, tc := range map[string]struct {
 		h    http.Header
 		want string
@@ -65,7 +65,7 @@ func TestResolverRefusesIncompleteHeaders(t *testing.T) {
 // user id, and by no one else's.
 func TestResolverSessions(t *testing.T) {
 	t.Parallel()
-	r := NewResolver(nil, []string{"github"}, nil)
+	r := NewResolver(nil, session.Config{Toolkits: []string{"github"}})
 	tenant := func(h http.Header) tools.Tenant {
 		t.Helper()
 		tn, err := r.Tenant(context.Background(), h)
