@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -156,6 +157,15 @@ func (c *Config) flags() []flagDef {
 		{name: "user-id", env: "COMPOSIO_USER_ID", bind: stringFlag(&c.UserID, ""), help: "Composio user id: without --session-id the server creates a tool-router session for this user at start, and replaces any session that expires"},
 		{name: "toolkits", bind: listFlag(&c.Toolkits, strings.ToLower), help: "comma-separated toolkit slugs enabled in sessions the server creates, e.g. gmail,github (default: Composio's)", readme: "Composio's"},
 		{name: "allowed-origins", bind: listFlag(&c.allowedOrigins, nil), help: "comma-separated browser origins allowed on the HTTP transports, besides localhost ones"},
+		{name: "connect-callback-url", bind: stringFlag(&c.connectCallbackURL, ""), help: "where Composio sends the person after they connect an account through a connect_toolkit link (an absolute http or https URL)", check: func() error {
+			if c.connectCallbackURL == "" {
+				return nil
+			}
+			if u, err := url.Parse(c.connectCallbackURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("--connect-callback-url %q: want an absolute http or https URL, such as https://example.com/connected", c.connectCallbackURL)
+			}
+			return nil
+		}},
 		{name: "sandbox", bind: boolFlag(&c.Sandbox), help: "serve against an embedded fake Composio backend on loopback; needs no API key"},
 		{name: "version", noEnv: true, bind: boolFlag(&c.Version), help: "print the version and exit"},
 	}
