@@ -182,12 +182,13 @@ type Toolkit struct {
 }
 
 // Connected reports whether the toolkit can be used by proxy_execute now: it needs no
-// auth, or the user has an active connected account.
+// auth, or the user has a connected account whose status is ACTIVE. Like Composio's
+// SDK, it counts no other status (an empty one included) as connected.
 func (t *Toolkit) Connected() bool {
 	if t.IsNoAuth {
 		return true
 	}
-	return t.ConnectedAccount != nil && (t.ConnectedAccount.Status == "" || strings.EqualFold(t.ConnectedAccount.Status, "ACTIVE"))
+	return t.ConnectedAccount != nil && t.ConnectedAccount.Status == StatusActive
 }
 
 // ToolkitMeta is a toolkit's display information.
@@ -338,28 +339,20 @@ func (c *Client) AllToolkits(ctx context.Context, sessionID string, opts *ListTo
 	return nil, fmt.Errorf("composio: listing toolkits: more than %d pages", maxToolkitPages)
 }
 
-// CreateLink starts connecting the session user's account for toolkit: a person opens
-// the returned RedirectURL. callbackURL, if not empty, is where Composio sends them
-// afterwards.
-func (c *Client) CreateLink(ctx context.Context, sessionID, toolkit, callbackURL string) (*Link, error) {
-	if toolkit == "" {
-		return nil, errors.New("composio: creating a link needs a toolkit")
-	}
-	path, err := c.sessionPath(sessionID, "/link")
+// CreateLink starts connecting the session user's account for req.Toolkit: a person
+// opens the returned RedirectURL. NewLinkRequest shows the request without sending it.
+func (c *Client) CreateLink(ctx context.Context, sessionID string, req *LinkRequest) (*Link, error) {
+	path, payload, err := linkCall(c.prefix(), sessionID, req)
 	if err != nil {
 		return nil, err
 	}
-	body := struct {
-		Toolkit     string `json:"toolkit"`
-		CallbackURL string `json:"callback_url,omitempty"`
-	}{toolkit, callbackURL}
 	l := new(Link)
-	if _, _, err := c.do(ctx, http.MethodPost, path, nil, body, false, l); err != nil {
+	if _, _, err := c.do(ctx, http.MethodPost, path, nil, encodedJSON(payload), false, l); err != nil {
 		var apiErr *APIError
 		if errors.As(err, &apiErr) && apiErr.HTTPStatus == http.StatusNotFound {
 			// A 404 here may mean that the toolkit or its auth config does not
 			// exist, not that the session is gone: never a reason to renew.
-			return nil, &LinkNotFoundError{Toolkit: toolkit, Err: apiErr}
+			return nil, &LinkNotFoundError{Toolkit: req.Toolkit, Err: apiErr}
 		}
 		return nil, err
 	}

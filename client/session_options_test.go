@@ -82,7 +82,7 @@ func TestSessionPathsPerVersion(t *testing.T) {
 		_, err1 := c.CreateSession(ctx, &CreateSessionRequest{UserID: "u1"})
 		_, err2 := c.GetSession(ctx, "trs_1")
 		_, err3 := c.ListToolkits(ctx, "trs_1", nil)
-		_, err4 := c.CreateLink(ctx, "trs_1", "gmail", "")
+		_, err4 := c.CreateLink(ctx, "trs_1", &LinkRequest{Toolkit: "gmail"})
 		_, err5 := c.ProxyExecute(ctx, "trs_1", &ProxyRequest{ToolkitSlug: "gmail", Endpoint: "/x", Method: "GET"})
 		err6 := c.DeleteSession(ctx, "trs_1")
 		if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
@@ -134,7 +134,7 @@ func TestCreateLinkNotFound(t *testing.T) {
 		w.WriteHeader(http.StatusNotFound)
 		io.WriteString(w, `{"error":{"message":"Auth config not found for toolkit 'jira'","status":404,"code":1}}`)
 	})
-	_, err := c.CreateLink(context.Background(), "trs_1", "jira", "")
+	_, err := c.CreateLink(context.Background(), "trs_1", &LinkRequest{Toolkit: "jira"})
 	var le *LinkNotFoundError
 	var ae *APIError
 	if !errors.As(err, &le) || le.Toolkit != "jira" || !errors.As(err, &ae) || ae.HTTPStatus != 404 || IsSessionGone(err) {

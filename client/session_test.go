@@ -178,18 +178,18 @@ func TestCreateLink(t *testing.T) {
 	c, mux := setup(t)
 	mux.HandleFunc("POST /api/v3/tool_router/session/trs_1/link", func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		if want := `{"toolkit":"gmail","callback_url":"https://example.com/cb"}`; string(b) != want {
+		if want := `{"toolkit":"gmail","callback_url":"https://example.com/cb","alias":"work"}`; string(b) != want {
 			t.Errorf("body = %s, want %s", b, want)
 		}
 		w.WriteHeader(http.StatusCreated)
 		io.WriteString(w, `{"link_token":"lt_1","redirect_url":"https://connect.composio.dev/link/lt_1","connected_account_id":"ca_9"}`)
 	})
-	got, err := c.CreateLink(context.Background(), "trs_1", "gmail", "https://example.com/cb")
+	got, err := c.CreateLink(context.Background(), "trs_1", &LinkRequest{Toolkit: "gmail", CallbackURL: "https://example.com/cb", Alias: "work"})
 	want := &Link{LinkToken: "lt_1", RedirectURL: "https://connect.composio.dev/link/lt_1", ConnectedAccountID: "ca_9"}
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("CreateLink = %+v, %v", got, err)
 	}
-	if _, err := c.CreateLink(context.Background(), "trs_1", "", ""); err == nil {
+	if _, err := c.CreateLink(context.Background(), "trs_1", &LinkRequest{}); err == nil {
 		t.Error("empty toolkit: no error")
 	}
 }

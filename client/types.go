@@ -136,3 +136,13 @@ func (c *Code) UnmarshalJSON(b []byte) error {
 	}
 	return fmt.Errorf("error code: want a string or a number, got %s", b)
 }
+
+// Statuses of a connected account, as Composio names them. Only StatusActive lets
+// proxy_execute use the account.
+const (
+	StatusActive    = "ACTIVE"
+	StatusInitiated = "INITIATED" // a connection was started and not finished
+	StatusExpired   = "EXPIRED"   // the account's credentials expired or were revoked
+	StatusFailed    = "FAILED"    // connecting the account failed
+	StatusInactive  = "INACTIVE"  // the account was disabled
+)

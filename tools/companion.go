@@ -98,6 +98,8 @@ func jsonKind(k reflect.Kind) string {
 		return "an array"
 	case reflect.Map, reflect.Struct:
 		return "an object"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "an integer"
 	}
 	return "a number"
 }

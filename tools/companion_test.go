@@ -71,7 +71,9 @@ type fakeAPI struct {
 	sessions []string // session ids seen, in order
 	toolkits []client.Toolkit
 	opts     *client.ListToolkitsOptions
+	next     string // the page's next cursor
 	link     *client.Link
+	linkReq  *client.LinkRequest
 	proxy    *client.ProxyResponse
 	err      error
 }
@@ -87,19 +89,23 @@ func (f *fakeAPI) ProxyExecute(_ context.Context, id string, _ *client.ProxyRequ
 	return f.proxy, f.err
 }
 
-func (f *fakeAPI) AllToolkits(_ context.Context, id string, opts *client.ListToolkitsOptions) ([]client.Toolkit, error) {
+func (f *fakeAPI) ListToolkits(_ context.Context, id string, opts *client.ListToolkitsOptions) (*client.ToolkitPage, error) {
 	f.seen(id)
 	f.opts = opts
-	return f.toolkits, f.err
+	if f.err != nil {
+		return nil, f.err
+	}
+	return &client.ToolkitPage{Items: f.toolkits, NextCursor: f.next, TotalItems: len(f.toolkits)}, nil
 }
 
-func (f *fakeAPI) CreateLink(_ context.Context, id, toolkit, _ string) (*client.Link, error) {
+func (f *fakeAPI) CreateLink(_ context.Context, id string, req *client.LinkRequest) (*client.Link, error) {
 	f.seen(id)
+	f.linkReq = req
 	if f.err != nil {
 		return nil, f.err
 	}
 	l := *f.link
-	l.RedirectURL += "?toolkit=" + toolkit
+	l.RedirectURL += "?toolkit=" + req.Toolkit
 	return &l, nil
 }
 
@@ -148,7 +154,8 @@ func TestListToolkits(t *testing.T) {
 	}
 	for _, w := range []string{
 		"4 toolkit(s)", "- github (GitHub): connected", "- slack (Slack): not connected",
-		"- gmail (Gmail): not connected (account EXPIRED)", "- hackernews (Hacker News): needs no auth",
+		"- gmail (Gmail): not connected (account EXPIRED): the account's authorization expired or was revoked; to reconnect it, call connect_toolkit with {\"toolkit\": \"gmail\"}",
+		"- hackernews (Hacker News): needs no auth",
 		"To use slack, gmail, call connect_toolkit",
 	} {
 		if !strings.Contains(txt, w) {
@@ -159,7 +166,7 @@ func TestListToolkits(t *testing.T) {
 	if !strings.Contains(txt, string(sc)) || !strings.Contains(string(sc), `{"slug":"hackernews","name":"Hacker News","connected":true,"needs_auth":false}`) {
 		t.Errorf("structured content %s", sc)
 	}
-	if api.opts.Search != "a" || api.opts.IsConnected == nil || *api.opts.IsConnected || api.opts.Limit != 50 {
+	if api.opts.Search != "a" || api.opts.IsConnected == nil || *api.opts.IsConnected || api.opts.Limit != 20 {
 		t.Errorf("options %+v", api.opts)
 	}
 	if rec.Attempts != 1 || rec.Status != 200 || rec.Method != "GET" {
@@ -172,7 +179,7 @@ func TestListToolkitsArguments(t *testing.T) {
 	api := &fakeAPI{}
 	l := listWith(Config{Tenants: single(api)})
 	for args, want := range map[string]string{
-		`{"query":"x"}`:       "query: unknown field; the fields are search, connected",
+		`{"query":"x"}`:       "query: unknown field; the fields are search, connected, limit, cursor",
 		`{"connected":"yes"}`: "connected: must be a boolean (true or false), got a JSON string",
 		`[1]`:                 "want a JSON object",
 	} {

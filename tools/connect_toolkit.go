@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -19,14 +20,24 @@ import (
 // client supports URL-mode elicitation (MCP 2025-11-25), the client is asked
 // to offer the link to the user itself; otherwise the link is in the result,
 // for the model to pass on.
-type connectToolkit struct{ companion }
-
-func newConnectToolkit(e *env) *connectToolkit {
-	return &connectToolkit{companion{tenants: e.tenants, log: e.log}}
+type connectToolkit struct {
+	companion
+	// callbackURL is sent as the link's callback_url, "" for none.
+	callbackURL string
+	// dryRun answers with the link request instead of sending it.
+	dryRun bool
 }
 
+func newConnectToolkit(e *env) *connectToolkit {
+	return &connectToolkit{companion: companion{tenants: e.tenants, log: e.log}, callbackURL: e.cfg.ConnectCallbackURL, dryRun: e.cfg.DryRun}
+}
+
+// maxAliasLen bounds an alias: a label, not a document.
+const maxAliasLen = 100
+
 type connectToolkitInput struct {
-	Toolkit string `json:"toolkit" jsonschema:"required,minLength=1" jsonschema_description:"The slug of the toolkit to connect, e.g. \"gmail\" or \"slack\", as list_toolkits or a proxy_execute error names it."`
+	Toolkit string  `json:"toolkit" jsonschema:"required,minLength=1" jsonschema_description:"The slug of the toolkit to connect, e.g. \"gmail\" or \"slack\", as list_toolkits or a proxy_execute error names it."`
+	Alias   *string `json:"alias,omitempty" jsonschema:"minLength=1,maxLength=100" jsonschema_description:"A label for this account, e.g. \"work\", when the user connects several accounts of one toolkit. Leave it out otherwise."`
 }
 
 // Values of connectToolkitOutput.Elicitation.
@@ -52,28 +63,37 @@ It creates a Composio link that the user opens in a browser to sign in to the se
 // nothing else, so it is not destructive: the account changes only when a
 // person completes the flow in the browser.
 func (c *connectToolkit) Tool() mcp.Tool {
-	return companionTool(ConnectToolkitName, "Connect an account for a toolkit", connectToolkitDescription,
+	t := companionTool(ConnectToolkitName, "Connect an account for a toolkit", connectToolkitDescription,
 		connectToolkitInput{}, connectToolkitOutput{}, false)
+	if c.dryRun {
+		// Its results are requests, not links: no output schema to break.
+		t.RawOutputSchema = nil
+	}
+	return t
 }
 
 // Handle is the tool handler for connect_toolkit.
 func (c *connectToolkit) Handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 	var in connectToolkitInput
-	res, err := decodeArgs(req, &in, "toolkit")
+	res, err := decodeArgs(req, &in, "toolkit", "alias")
 	// The call as asked for, for the audit record, even when refused.
 	recordFrom(ctx).describe(in.Toolkit, "", "")
 	if res != nil || err != nil {
 		return res, err
 	}
 	in.Toolkit = strings.ToLower(strings.TrimSpace(in.Toolkit))
-	if in.Toolkit == "" {
-		return errorResult((&argError{problems: []string{`toolkit: required: the toolkit slug, e.g. "gmail"`}}).Error()), nil
+	linkReq, err := c.linkRequest(in)
+	if err != nil {
+		return errorResult(err.Error()), nil
+	}
+	if c.dryRun {
+		return c.dryRunResult(ctx, req.Header, linkReq)
 	}
 	start := time.Now()
 	var link *client.Link
 	cc := companionCall{tool: ConnectToolkitName, toolkit: in.Toolkit, method: http.MethodPost, endpoint: "/api/v3/tool_router/session/{id}/link", okStatus: http.StatusCreated}
 	res, err = c.run(ctx, req.Header, "Creating a link to connect "+in.Toolkit, cc, func(api API, id string) (err error) {
-		link, err = api.CreateLink(ctx, id, in.Toolkit, "")
+		link, err = api.CreateLink(ctx, id, linkReq)
 		return err
 	})
 	if res != nil || err != nil {
@@ -85,6 +105,64 @@ func (c *connectToolkit) Handle(ctx context.Context, req mcp.CallToolRequest) (*
 		Toolkit: in.Toolkit, RedirectURL: link.RedirectURL,
 		ConnectedAccountID: link.ConnectedAccountID, Elicitation: outcome,
 	})
+}
+
+// linkRequest checks the arguments and makes the link's request.
+func (c *connectToolkit) linkRequest(in connectToolkitInput) (*client.LinkRequest, error) {
+	var errs argError
+	if in.Toolkit == "" {
+		errs.add("toolkit", `required: the toolkit slug, e.g. "gmail"`)
+	}
+	r := &client.LinkRequest{Toolkit: in.Toolkit, CallbackURL: c.callbackURL}
+	if in.Alias != nil {
+		r.Alias = strings.TrimSpace(*in.Alias)
+		switch {
+		case r.Alias == "":
+			errs.add("alias", "must not be empty; leave it out for an account without a label")
+		case len(r.Alias) > maxAliasLen || strings.ContainsFunc(r.Alias, func(r rune) bool { return r < ' ' || r == 0x7f }):
+			errs.add("alias", "want a short label such as \"work\": at most %d bytes, no control characters", maxAliasLen)
+		}
+	}
+	if len(errs.problems) > 0 {
+		return nil, &errs
+	}
+	return r, nil
+}
+
+// linkRequestBuilder builds, without sending it, the request of CreateLink;
+// *client.Client is one.
+type linkRequestBuilder interface {
+	NewLinkRequest(ctx context.Context, sessionID string, req *client.LinkRequest) (*http.Request, error)
+}
+
+// dryRunResult answers with the link request that would be sent, as
+// proxy_execute's dry run does; no link is created.
+func (c *connectToolkit) dryRunResult(ctx context.Context, header http.Header, lr *client.LinkRequest) (*mcp.CallToolResult, error) {
+	t, err := tenantFor(ctx, c.tenants, header)
+	if errors.Is(err, errNoTenants) {
+		return nil, err
+	}
+	if err != nil {
+		return errorResult(err.Error()), nil
+	}
+	b, ok := t.Client.(linkRequestBuilder)
+	if !ok {
+		return errorResult("--dry-run: this server's Composio client cannot show its requests, so nothing was sent."), nil
+	}
+	var hr *http.Request
+	if err := t.Sessions.Run(ctx, func(id string) (err error) {
+		hr, err = b.NewLinkRequest(ctx, id, lr)
+		return err
+	}); err != nil {
+		return errorResult(fmt.Sprintf("--dry-run: the request could not be built, and nothing was sent: %v", err)), nil
+	}
+	lines, out, body, err := renderRequest(hr)
+	if err != nil {
+		return errorResult(fmt.Sprintf("--dry-run: reading the request body failed, and nothing was sent: %v", err)), nil
+	}
+	c.log.InfoContext(ctx, "connect_toolkit dry run", "toolkit", lr.Toolkit)
+	text := fmt.Sprintf("DRY RUN: nothing was sent and no link was created (this server runs with --dry-run). To connect %s, connect_toolkit would send this request to Composio (credentials redacted):\n\n%s\n%s", lr.Toolkit, lines, body)
+	return textAndStructured(text, out)
 }
 
 // elicit asks the MCP client to offer url to the user, when the client has

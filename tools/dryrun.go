@@ -60,34 +60,13 @@ func (p *dryRunner) run(ctx context.Context, ex executor, sessions Sessions, cal
 	if err != nil {
 		return errorResult(fmt.Sprintf("--dry-run: the request could not be built, and nothing was sent: %v", err))
 	}
-	var body []byte
-	if hr.GetBody != nil {
-		rc, err := hr.GetBody()
-		if err == nil {
-			body, err = io.ReadAll(rc)
-			rc.Close()
-		}
-		if err != nil {
-			return errorResult(fmt.Sprintf("--dry-run: reading the request body failed, and nothing was sent: %v", err))
-		}
-	}
-	header := client.RedactHeader(hr.Header)
-	header.Set("Host", hr.URL.Host)
-	if hr.ContentLength > 0 {
-		header.Set("Content-Length", fmt.Sprint(hr.ContentLength))
+	lines, out, body, err := renderRequest(hr)
+	if err != nil {
+		return errorResult(fmt.Sprintf("--dry-run: reading the request body failed, and nothing was sent: %v", err))
 	}
 	var text strings.Builder
 	fmt.Fprintf(&text, "DRY RUN: nothing was sent (this server runs with --dry-run). For %s %s %s, proxy_execute would send this request to Composio (credentials redacted):\n\n", call.ToolkitSlug, call.Method, call.Endpoint)
-	fmt.Fprintf(&text, "%s %s\n", hr.Method, hr.URL)
-	out := dryRunOutput{DryRun: true, Method: hr.Method, URL: hr.URL.String(), Headers: map[string]string{}}
-	for _, k := range slices.Sorted(maps.Keys(header)) {
-		v := strings.Join(header[k], ", ")
-		fmt.Fprintf(&text, "%s: %s\n", k, v)
-		out.Headers[k] = v
-	}
-	if len(body) > 0 {
-		out.Body = body
-	}
+	text.WriteString(lines)
 	structured, err := json.Marshal(out)
 	if err != nil {
 		structured = nil
@@ -108,6 +87,39 @@ func (p *dryRunner) run(ctx context.Context, ex executor, sessions Sessions, cal
 		res.StructuredContent = json.RawMessage(structured)
 	}
 	return res
+}
+
+// renderRequest shows a request built and not sent: its request line and
+// headers as text (credentials redacted, and the Host and Content-Length the
+// transport would add), the same as dryRunOutput, and its body.
+func renderRequest(hr *http.Request) (lines string, out dryRunOutput, body []byte, err error) {
+	if hr.GetBody != nil {
+		rc, err := hr.GetBody()
+		if err == nil {
+			body, err = io.ReadAll(rc)
+			rc.Close()
+		}
+		if err != nil {
+			return "", dryRunOutput{}, nil, err
+		}
+	}
+	header := client.RedactHeader(hr.Header)
+	header.Set("Host", hr.URL.Host)
+	if hr.ContentLength > 0 {
+		header.Set("Content-Length", fmt.Sprint(hr.ContentLength))
+	}
+	var text strings.Builder
+	fmt.Fprintf(&text, "%s %s\n", hr.Method, hr.URL)
+	out = dryRunOutput{DryRun: true, Method: hr.Method, URL: hr.URL.String(), Headers: map[string]string{}}
+	for _, k := range slices.Sorted(maps.Keys(header)) {
+		v := strings.Join(header[k], ", ")
+		fmt.Fprintf(&text, "%s: %s\n", k, v)
+		out.Headers[k] = v
+	}
+	if len(body) > 0 {
+		out.Body = body
+	}
+	return text.String(), out, body, nil
 }
 
 // builderOf finds the requestBuilder behind an executor, looking through the

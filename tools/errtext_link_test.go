@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
 )
 
@@ -18,7 +19,7 @@ func TestErrorTextLinkNotFound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.CreateLink(context.Background(), composiotest.SessionID, "jira", "")
+	_, err = c.CreateLink(context.Background(), composiotest.SessionID, &client.LinkRequest{Toolkit: "jira"})
 	got := ErrorText(err)
 	for _, want := range []string{"HTTP 404", "Auth config not found for toolkit 'jira'", `no toolkit "jira", or no auth config for it`, "--auth-configs jira=ac_…", "X-Composio-Auth-Configs"} {
 		if !strings.Contains(got, want) {

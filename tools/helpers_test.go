@@ -37,11 +37,11 @@ func connectWith(cfg Config) *connectToolkit { return newConnectToolkit(newEnv(c
 // executorOnly makes an API of an executor, for tests of proxy_execute alone.
 type executorOnly struct{ executor }
 
-func (executorOnly) AllToolkits(context.Context, string, *client.ListToolkitsOptions) ([]client.Toolkit, error) {
+func (executorOnly) ListToolkits(context.Context, string, *client.ListToolkitsOptions) (*client.ToolkitPage, error) {
 	panic("not a proxy_execute call")
 }
 
-func (executorOnly) CreateLink(context.Context, string, string, string) (*client.Link, error) {
+func (executorOnly) CreateLink(context.Context, string, *client.LinkRequest) (*client.Link, error) {
 	panic("not a proxy_execute call")
 }
 

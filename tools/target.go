@@ -29,8 +29,8 @@ func (s FixedSession) Run(_ context.Context, fn func(sessionID string) error) er
 // implements it.
 type API interface {
 	ProxyExecute(ctx context.Context, sessionID string, req *client.ProxyRequest) (*client.ProxyResponse, error)
-	AllToolkits(ctx context.Context, sessionID string, opts *client.ListToolkitsOptions) ([]client.Toolkit, error)
-	CreateLink(ctx context.Context, sessionID, toolkit, callbackURL string) (*client.Link, error)
+	ListToolkits(ctx context.Context, sessionID string, opts *client.ListToolkitsOptions) (*client.ToolkitPage, error)
+	CreateLink(ctx context.Context, sessionID string, req *client.LinkRequest) (*client.Link, error)
 }
 
 // Tenant is the Composio client and session that one MCP client's calls use.

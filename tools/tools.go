@@ -53,6 +53,9 @@ type Config struct {
 	UploadRoots []string
 	// DryRun answers every call with the request it would send, sending none.
 	DryRun bool
+	// ConnectCallbackURL, when set, is where Composio sends the person after
+	// connecting an account through a connect_toolkit link.
+	ConnectCallbackURL string
 	// ConfirmWrites asks the person, through MCP elicitation, before any call
 	// that is not a GET or HEAD.
 	ConfirmWrites bool

@@ -17,28 +17,37 @@ type account struct {
 	id           string
 	authConfigID string
 	createdAt    time.Time
+	// status is one of client.StatusActive and the others; only an ACTIVE
+	// account makes proxy calls.
+	status string
+	alias  string
 }
+
+// active reports whether a can make proxy calls.
+func (a *account) active() bool { return a != nil && a.status == client.StatusActive }
 
 // link is a pending connect link: opening it connects the account.
 type link struct {
-	sessionID, userID, toolkit, accountID, callbackURL string
+	sessionID, userID, toolkit, accountID, callbackURL, alias string
 }
 
 // userConns returns userID's connections, giving a new user the default ones:
-// UserID has github and gmail connected, anyone else github only. s.mu is held.
+// UserID has github and gmail ACTIVE and googlecalendar EXPIRED (so that the
+// sandbox shows a connection to repair), anyone else github only. s.mu is held.
 func (s *Server) userConns(userID string) map[string]*account {
 	if m, ok := s.conns[userID]; ok {
 		return m
 	}
 	m := map[string]*account{}
 	s.conns[userID] = m
-	connected := []string{"github"}
+	statuses := map[string]string{"github": client.StatusActive}
 	if userID == UserID {
-		connected = []string{"github", "gmail"}
+		statuses["gmail"] = client.StatusActive
+		statuses["googlecalendar"] = client.StatusExpired
 	}
 	epoch := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	for _, t := range connected {
-		m[t] = &account{id: "ca_" + t + "_" + userID, authConfigID: "ac_" + t, createdAt: epoch}
+	for t, status := range statuses {
+		m[t] = &account{id: "ca_" + t + "_" + userID, authConfigID: "ac_" + t, createdAt: epoch, status: status}
 	}
 	return m
 }
@@ -54,7 +63,23 @@ func (s *Server) ExpireSession(id string) {
 func (s *Server) Connect(userID, toolkit string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.connect(userID, toolkit, "")
+	s.connect(userID, toolkit, "", "")
+}
+
+// SetConnectionStatus sets the status of userID's connected account for toolkit
+// (ACTIVE, INITIATED, EXPIRED, FAILED, INACTIVE, as Composio names them), giving
+// the user an account with that status when there is none. Only an ACTIVE account
+// makes proxy calls; opening a link makes it ACTIVE again.
+func (s *Server) SetConnectionStatus(userID, toolkit, status string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	conns := s.userConns(userID)
+	if a := conns[toolkit]; a != nil {
+		a.status = status
+		return
+	}
+	s.connect(userID, toolkit, "", "")
+	conns[toolkit].status = status
 }
 
 // Disconnect removes userID's connected account for toolkit, so proxy calls for it get
@@ -65,12 +90,15 @@ func (s *Server) Disconnect(userID, toolkit string) {
 	delete(s.userConns(userID), toolkit)
 }
 
-// connect records a connection; s.mu is held.
-func (s *Server) connect(userID, toolkit, accountID string) {
+// connect records an ACTIVE connection; s.mu is held.
+func (s *Server) connect(userID, toolkit, accountID, alias string) {
 	if accountID == "" {
 		accountID = randomID("ca_", 12)
 	}
-	s.userConns(userID)[toolkit] = &account{id: accountID, authConfigID: "ac_" + toolkit, createdAt: time.Now().UTC()}
+	s.userConns(userID)[toolkit] = &account{
+		id: accountID, authConfigID: "ac_" + toolkit, createdAt: time.Now().UTC(),
+		status: client.StatusActive, alias: alias,
+	}
 }
 
 // handleLink serves POST /api/v3/tool_router/session/{id}/link.
@@ -82,6 +110,7 @@ func (s *Server) handleLink(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Toolkit     string `json:"toolkit"`
 		CallbackURL string `json:"callback_url"`
+		Alias       string `json:"alias"`
 	}
 	if err := decodeObject(r, &body); err != nil {
 		s.badRequest(w, "Invalid request body", err.Error())
@@ -112,11 +141,19 @@ func (s *Server) handleLink(w http.ResponseWriter, r *http.Request) {
 	}
 	l := &link{
 		sessionID: ss.id, userID: ss.userID, toolkit: body.Toolkit,
-		accountID: randomID("ca_", 12), callbackURL: body.CallbackURL,
+		accountID: randomID("ca_", 12), callbackURL: body.CallbackURL, alias: body.Alias,
 	}
 	token := randomID("lt_", 16)
 	s.mu.Lock()
 	s.links[token] = l
+	// As in Composio, the link's account exists from now on, INITIATED until a
+	// person finishes connecting it; an ACTIVE account stays the one in use.
+	if conns := s.userConns(l.userID); !conns[l.toolkit].active() {
+		conns[l.toolkit] = &account{
+			id: l.accountID, authConfigID: "ac_" + l.toolkit, createdAt: time.Now().UTC(),
+			status: client.StatusInitiated, alias: l.alias,
+		}
+	}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusCreated, client.Link{
 		LinkToken:          token,
@@ -132,7 +169,7 @@ func (s *Server) handleOpenLink(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	l, ok := s.links[token]
 	if ok {
-		s.connect(l.userID, l.toolkit, l.accountID)
+		s.connect(l.userID, l.toolkit, l.accountID, l.alias)
 	}
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -24,7 +24,7 @@ func ExampleServer_link() {
 	_, err = c.ProxyExecute(ctx, composiotest.SessionID, slack)
 	fmt.Println(err)
 
-	link, err := c.CreateLink(ctx, composiotest.SessionID, "slack", "")
+	link, err := c.CreateLink(ctx, composiotest.SessionID, &client.LinkRequest{Toolkit: "slack"})
 	if err != nil {
 		log.Fatal(err)
 	}

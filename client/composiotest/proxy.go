@@ -257,8 +257,9 @@ func jsonKind(raw json.RawMessage) string {
 }
 
 // resolveEndpoint returns the upstream URL of endpoint, relative to base or absolute.
-// An absolute endpoint must be on base's registrable domain: that is Composio's guard
-// against sending the user's credential to a foreign host.
+// An absolute endpoint must have base's scheme and registrable domain, as Composio
+// requires since April 2026: its guard against sending the user's credential to a
+// foreign host (or over plain HTTP).
 func resolveEndpoint(base, endpoint string) (*url.URL, error) {
 	b, _ := url.Parse(base)
 	e, err := url.Parse(endpoint)
@@ -272,22 +273,42 @@ func resolveEndpoint(base, endpoint string) (*url.URL, error) {
 		u.RawQuery = e.RawQuery
 		return &u, nil
 	}
-	if (e.Scheme != "http" && e.Scheme != "https" && e.Scheme != "") || registrableDomain(e.Hostname()) != registrableDomain(b.Hostname()) {
+	if !sameOrigin(b, e) {
 		return nil, fmt.Errorf("Endpoint origin '%s://%s' does not match the connected account's base URL '%s'", e.Scheme, e.Host, base)
 	}
 	return e, nil
 }
 
-// registrableDomain approximates the registrable domain as the last two labels, which
-// is right for every base URL the fake knows.
+// sameOrigin reports whether u may be called with the credential of an account
+// whose base URL is base: the same scheme and the same registrable domain (ports
+// are not compared).
+func sameOrigin(base, u *url.URL) bool {
+	return strings.EqualFold(u.Scheme, base.Scheme) &&
+		registrableDomain(u.Hostname()) == registrableDomain(base.Hostname())
+}
+
+// secondLevelLabels are labels under which a country-code TLD sells domains, as in
+// example.co.uk or example.com.au.
+var secondLevelLabels = []string{"ac", "co", "com", "edu", "gov", "net", "org"}
+
+// registrableDomain approximates the public-suffix rule without the public suffix
+// list (golang.org/x/net/publicsuffix is no dependency of this module): the last
+// two labels of a host, or the last three when the host ends in a two-letter
+// country-code TLD under one of secondLevelLabels. IP addresses and single labels
+// stand for themselves. That is right for every base URL the fake knows and for the
+// common look-alikes (evil-github.com, github.com.evil.io).
 func registrableDomain(host string) string {
 	host = strings.ToLower(strings.TrimSuffix(host, "."))
 	if net.ParseIP(host) != nil {
 		return host
 	}
 	labels := strings.Split(host, ".")
-	if len(labels) <= 2 {
+	n := 2
+	if len(labels) >= 3 && len(labels[len(labels)-1]) == 2 && slices.Contains(secondLevelLabels, labels[len(labels)-2]) {
+		n = 3
+	}
+	if len(labels) <= n {
 		return host
 	}
-	return strings.Join(labels[len(labels)-2:], ".")
+	return strings.Join(labels[len(labels)-n:], ".")
 }

@@ -490,7 +490,7 @@ func TestSessionAPI(t *testing.T) {
 	ctx := context.Background()
 
 	s, err := c.GetSession(ctx, composiotest.SessionID)
-	if err != nil || s.Config.UserID != composiotest.UserID || !reflect.DeepEqual(s.Config.Toolkits.Enabled, []string{"github", "gmail", "slack"}) {
+	if err != nil || s.Config.UserID != composiotest.UserID || !reflect.DeepEqual(s.Config.Toolkits.Enabled, []string{"github", "gmail", "slack", "googlecalendar"}) {
 		t.Fatalf("default session = %+v, %v", s, err)
 	}
 
@@ -509,7 +509,7 @@ func TestSessionAPI(t *testing.T) {
 	}
 
 	// Connect gmail through a link.
-	l, err := c.CreateLink(ctx, s.SessionID, "gmail", "https://example.com/done")
+	l, err := c.CreateLink(ctx, s.SessionID, &client.LinkRequest{Toolkit: "gmail", CallbackURL: "https://example.com/done"})
 	if err != nil || !strings.HasPrefix(l.RedirectURL, srv.URL+"/link/") || l.LinkToken == "" || l.ConnectedAccountID == "" {
 		t.Fatalf("CreateLink = %+v, %v", l, err)
 	}
@@ -525,21 +525,21 @@ func TestSessionAPI(t *testing.T) {
 	if len(tks) != 1 || tks[0].ConnectedAccount == nil || tks[0].ConnectedAccount.ID != l.ConnectedAccountID {
 		t.Errorf("gmail after link = %+v", tks)
 	}
-	if _, err := c.CreateLink(ctx, s.SessionID, "notion", ""); err == nil {
+	if _, err := c.CreateLink(ctx, s.SessionID, &client.LinkRequest{Toolkit: "notion"}); err == nil {
 		t.Error("link for a toolkit not in the session: no error")
 	}
 
 	// Paging really pages.
 	p, err := c.ListToolkits(ctx, composiotest.SessionID, &client.ListToolkitsOptions{Limit: 2})
-	if err != nil || len(p.Items) != 2 || p.NextCursor == "" || p.TotalItems != 3 || p.TotalPages != 2 || p.CurrentPage != 1 {
+	if err != nil || len(p.Items) != 2 || p.NextCursor == "" || p.TotalItems != 4 || p.TotalPages != 2 || p.CurrentPage != 1 {
 		t.Fatalf("page 1 = %+v, %v", p, err)
 	}
 	p, err = c.ListToolkits(ctx, composiotest.SessionID, &client.ListToolkitsOptions{Limit: 2, Cursor: p.NextCursor})
-	if err != nil || len(p.Items) != 1 || p.Items[0].Slug != "slack" || p.NextCursor != "" || p.CurrentPage != 2 {
+	if err != nil || len(p.Items) != 2 || p.Items[0].Slug != "slack" || p.NextCursor != "" || p.CurrentPage != 2 {
 		t.Fatalf("page 2 = %+v, %v", p, err)
 	}
 	all, err := c.AllToolkits(ctx, composiotest.SessionID, &client.ListToolkitsOptions{Limit: 1})
-	if err != nil || len(all) != 3 {
+	if err != nil || len(all) != 4 {
 		t.Errorf("AllToolkits = %d, %v", len(all), err)
 	}
 	if all[2].ConnectedAccount != nil || all[2].Connected() {
@@ -547,7 +547,7 @@ func TestSessionAPI(t *testing.T) {
 	}
 	notConnected := false
 	all, _ = c.AllToolkits(ctx, composiotest.SessionID, &client.ListToolkitsOptions{IsConnected: &notConnected})
-	if len(all) != 1 || all[0].Slug != "slack" {
+	if len(all) != 2 || all[0].Slug != "slack" || all[1].Slug != "googlecalendar" {
 		t.Errorf("is_connected=false = %+v", all)
 	}
 	all, _ = c.AllToolkits(ctx, composiotest.SessionID, &client.ListToolkitsOptions{Search: "MAIL"})

@@ -195,12 +195,12 @@ func (s *Server) pinnedAccount(ss *session, toolkit string) (id, status string, 
 // usual one. s.mu is held.
 func (s *Server) proxyAccount(ss *session, toolkit string) string {
 	if id, status, _, ok := s.pinnedAccount(ss, toolkit); ok {
-		if status != "ACTIVE" {
+		if status != client.StatusActive {
 			return ""
 		}
 		return id
 	}
-	if a := s.userConns(ss.userID)[toolkit]; a != nil {
+	if a := s.userConns(ss.userID)[toolkit]; a.active() {
 		return a.id
 	}
 	return ""

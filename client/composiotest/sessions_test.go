@@ -52,7 +52,7 @@ func TestSessionShapesPerVersion(t *testing.T) {
 		}
 		cfg := dig(s, "config")
 		enabled, _ := json.Marshal(dig(cfg, "toolkits", "enabled"))
-		if string(enabled) != `["github","slack"]` {
+		if string(enabled) != `["github","slack","googlecalendar"]` {
 			t.Errorf("%s: enabled %s: the disabled gmail is still in", tc.version, enabled)
 		}
 		pins, _ := json.Marshal(dig(cfg, "connected_accounts"))
@@ -106,7 +106,7 @@ func TestLinkNeedsAuthConfig(t *testing.T) {
 	c, _ := srv.Client()
 	ctx := context.Background()
 	for toolkit, want := range map[string]string{"jira": "Auth config not found for toolkit 'jira'", "nope": "Toolkit 'nope' not found"} {
-		_, err := c.CreateLink(ctx, composiotest.SessionID, toolkit, "")
+		_, err := c.CreateLink(ctx, composiotest.SessionID, &client.LinkRequest{Toolkit: toolkit})
 		var le *client.LinkNotFoundError
 		if !errors.As(err, &le) || !strings.Contains(le.Err.Message, want) {
 			t.Errorf("%s: %v", toolkit, err)
@@ -116,7 +116,7 @@ func TestLinkNeedsAuthConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.CreateLink(ctx, s.SessionID, "jira", ""); err != nil {
+	if _, err := c.CreateLink(ctx, s.SessionID, &client.LinkRequest{Toolkit: "jira"}); err != nil {
 		t.Errorf("link with an auth config: %v", err)
 	}
 	tks, err := c.AllToolkits(ctx, s.SessionID, nil)

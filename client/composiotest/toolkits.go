@@ -37,7 +37,8 @@ var catalogue = []toolkitInfo{
 }
 
 // defaultToolkits are enabled in a session created without a toolkit list.
-var defaultToolkits = []string{"github", "gmail", "slack"}
+// googlecalendar is among them for the sandbox user's EXPIRED account.
+var defaultToolkits = []string{"github", "gmail", "slack", "googlecalendar"}
 
 func lookupToolkit(slug string) (toolkitInfo, bool) {
 	for _, t := range catalogue {
@@ -131,13 +132,14 @@ func (s *Server) handleToolkits(w http.ResponseWriter, r *http.Request) {
 			item.ComposioManagedAuthSchemes = []string{"OAUTH2"}
 			if a := conns[slug]; a != nil {
 				item.ConnectedAccount = &connectedAccountRaw{
-					ID: a.id, UserID: ss.userID, Status: "ACTIVE", CreatedAt: a.createdAt.Format(time.RFC3339),
+					ID: a.id, UserID: ss.userID, Status: a.status, CreatedAt: a.createdAt.Format(time.RFC3339),
 					AuthConfig: client.AuthConfig{ID: a.authConfigID, AuthScheme: "OAUTH2", IsComposioManaged: true},
 				}
 			}
 		}
 		s.sessionToolkit(&item, &ss, info)
-		connected := info.NoAuth || item.ConnectedAccount != nil
+		// Connected as Composio's SDK counts it: only an ACTIVE account.
+		connected := info.NoAuth || (item.ConnectedAccount != nil && item.ConnectedAccount.Status == client.StatusActive)
 		if isConnected != "" && strconv.FormatBool(connected) != isConnected {
 			continue
 		}

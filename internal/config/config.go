@@ -91,6 +91,8 @@ type Config struct {
 	UploadRoots      []string
 	DryRun           bool
 	ConfirmWrites    bool
+	// connectCallbackURL is sent as the callback_url of connect_toolkit's links.
+	connectCallbackURL string
 }
 
 // envPrefix is the prefix of the environment variable that backs each flag

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -168,6 +169,15 @@ func (c *Config) flags() []flagDef {
 		{name: "connected-accounts", bind: slugIDsFlag(&c.ConnectedAccounts), help: "connected account to pin per toolkit in sessions the server creates, as slug=id,…, e.g. gmail=ca_123 (default: the most recently connected)"},
 		{name: "api-version", bind: c.apiVersionFlag, help: "Composio API version of every session call: v3 or v3.1 (a session's DELETE is always v3.1, the only version that has it)", readme: "`v3`"},
 		{name: "allowed-origins", bind: listFlag(&c.allowedOrigins, nil), help: "comma-separated browser origins allowed on the HTTP transports, besides localhost ones"},
+		{name: "connect-callback-url", bind: stringFlag(&c.connectCallbackURL, ""), help: "where Composio sends the person after they connect an account through a connect_toolkit link (an absolute http or https URL)", check: func() error {
+			if c.connectCallbackURL == "" {
+				return nil
+			}
+			if u, err := url.Parse(c.connectCallbackURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("--connect-callback-url %q: want an absolute http or https URL, such as https://example.com/connected", c.connectCallbackURL)
+			}
+			return nil
+		}},
 		{name: "sandbox", bind: boolFlag(&c.Sandbox), help: "serve against an embedded fake Composio backend on loopback; needs no API key"},
 		{name: "version", noEnv: true, bind: boolFlag(&c.Version), help: "print the version and exit"},
 	}

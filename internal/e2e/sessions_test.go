@@ -165,7 +165,7 @@ func TestCompanionToolsEndToEnd(t *testing.T) {
 
 	res := mustCall(t, ctx, c, "list_toolkits", nil)
 	txt := resultText(res)
-	for _, w := range []string{"3 toolkit(s)", "- github (GitHub): connected", "- gmail (Gmail): connected", "- slack (Slack): not connected", "call connect_toolkit"} {
+	for _, w := range []string{"4 toolkit(s)", "- github (GitHub): connected", "- gmail (Gmail): connected", "- slack (Slack): not connected", "call connect_toolkit"} {
 		if !strings.Contains(txt, w) {
 			t.Errorf("list_toolkits lacks %q:\n%s", w, txt)
 		}
@@ -178,7 +178,7 @@ func TestCompanionToolsEndToEnd(t *testing.T) {
 		} `json:"toolkits"`
 	}
 	b, _ := json.Marshal(res.StructuredContent)
-	if err := json.Unmarshal(b, &listed); err != nil || len(listed.Toolkits) != 1 || listed.Toolkits[0].Slug != "slack" {
+	if err := json.Unmarshal(b, &listed); err != nil || len(listed.Toolkits) != 2 || listed.Toolkits[0].Slug != "slack" {
 		t.Errorf("connected=false: %s", b)
 	}
 

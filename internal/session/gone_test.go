@@ -29,7 +29,7 @@ func TestRunRenewsOnSessionGoneVariants(t *testing.T) {
 			return err
 		},
 		"link": func(ctx context.Context, c *client.Client, id string) error {
-			_, err := c.CreateLink(ctx, id, "github", "")
+			_, err := c.CreateLink(ctx, id, &client.LinkRequest{Toolkit: "github"})
 			return err
 		},
 	}
