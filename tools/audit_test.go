@@ -68,3 +68,39 @@ func TestAuditDescribesRefusedCalls(t *testing.T) {
 		}
 	}
 }
+
+// The companion tools' audit entries name the path of the API version the
+// client calls.
+func TestAuditNamesTheAPIVersion(t *testing.T) {
+	t.Parallel()
+	for _, v := range []client.APIVersion{"", client.APIv3, client.APIv31} {
+		path := filepath.Join(t.TempDir(), "audit.jsonl")
+		log, err := audit.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		api := &fakeAPI{proxy: &client.ProxyResponse{Status: 200, Data: json.RawMessage(`{}`)}}
+		set, err := New(Config{Tenants: single(api), Audit: log, APIVersion: v, Tools: []string{ListToolkitsName}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var req mcp.CallToolRequest
+		req.Params.RawArguments = json.RawMessage(`{}`)
+		if _, err := set.Tools()[0].Handler(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+		log.Close()
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "/api/v3/tool_router/session/%7Bid%7D/toolkits" // redact.Endpoint escapes the braces
+		if v == client.APIv31 {
+			want = "/api/v3.1/tool_router/session/%7Bid%7D/toolkits"
+		}
+		var e struct{ Endpoint string }
+		if err := json.Unmarshal(raw, &e); err != nil || e.Endpoint != want {
+			t.Errorf("version %q: audit endpoint %q (%v), want %q", v, e.Endpoint, err, want)
+		}
+	}
+}

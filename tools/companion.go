@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 )
 
 // Names of the companion tools, which help a model get proxy_execute working:
@@ -127,6 +129,18 @@ func companionTool(name, title, description string, in, out any, readOnly bool) 
 type companion struct {
 	tenants Tenants
 	log     *slog.Logger
+	// apiPrefix is the path prefix of the client's API version, for the
+	// endpoints audit entries name.
+	apiPrefix string
+}
+
+// newCompanion is what every companion tool shares of the env.
+func newCompanion(e *env) companion {
+	v := e.cfg.APIVersion
+	if v == "" {
+		v = client.APIv3
+	}
+	return companion{tenants: e.tenants, log: e.log, apiPrefix: "/api/" + string(v)}
 }
 
 // companionCall is one Composio request of a companion tool, as the audit

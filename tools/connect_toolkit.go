@@ -29,7 +29,7 @@ type connectToolkit struct {
 }
 
 func newConnectToolkit(e *env) *connectToolkit {
-	return &connectToolkit{companion: companion{tenants: e.tenants, log: e.log}, callbackURL: e.cfg.ConnectCallbackURL, dryRun: e.cfg.DryRun}
+	return &connectToolkit{companion: newCompanion(e), callbackURL: e.cfg.ConnectCallbackURL, dryRun: e.cfg.DryRun}
 }
 
 // maxAliasLen bounds an alias: a label, not a document.
@@ -91,7 +91,7 @@ func (c *connectToolkit) Handle(ctx context.Context, req mcp.CallToolRequest) (*
 	}
 	start := time.Now()
 	var link *client.Link
-	cc := companionCall{tool: ConnectToolkitName, toolkit: in.Toolkit, method: http.MethodPost, endpoint: "/api/v3/tool_router/session/{id}/link", okStatus: http.StatusCreated}
+	cc := companionCall{tool: ConnectToolkitName, toolkit: in.Toolkit, method: http.MethodPost, endpoint: c.apiPrefix + "/tool_router/session/{id}/link", okStatus: http.StatusCreated}
 	res, err = c.run(ctx, req.Header, "Creating a link to connect "+in.Toolkit, cc, func(api API, id string) (err error) {
 		link, err = api.CreateLink(ctx, id, linkReq)
 		return err

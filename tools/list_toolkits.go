@@ -25,7 +25,7 @@ type listToolkits struct {
 }
 
 func newListToolkits(e *env) *listToolkits {
-	return &listToolkits{companion: companion{tenants: e.tenants, log: e.log}, connectTool: e.connectTool}
+	return &listToolkits{companion: newCompanion(e), connectTool: e.connectTool}
 }
 
 // Page sizes of list_toolkits: Composio's own bounds, and a default that fits
@@ -81,7 +81,7 @@ func (l *listToolkits) Handle(ctx context.Context, req mcp.CallToolRequest) (*mc
 	}
 	start := time.Now()
 	var page *client.ToolkitPage
-	cc := companionCall{tool: ListToolkitsName, method: http.MethodGet, endpoint: "/api/v3/tool_router/session/{id}/toolkits", okStatus: http.StatusOK}
+	cc := companionCall{tool: ListToolkitsName, method: http.MethodGet, endpoint: l.apiPrefix + "/tool_router/session/{id}/toolkits", okStatus: http.StatusOK}
 	res, err := l.run(ctx, req.Header, "Listing toolkits", cc, func(api API, id string) (err error) {
 		page, err = api.ListToolkits(ctx, id, opts)
 		return err

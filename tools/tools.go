@@ -14,6 +14,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/audit"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/results"
 )
@@ -56,6 +57,9 @@ type Config struct {
 	// ConnectCallbackURL, when set, is where Composio sends the person after
 	// connecting an account through a connect_toolkit link.
 	ConnectCallbackURL string
+	// APIVersion is the Composio API version the client calls, for the
+	// endpoints the companion tools' audit entries name; "" means v3.
+	APIVersion client.APIVersion
 	// ConfirmWrites asks the person, through MCP elicitation, before any call
 	// that is not a GET or HEAD.
 	ConfirmWrites bool

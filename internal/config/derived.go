@@ -189,6 +189,7 @@ func (c *Config) ToolsConfig(logger *slog.Logger) tools.Config {
 		MaxResultBytes: c.MaxResultBytes, InlineImagesMax: c.InlineImagesMax,
 		UploadRoots: c.UploadRoots, DryRun: c.DryRun, ConfirmWrites: c.ConfirmWrites,
 		ConnectCallbackURL: c.connectCallbackURL,
+		APIVersion:         c.APIVersion,
 		Secrets:            c.Secrets(),
 	}
 	if c.MaxResultBytes > 0 {
