@@ -83,6 +83,9 @@ type Config struct {
 	UploadRoots      []string
 	DryRun           bool
 	ConfirmWrites    bool
+	// ConnectWait bounds the wait for the person to connect an account a
+	// call lacks; 0 turns the repair off.
+	ConnectWait time.Duration
 }
 
 // envPrefix is the prefix of the environment variable that backs each flag

@@ -175,7 +175,8 @@ func (c *Config) ToolsConfig(logger *slog.Logger) tools.Config {
 		Logger: logger, Policy: c.Policy(), Tools: c.tools,
 		MaxResultBytes: c.MaxResultBytes, InlineImagesMax: c.InlineImagesMax,
 		UploadRoots: c.UploadRoots, DryRun: c.DryRun, ConfirmWrites: c.ConfirmWrites,
-		Secrets: c.Secrets(),
+		Secrets:     c.Secrets(),
+		ConnectWait: c.ConnectWait, CallTimeout: c.Timeout,
 	}
 	if c.MaxResultBytes > 0 {
 		tc.Results = results.New(results.Config{MaxBytes: c.ResultStoreBytes, TTL: c.ResultTTL, Owner: tenant.ResultOwner(c.MultiTenant)})
