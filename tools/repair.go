@@ -136,7 +136,8 @@ func (r *repairer) connectAndRepeat(ctx context.Context, rc repairCall, ce *conn
 	if r.budget > 0 {
 		end = minTime(end, rc.start.Add(r.budget))
 	}
-	askCtx, cancel := context.WithDeadline(ctx, end)
+	// Timeouts, not deadlines: durations on the repair's clock.
+	askCtx, cancel := context.WithTimeout(ctx, end.Sub(r.clock.now()))
 	defer cancel()
 	id := "connect-" + tk + "-" + rand.Text()
 	msg := fmt.Sprintf("Connect your %s account: open this Composio page and sign in. The assistant's %s call (%s %s) continues by itself once you have connected.", tk, tk, rc.call.Method, rc.call.Endpoint)
@@ -171,7 +172,7 @@ func (r *repairer) connectAndRepeat(ctx context.Context, rc repairCall, ce *conn
 	callCtx := ctx
 	if r.budget > 0 {
 		var cancelCall context.CancelFunc
-		callCtx, cancelCall = context.WithDeadline(ctx, rc.start.Add(r.budget))
+		callCtx, cancelCall = context.WithTimeout(ctx, rc.start.Add(r.budget).Sub(r.clock.now()))
 		defer cancelCall()
 	}
 	resp, err := rc.again(callCtx)
