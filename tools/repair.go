@@ -162,12 +162,12 @@ func (r *repairer) connectAndRepeat(ctx context.Context, rc repairCall, ce *conn
 	}
 	ce.accepted = true
 	prog := newProgress(ctx, rc.req)
-	defer prog.done("done waiting for the " + tk + " connection")
 	if !r.waitActive(ctx, rc, end, prog, ce) {
+		prog.done("stopped waiting: " + tk + " is not connected")
 		return nil, nil, false
 	}
 	r.ask.complete(ctx, id)
-	prog.send(tk+" is connected; repeating the call", true)
+	prog.done(tk + " is connected; repeating the call")
 	r.log.InfoContext(ctx, "proxy_execute: connection repaired; repeating the call", "toolkit", tk)
 	callCtx := ctx
 	if r.budget > 0 {
