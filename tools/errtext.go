@@ -281,7 +281,10 @@ func connectionText(e *connectionError) string {
 		}
 		fmt.Fprintf(&b, "the user was asked to open a link to connect %s and %s, but the connection was not ACTIVE within %s (--connect-wait; %s). If they are still signing in, wait until they say they have finished, then %s. The link, should they need it again:\n%s", tk, did, e.wait, now, repeat, link)
 	default:
-		fmt.Fprintf(&b, "give the user this link and ask them to open it in a browser and sign in to %s:\n%s\nOnce they say they have finished, %s.", tk, link, repeat)
+		fmt.Fprintf(&b, "give the user this link and ask them to open it in a browser to connect their %s account:\n%s\nOnce they say they have finished, %s.", tk, link, repeat)
+		if tool := connectToolOf(e.cause); tool != "" {
+			fmt.Fprintf(&b, " Should the link have expired by then: Call %s with {\"toolkit\": %q}, which gives a new one.", tool, tk)
+		}
 	}
 	return b.String()
 }

@@ -99,9 +99,11 @@ func (r *repairer) run(ctx context.Context, rc repairCall, resp *client.ProxyRes
 		return resp, err
 	}
 	tk := rc.call.ToolkitSlug
-	status, connected := r.status(ctx, rc)
-	if rejected && connected {
-		return resp, err // the API refused an active connection: not ours to mend
+	status, connected, known := r.status(ctx, rc)
+	if rejected && (connected || !known) {
+		// The API refused an active connection, or one whose state is
+		// unknown: not for us to mend.
+		return resp, err
 	}
 	ce := &connectionError{cause: err, call: rc.call, status: status, wait: r.wait}
 	if rejected {
@@ -195,7 +197,7 @@ func (r *repairer) waitActive(ctx context.Context, rc repairCall, end time.Time,
 			ce.outcome, ce.cause = repairCancelled, err
 			return false
 		}
-		status, connected := r.status(ctx, rc)
+		status, connected, _ := r.status(ctx, rc)
 		ce.status = status
 		if connected {
 			return true
@@ -204,9 +206,9 @@ func (r *repairer) waitActive(ctx context.Context, rc repairCall, end time.Time,
 }
 
 // status is the toolkit's connection status in the session ("" when there is
-// no connected account, or it could not be read) and whether proxy_execute
-// can use it now.
-func (r *repairer) status(ctx context.Context, rc repairCall) (string, bool) {
+// no connected account), whether proxy_execute can use it now, and whether
+// Composio said (known is false when the status could not be read).
+func (r *repairer) status(ctx context.Context, rc repairCall) (status string, connected, known bool) {
 	var items []client.Toolkit
 	err := rc.sessions.Run(ctx, func(id string) (err error) {
 		items, err = rc.api.AllToolkits(ctx, id, &client.ListToolkitsOptions{Toolkits: []string{rc.call.ToolkitSlug}})
@@ -214,7 +216,7 @@ func (r *repairer) status(ctx context.Context, rc repairCall) (string, bool) {
 	})
 	if err != nil {
 		r.log.InfoContext(ctx, "proxy_execute: reading the connection status failed", "toolkit", rc.call.ToolkitSlug, "err", err)
-		return "", false
+		return "", false, false
 	}
 	for i := range items {
 		if items[i].Slug != rc.call.ToolkitSlug {
@@ -224,9 +226,9 @@ func (r *repairer) status(ctx context.Context, rc repairCall) (string, bool) {
 		if a := items[i].ConnectedAccount; a != nil {
 			status = a.Status
 		}
-		return status, items[i].Connected()
+		return status, items[i].Connected(), true
 	}
-	return "", false
+	return "", false, false
 }
 
 // link creates the Composio link that connects the toolkit.
