@@ -292,19 +292,17 @@ func connectionText(e *connectionError) string {
 // connectionState says what is wrong with the user's connection for tk in
 // the words of its Composio status.
 func connectionState(tk, status string) string {
-	switch strings.ToUpper(status) {
-	case "":
-		return "the user has no connected " + tk + " account in this session"
-	case "EXPIRED":
-		return "the user's " + tk + " connection has expired and must be reconnected"
-	case "FAILED":
-		return "connecting the user's " + tk + " account failed; it must be connected again"
-	case "INITIATED":
-		return "the user started connecting " + tk + " but has not finished"
-	case "INACTIVE":
-		return "the user's " + tk + " connection is disabled and must be reconnected"
-	case "ACTIVE":
-		return "Composio found no active " + tk + " connection for this call"
+	for _, st := range [...]struct{ status, text string }{
+		{"", "the user has no connected %s account in this session"},
+		{"EXPIRED", "the user's %s connection has expired and must be reconnected"},
+		{"FAILED", "connecting the user's %s account failed; it must be connected again"},
+		{"INITIATED", "the user started connecting %s but has not finished"},
+		{"INACTIVE", "the user's %s connection is disabled and must be reconnected"},
+		{"ACTIVE", "Composio found no active %s connection for this call"},
+	} {
+		if strings.EqualFold(status, st.status) {
+			return fmt.Sprintf(st.text, tk)
+		}
 	}
 	return "the user's " + tk + " connection is " + status + ", not ACTIVE"
 }

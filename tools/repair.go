@@ -316,12 +316,10 @@ type realClock struct{ clock func() time.Time }
 func (c realClock) now() time.Time { return c.clock() }
 
 func (realClock) sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-t.C:
-		return nil
+	case <-time.After(d): // collected once it fires or is dropped (Go 1.23)
 	}
+	return nil
 }

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -24,16 +23,12 @@ type person struct {
 	got    []mcp.ElicitationParams
 }
 
-func (p *person) Elicit(_ context.Context, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+func (p *person) Elicit(ctx context.Context, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
 	p.mu.Lock()
 	p.got = append(p.got, req.Params)
 	p.mu.Unlock()
-	if p.open {
-		resp, err := http.Get(req.Params.URL)
-		if err != nil {
-			return nil, err
-		}
-		resp.Body.Close()
+	if p.open { // opens the link and accepts
+		return (&urlElicitor{}).Elicit(ctx, req)
 	}
 	return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: p.action}}, nil
 }
