@@ -156,3 +156,58 @@ func TestRepairRepeatsAWriteComposioNeverSent(t *testing.T) {
 		t.Errorf("Composio saw %d proxy requests for the POST, want 2", n)
 	}
 }
+
+// TestRepairDoesNotConfirmTwice: under --confirm-writes the repeated write is
+// the one the person already confirmed: one confirmation, one link.
+func TestRepairDoesNotConfirmTwice(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t, 20*time.Second)
+	fake := backend(t)
+	who := &person{open: true, action: mcp.ElicitationResponseActionAccept}
+	var modes []string
+	var mu sync.Mutex
+	handler := elicitFunc(func(ctx context.Context, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+		mu.Lock()
+		modes = append(modes, req.Params.Mode)
+		mu.Unlock()
+		if req.Params.Mode != mcp.ElicitationModeURL { // the confirmation
+			return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionAccept}}, nil
+		}
+		return who.Elicit(ctx, req)
+	})
+	c, _, _ := launch{args: []string{"--connect-wait", "5s", "--confirm-writes"}, env: serverEnv(fake.URL)}.stdioClient(t, mcpclient.WithElicitationHandler(handler))
+	initURLElicitation(t, ctx, c, true)
+	res := mustCall(t, ctx, c, "proxy_execute", map[string]any{"toolkit_slug": "slack", "endpoint": "/chat.postMessage", "method": "POST", "body": map[string]any{"text": "hi"}})
+	if res.IsError {
+		t.Fatalf("repaired confirmed POST: %s", resultText(res))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(modes) != 2 || modes[0] == mcp.ElicitationModeURL || modes[1] != mcp.ElicitationModeURL {
+		t.Errorf("elicitation modes asked: %q, want one confirmation then one URL", modes)
+	}
+}
+
+// elicitFunc is an elicitation handler made of a function.
+type elicitFunc func(context.Context, mcp.ElicitationRequest) (*mcp.ElicitationResult, error)
+
+func (f elicitFunc) Elicit(ctx context.Context, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+	return f(ctx, req)
+}
+
+// TestRepairNotUnderDryRun: a dry run sends nothing, so it has no connection
+// to repair and asks nobody.
+func TestRepairNotUnderDryRun(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t, 20*time.Second)
+	fake := backend(t)
+	who := &person{open: true, action: mcp.ElicitationResponseActionAccept}
+	c, _, _ := launch{args: []string{"--connect-wait", "5s", "--dry-run"}, env: serverEnv(fake.URL)}.stdioClient(t, mcpclient.WithElicitationHandler(who))
+	initURLElicitation(t, ctx, c, true)
+	mustCall(t, ctx, c, "proxy_execute", map[string]any{"toolkit_slug": "slack", "endpoint": "/conversations.list", "method": "GET"})
+	who.mu.Lock()
+	defer who.mu.Unlock()
+	if len(who.got) != 0 || len(fake.ProxyRequests()) != 0 {
+		t.Errorf("dry run asked %d times, sent %d calls", len(who.got), len(fake.ProxyRequests()))
+	}
+}
