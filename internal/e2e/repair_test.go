@@ -140,8 +140,7 @@ func TestRepairRepeatsAWriteComposioNeverSent(t *testing.T) {
 	ctx := testContext(t, 20*time.Second)
 	fake := backend(t)
 	who := &person{open: true, action: mcp.ElicitationResponseActionAccept}
-	c, _, _ := launch{args: []string{"--connect-wait", "5s"}, env: serverEnv(fake.URL)}.stdioClient(t, mcpclient.WithElicitationHandler(who))
-	initURLElicitation(t, ctx, c, true)
+	c := urlClient(t, ctx, fake, who, []string{"--connect-wait", "5s"}...)
 	res := mustCall(t, ctx, c, "proxy_execute", map[string]any{"toolkit_slug": "slack", "endpoint": "/chat.postMessage", "method": "POST", "body": map[string]any{"channel": "C1", "text": "hi"}})
 	if res.IsError {
 		t.Fatalf("repaired POST: %s", resultText(res))
@@ -175,8 +174,7 @@ func TestRepairDoesNotConfirmTwice(t *testing.T) {
 		}
 		return who.Elicit(ctx, req)
 	})
-	c, _, _ := launch{args: []string{"--connect-wait", "5s", "--confirm-writes"}, env: serverEnv(fake.URL)}.stdioClient(t, mcpclient.WithElicitationHandler(handler))
-	initURLElicitation(t, ctx, c, true)
+	c := urlClient(t, ctx, fake, handler, []string{"--connect-wait", "5s", "--confirm-writes"}...)
 	res := mustCall(t, ctx, c, "proxy_execute", map[string]any{"toolkit_slug": "slack", "endpoint": "/chat.postMessage", "method": "POST", "body": map[string]any{"text": "hi"}})
 	if res.IsError {
 		t.Fatalf("repaired confirmed POST: %s", resultText(res))
@@ -202,12 +200,20 @@ func TestRepairNotUnderDryRun(t *testing.T) {
 	ctx := testContext(t, 20*time.Second)
 	fake := backend(t)
 	who := &person{open: true, action: mcp.ElicitationResponseActionAccept}
-	c, _, _ := launch{args: []string{"--connect-wait", "5s", "--dry-run"}, env: serverEnv(fake.URL)}.stdioClient(t, mcpclient.WithElicitationHandler(who))
-	initURLElicitation(t, ctx, c, true)
+	c := urlClient(t, ctx, fake, who, []string{"--connect-wait", "5s", "--dry-run"}...)
 	mustCall(t, ctx, c, "proxy_execute", map[string]any{"toolkit_slug": "slack", "endpoint": "/conversations.list", "method": "GET"})
 	who.mu.Lock()
 	defer who.mu.Unlock()
 	if len(who.got) != 0 || len(fake.ProxyRequests()) != 0 {
 		t.Errorf("dry run asked %d times, sent %d calls", len(who.got), len(fake.ProxyRequests()))
 	}
+}
+
+// urlClient is the binary on stdio against fake, with args, under a client
+// that declares URL-mode elicitation and answers with h.
+func urlClient(t *testing.T, ctx context.Context, fake *composiotest.Server, h mcpclient.ElicitationHandler, args ...string) *mcpclient.Client {
+	t.Helper()
+	c, _, _ := launch{args: args, env: serverEnv(fake.URL)}.stdioClient(t, mcpclient.WithElicitationHandler(h))
+	initURLElicitation(t, ctx, c, true)
+	return c
 }
