@@ -52,11 +52,14 @@ func failureSentence(op failedOp, err error) string {
 	var redirect *client.RedirectError
 	var busy *client.BusyError
 	var linkNF *client.LinkNotFoundError
+	var conn *connectionError
 	call := op.call
 	if errors.As(err, &linkNF) {
 		op.linkToolkit = linkNF.Toolkit
 	}
 	switch {
+	case errors.As(err, &conn):
+		return connectionText(conn)
 	case errors.As(err, &apiErr):
 		if op.connectTool == "" {
 			op.connectTool = connectToolOf(err)
@@ -110,6 +113,15 @@ func (op failedOp) toolkit() string {
 
 // apiErrorText renders Composio's error envelope in full, then says what to do.
 func apiErrorText(op failedOp, e *client.APIError) string {
+	text := apiEnvelope(e)
+	if next := nextStep(op, e); next != "" {
+		text += "\nWhat to do: " + next
+	}
+	return text
+}
+
+// apiEnvelope renders Composio's error envelope in full.
+func apiEnvelope(e *client.APIError) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Composio refused the call (HTTP %d", e.HTTPStatus)
 	if e.Slug != "" {
@@ -136,9 +148,6 @@ func apiErrorText(op failedOp, e *client.APIError) string {
 	}
 	if e.RequestID != "" {
 		b.WriteString("\nRequest ID: " + e.RequestID)
-	}
-	if next := nextStep(op, e); next != "" {
-		b.WriteString("\nWhat to do: " + next)
 	}
 	return b.String()
 }
@@ -240,4 +249,75 @@ func errorAttrs(err error) []any {
 		return []any{"http_status", apiErr.HTTPStatus, "slug", apiErr.Slug, "request_id", apiErr.RequestID}
 	}
 	return []any{"err", err}
+}
+
+// connectionText says why a call that lacked an active connection was not
+// repaired, and what the person must do: open the link, then which call to
+// repeat.
+func connectionText(e *connectionError) string {
+	var b strings.Builder
+	c := e.call
+	tk := c.ToolkitSlug
+	var apiErr *client.APIError
+	switch {
+	case e.apiStatus != 0:
+		fmt.Fprintf(&b, "The %s API answered HTTP %s to %s %s, and Composio reports that %s.", tk, statusText(e.apiStatus), c.Method, c.Endpoint, connectionState(tk, e.status))
+	case errors.As(e.cause, &apiErr):
+		b.WriteString(apiEnvelope(apiErr))
+		fmt.Fprintf(&b, "\nComposio did not call the %s API: %s.", tk, connectionState(tk, e.status))
+	default:
+		fmt.Fprintf(&b, "%s.", connectionState(tk, e.status))
+	}
+	repeat := fmt.Sprintf("repeat this call (proxy_execute %s %s on %s)", c.Method, c.Endpoint, tk)
+	link := ""
+	if e.link != nil {
+		link = e.link.RedirectURL
+	}
+	b.WriteString("\nWhat to do: ")
+	switch e.outcome {
+	case repairNoLink:
+		fmt.Fprintf(&b, "ask the user to connect their %s account in Composio (creating a link for them failed: %s), then %s.", tk, failureSentence(failedOp{}, e.linkErr), repeat)
+	case repairWrite:
+		fmt.Fprintf(&b, "this %s may have reached the %s API before it refused it, so it was not repeated. Give the user this link and ask them to open it in a browser and sign in to %s:\n%s\nOnce they say they have finished, check whether the %s took effect before you repeat it.", c.Method, tk, tk, link, c.Method)
+	case repairDeclined, repairCancelled:
+		verb := "declined"
+		if e.outcome == repairCancelled {
+			verb = "dismissed the request"
+		}
+		fmt.Fprintf(&b, "the user was asked to open a link to connect %s and %s. Do not ask again unless they want to; %s cannot be used until it is connected. Should they change their mind, give them this link:\n%s\nOnce they say they have finished, %s.", tk, verb, tk, link, repeat)
+	case repairTimedOut:
+		did := "did not answer in time"
+		if e.accepted {
+			did = "agreed to open it"
+		}
+		now := "no connected account yet"
+		if e.status != "" {
+			now = "status " + e.status
+		}
+		fmt.Fprintf(&b, "the user was asked to open a link to connect %s and %s, but the connection was not ACTIVE within %s (--connect-wait; %s). If they are still signing in, wait until they say they have finished, then %s. The link, should they need it again:\n%s", tk, did, e.wait, now, repeat, link)
+	default:
+		fmt.Fprintf(&b, "give the user this link and ask them to open it in a browser to connect their %s account:\n%s\nOnce they say they have finished, %s.", tk, link, repeat)
+		if tool := connectToolOf(e.cause); tool != "" {
+			fmt.Fprintf(&b, " Should the link have expired by then: Call %s with {\"toolkit\": %q}, which gives a new one.", tool, tk)
+		}
+	}
+	return b.String()
+}
+
+// connectionState says what is wrong with the user's connection for tk in
+// the words of its Composio status.
+func connectionState(tk, status string) string {
+	for _, st := range [...]struct{ status, text string }{
+		{"", "the user has no connected %s account in this session"},
+		{"EXPIRED", "the user's %s connection has expired and must be reconnected"},
+		{"FAILED", "connecting the user's %s account failed; it must be connected again"},
+		{"INITIATED", "the user started connecting %s but has not finished"},
+		{"INACTIVE", "the user's %s connection is disabled and must be reconnected"},
+		{"ACTIVE", "Composio found no active %s connection for this call"},
+	} {
+		if strings.EqualFold(status, st.status) {
+			return fmt.Sprintf(st.text, tk)
+		}
+	}
+	return "the user's " + tk + " connection is " + status + ", not ACTIVE"
 }

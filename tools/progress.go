@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -32,8 +33,11 @@ type progress struct {
 	gap   time.Duration
 	now   func() time.Time
 
+	// seq numbers the notifications of the whole tool call, which a
+	// repaired call sends from more than one reporter.
+	seq *progressSeq
+
 	mu     sync.Mutex
-	n      int
 	last   time.Time
 	closed bool
 	stop   chan struct{}
@@ -43,14 +47,10 @@ type progress struct {
 // carries no progressToken (every method of *progress accepts nil). The
 // context it returns reports the client's retry waits.
 func startProgress(ctx context.Context, req mcp.CallToolRequest, call *client.ProxyRequest) (context.Context, *progress) {
-	if req.Params.Meta == nil || req.Params.Meta.ProgressToken == nil {
+	pr := newProgress(ctx, req)
+	if pr == nil {
 		return ctx, nil
 	}
-	srv := server.ServerFromContext(ctx)
-	if srv == nil {
-		return ctx, nil
-	}
-	pr := &progress{ctx: ctx, srv: srv, token: req.Params.Meta.ProgressToken, gap: minProgressGap, now: time.Now, stop: make(chan struct{})}
 	pr.send(fmt.Sprintf("sending %s %s %s to Composio", call.ToolkitSlug, call.Method, call.Endpoint), true)
 	go pr.heartbeat(call.ToolkitSlug, progressHeartbeat)
 	ctx = client.WithRetryObserver(ctx, func(r client.Retry) {
@@ -61,6 +61,34 @@ func startProgress(ctx context.Context, req mcp.CallToolRequest, call *client.Pr
 		pr.send(fmt.Sprintf("attempt %d failed; waiting %s %s before trying again", r.Attempt, r.Wait.Round(time.Millisecond), why), true)
 	})
 	return ctx, pr
+}
+
+// newProgress returns a reporter for the call that sends nothing yet, or nil
+// when the request carries no progressToken. Reporters of one call share the
+// numbering that withProgressSeq put in ctx, so that progress only increases.
+func newProgress(ctx context.Context, req mcp.CallToolRequest) *progress {
+	if req.Params.Meta == nil || req.Params.Meta.ProgressToken == nil {
+		return nil
+	}
+	srv := server.ServerFromContext(ctx)
+	if srv == nil {
+		return nil
+	}
+	seq, _ := ctx.Value(progressSeqKey{}).(*progressSeq)
+	if seq == nil {
+		seq = new(progressSeq)
+	}
+	return &progress{ctx: ctx, srv: srv, token: req.Params.Meta.ProgressToken, seq: seq, gap: minProgressGap, now: time.Now, stop: make(chan struct{})}
+}
+
+// progressSeq is the last progress number sent for one tool call.
+type progressSeq struct{ n atomic.Int64 }
+
+type progressSeqKey struct{}
+
+// withProgressSeq gives the reporters made from ctx one numbering.
+func withProgressSeq(ctx context.Context) context.Context {
+	return context.WithValue(ctx, progressSeqKey{}, new(progressSeq))
 }
 
 // heartbeat says, every interval, that the call is still waiting.
@@ -93,14 +121,13 @@ func (pr *progress) send(msg string, force bool) {
 		pr.mu.Unlock()
 		return
 	}
-	pr.n++
-	n := pr.n
+	n := pr.seq.n.Add(1)
 	pr.last = now
 	// Sent under the lock, so that the client sees progress increase.
 	defer pr.mu.Unlock()
 	err := pr.srv.SendNotificationToClient(pr.ctx, string(mcp.MethodNotificationProgress), map[string]any{
 		"progressToken": pr.token,
-		"progress":      n,
+		"progress":      int(n),
 		"message":       msg,
 	})
 	_ = err // a client that cannot take a notification still gets its result

@@ -129,22 +129,22 @@ func TestProgressIsRateLimited(t *testing.T) {
 	t.Parallel()
 	s := mcpserver.NewMCPServer("test", "0")
 	clock := &fakeClock{t: time.Now()}
-	pr := &progress{ctx: context.Background(), srv: s, token: "t", gap: time.Second, now: clock.now, stop: make(chan struct{})}
+	pr := &progress{ctx: context.Background(), srv: s, token: "t", seq: new(progressSeq), gap: time.Second, now: clock.now, stop: make(chan struct{})}
 	// No session in the context: sends fail quietly, but are still counted.
 	for range 10 {
 		pr.send("tick", false)
 		clock.advance(100 * time.Millisecond)
 	}
-	if sent := pr.n; sent != 1 {
+	if sent := pr.seq.n.Load(); sent != 1 {
 		t.Errorf("%d of 10 heartbeats in one second were sent, want 1", sent)
 	}
 	pr.done("done")
-	if pr.n != 2 {
+	if pr.seq.n.Load() != 2 {
 		t.Errorf("the last message was not sent")
 	}
 	pr.send("late", true)
 	pr.done("again")
-	if pr.n != 2 {
+	if pr.seq.n.Load() != 2 {
 		t.Errorf("messages after done were sent")
 	}
 	var nilPr *progress
@@ -156,12 +156,12 @@ func TestProgressIsRateLimited(t *testing.T) {
 func TestProgressHeartbeat(t *testing.T) {
 	t.Parallel()
 	s := mcpserver.NewMCPServer("test", "0")
-	pr := &progress{ctx: context.Background(), srv: s, token: "t", gap: 0, now: time.Now, stop: make(chan struct{})}
+	pr := &progress{ctx: context.Background(), srv: s, token: "t", seq: new(progressSeq), gap: 0, now: time.Now, stop: make(chan struct{})}
 	go pr.heartbeat("github", 5*time.Millisecond)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		pr.mu.Lock()
-		n := pr.n
+		n := int(pr.seq.n.Load())
 		pr.mu.Unlock()
 		if n >= 2 {
 			break

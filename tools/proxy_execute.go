@@ -35,6 +35,7 @@ type proxyTool struct {
 	confirm confirmer
 	dryRun  *dryRunner // nil unless every call is a dry run
 	send    sender
+	repair  *repairer
 	shape   shaper
 	masker  *masker
 	log     *slog.Logger
@@ -54,6 +55,9 @@ func newProxyTool(e *env) *proxyTool {
 			inline: newInliner(cfg.InlineImagesMax, cfg.DownloadClient, cfg.DownloadTimeout, keep, e.masker, e.log)},
 		masker: e.masker,
 		log:    e.log,
+	}
+	if cfg.ConnectWait > 0 {
+		t.repair = newRepairer(e)
 	}
 	if cfg.DryRun {
 		t.dryRun = &dryRunner{keep: keep, log: e.log}
@@ -98,12 +102,33 @@ func (t *proxyTool) Handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.C
 	if res := t.confirm.check(ctx, req, call); res != nil {
 		return res, nil
 	}
+	ctx = withProgressSeq(ctx) // a repaired call reports from each stage
+	start := time.Now()
 	resp, err := t.send.run(ctx, req, ex, sessions, call.req)
+	if t.repair != nil {
+		resp, err = t.mend(ctx, req, call.req, ex, sessions, start, resp, err)
+	}
 	if err != nil {
 		return errorResult(failureText(failedOp{call: call.req}, err)), nil
 	}
 	t.masker.maskResponse(req.Header, resp)
 	return t.shape.result(ctx, call.req, resp)
+}
+
+// mend hands the first attempt's outcome to the repairer, with the caller's
+// client for links and statuses, resolved again only here since few calls
+// need it.
+func (t *proxyTool) mend(ctx context.Context, req mcp.CallToolRequest, call *client.ProxyRequest, ex executor, sessions Sessions, start time.Time, resp *client.ProxyResponse, err error) (*client.ProxyResponse, error) {
+	tenant, terr := tenantFor(ctx, t.route.tenants, req.Header)
+	if terr != nil {
+		return resp, err
+	}
+	return t.repair.run(ctx, repairCall{
+		req: req, call: call, api: tenant.Client, sessions: sessions, start: start,
+		again: func(ctx context.Context) (*client.ProxyResponse, error) {
+			return t.send.run(ctx, req, ex, sessions, call)
+		},
+	}, resp, err)
 }
 
 // sender sends a call in its session, with progress notifications to a

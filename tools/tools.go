@@ -67,6 +67,15 @@ type Config struct {
 	// nil makes a random key for this Set, so that a state from before a
 	// restart is simply asked again. Servers that share it share states.
 	ConfirmKey []byte
+	// ConnectWait, when positive, lets proxy_execute mend a missing, expired
+	// or failed connection: on a client with URL-mode elicitation it asks the
+	// person to open the connect link, waits up to this long for the
+	// connection to become ACTIVE, and repeats the call once. 0 only gives
+	// the link.
+	ConnectWait time.Duration
+	// CallTimeout bounds a proxy_execute call that mends its connection,
+	// its wait and repeated call included; 0 means no bound of its own.
+	CallTimeout time.Duration
 
 	// Secrets are masked wherever a tool result carries them: the process's
 	// own Composio keys and MCP token.

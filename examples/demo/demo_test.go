@@ -41,7 +41,9 @@ func TestDemo(t *testing.T) {
 		"HTTP 429",         // Composio rate limit
 		"nothing was sent", // bad arguments
 		"result isError: true",
-		"All 10 results as expected",
+		"elicitation, mode \"url\"",           // the repair asks the person
+		"the person opens the link: HTTP 200", // and they connect slack
+		"All 11 results as expected",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

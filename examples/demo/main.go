@@ -86,8 +86,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var failed []string
 	var ok, isError int
 	all := scenarios()
-	for i, sc := range all {
-		fmt.Fprintf(stdout, "\n── %d/%d %s %s\n", i+1, len(all), sc.title, strings.Repeat("─", max(3, 56-len(sc.title))))
+	total := len(all) + 1
+	play := func(c *launch.Server, i int, sc scenario) error {
+		fmt.Fprintf(stdout, "\n── %d/%d %s %s\n", i+1, total, sc.title, strings.Repeat("─", max(3, 56-len(sc.title))))
 		fmt.Fprintf(stdout, "%s.\n", sc.why)
 		tool := sc.toolName()
 		fmt.Fprintf(stdout, "call   %s %s\n", tool, sc.args)
@@ -108,13 +109,32 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "UNEXPECTED: %s\n", problem)
 			failed = append(failed, fmt.Sprintf("%d (%s): %s", i+1, sc.title, problem))
 		}
+		return nil
+	}
+	for i, sc := range all {
+		if err := play(c, i, sc); err != nil {
+			return err
+		}
+	}
+
+	// A fresh sandbox, where slack is not connected, under a client that can
+	// show the person a link (URL-mode elicitation).
+	o.Elicitation = &browser{ctx: ctx, out: stdout}
+	rc, err := launch.Start(ctx, bin, o)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	fmt.Fprintln(stdout, "\nA second server, under a client that declares URL-mode elicitation (MCP 2025-11-25):")
+	if err := play(rc, len(all), repairScenario()); err != nil {
+		return err
 	}
 
 	fmt.Fprintln(stdout)
 	if len(failed) > 0 {
-		return fmt.Errorf("%d of %d results were not what the demo expects:\n- %s", len(failed), len(all), strings.Join(failed, "\n- "))
+		return fmt.Errorf("%d of %d results were not what the demo expects:\n- %s", len(failed), total, strings.Join(failed, "\n- "))
 	}
-	fmt.Fprintf(stdout, "All %d results as expected: %d successes, %d error results a model can act on.\n", len(all), ok, isError)
+	fmt.Fprintf(stdout, "All %d results as expected: %d successes, %d error results a model can act on.\n", total, ok, isError)
 	fmt.Fprintln(stdout, "Next: README.md shows how to run the server against Composio and add it to your MCP client.")
 	return nil
 }

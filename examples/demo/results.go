@@ -68,6 +68,11 @@ func openLink(ctx context.Context, res *mcp.CallToolResult) string {
 	if uri == "" {
 		return "no redirect_url in the result"
 	}
+	return openURL(ctx, uri)
+}
+
+// openURL opens uri as the user's browser would.
+func openURL(ctx context.Context, uri string) string {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)

@@ -93,6 +93,9 @@ type Config struct {
 	ConfirmWrites    bool
 	// connectCallbackURL is sent as the callback_url of connect_toolkit's links.
 	connectCallbackURL string
+	// ConnectWait bounds the wait for the person to connect an account a
+	// call lacks; 0 turns the repair off.
+	ConnectWait time.Duration
 }
 
 // envPrefix is the prefix of the environment variable that backs each flag

@@ -119,6 +119,12 @@ func (c *Config) flags() []flagDef {
 			}
 			return nil
 		}},
+		{name: "connect-wait", bind: durationFlag(&c.ConnectWait, tools.DefaultConnectWait), help: "when a call finds its toolkit not connected (or expired, failed): how long to wait for the person to connect it through the link a client with URL elicitation shows, before the call is repeated once; --timeout bounds the whole call, wait and repeat included: the default leaves the repeated call 20s of the default --timeout, under the ~60s clients give a tool call; 0 turns the repair off", check: func() error {
+			if c.ConnectWait < 0 {
+				return fmt.Errorf("--connect-wait %s: want a duration such as 30s, or 0 to turn the repair off", c.ConnectWait)
+			}
+			return nil
+		}},
 		{name: "listen", bind: stringFlag(&c.Listen, "127.0.0.1:8080"), help: "address for the sse and http transports (host:port; a bare :port is refused)", check: c.checkListen},
 		{name: "tools", bind: c.toolsFlag, help: "comma-separated tools to serve (default: " + strings.Join(tools.Names(), ",") + ")", readme: "`" + strings.Join(tools.Names(), ",") + "`", check: func() error {
 			if len(c.tools) == 0 {

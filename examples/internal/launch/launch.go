@@ -50,6 +50,10 @@ type Options struct {
 	Verbose io.Writer
 	// Client names the example in the initialize handshake.
 	Client string
+	// Elicitation, when set, answers the server's elicitation requests, and
+	// the client declares URL-mode elicitation (MCP 2025-11-25), as a client
+	// that can show the person a link does.
+	Elicitation mcpclient.ElicitationHandler
 }
 
 // Server is the server subprocess, initialized, and the MCP client that
@@ -88,11 +92,20 @@ func Start(ctx context.Context, bin string, o Options) (*Server, error) {
 	if o.Sandbox {
 		opts = append(opts, transport.WithCommandFunc(sandboxCommand))
 	}
-	c, err := mcpclient.NewStdioMCPClientWithOptions(bin, nil, o.Args, opts...)
-	if err != nil {
+	var copts []mcpclient.ClientOption
+	if o.Elicitation != nil {
+		copts = append(copts, mcpclient.WithElicitationHandler(o.Elicitation))
+	}
+	c := mcpclient.NewClient(transport.NewStdioWithOptions(bin, nil, o.Args, opts...), copts...)
+	// The client's Start starts the process and, unlike the transport's,
+	// routes the server's requests (elicitation) to the handler.
+	if err := c.Start(context.Background()); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", bin, err)
 	}
 	var init mcp.InitializeRequest
+	if o.Elicitation != nil {
+		init.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{URL: &struct{}{}}
+	}
 	init.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
 	init.Params.ClientInfo = mcp.Implementation{Name: o.Client, Version: "1.0.0"}
 	info, err := c.Initialize(ctx, init)
