@@ -217,3 +217,35 @@ func urlClient(t *testing.T, ctx context.Context, fake *composiotest.Server, h m
 	initURLElicitation(t, ctx, c, true)
 	return c
 }
+
+// TestRepairExpiredConnection: the fake's googlecalendar account is EXPIRED,
+// as a real one becomes when its authorization lapses. A client without URL
+// elicitation is told the connection expired and given the link; with it,
+// the person reconnects inside the call and the data comes back.
+func TestRepairExpiredConnection(t *testing.T) {
+	t.Parallel()
+	call := map[string]any{"toolkit_slug": "googlecalendar", "endpoint": "/calendars/primary/events", "method": "GET"}
+	t.Run("no elicitation", func(t *testing.T) {
+		t.Parallel()
+		ctx := testContext(t, 20*time.Second)
+		fake := backend(t)
+		c, _, _ := launch{env: serverEnv(fake.URL)}.stdioClient(t)
+		initURLElicitation(t, ctx, c, false)
+		res := mustCall(t, ctx, c, "proxy_execute", call)
+		txt := resultText(res)
+		if !res.IsError || !strings.Contains(txt, "expired") || !strings.Contains(txt, fake.URL+"/link/") {
+			t.Fatalf("want an isError result saying the connection expired, with the link:\n%s", txt)
+		}
+	})
+	t.Run("reconnected", func(t *testing.T) {
+		t.Parallel()
+		ctx := testContext(t, 20*time.Second)
+		fake := backend(t)
+		who := &person{open: true, action: mcp.ElicitationResponseActionAccept}
+		c := urlClient(t, ctx, fake, who, "--connect-wait", "5s")
+		res := mustCall(t, ctx, c, "proxy_execute", call)
+		if txt := resultText(res); res.IsError || !strings.Contains(txt, "googlecalendar GET /calendars/primary/events → HTTP 200") {
+			t.Fatalf("want the events after the reconnection:\n%s", txt)
+		}
+	})
+}
