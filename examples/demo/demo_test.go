@@ -42,7 +42,8 @@ func TestDemo(t *testing.T) {
 		"nothing was sent", // bad arguments
 		"result isError: true",
 		"elicitation, mode \"url\"",           // the repair asks the person
-		"the person opens the link: HTTP 200", // and they connect slack
+		"the person opens the link: HTTP 200", // and they reconnect googlecalendar
+		"googlecalendar GET /calendars/primary/events → HTTP 200",
 		"All 11 results as expected",
 	} {
 		if !strings.Contains(out, want) {

@@ -117,8 +117,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	// A fresh sandbox, where slack is not connected, under a client that can
-	// show the person a link (URL-mode elicitation).
+	// A fresh sandbox, where googlecalendar's account has expired, under a
+	// client that can show the person a link (URL-mode elicitation).
 	o.Elicitation = &browser{ctx: ctx, out: stdout}
 	rc, err := launch.Start(ctx, bin, o)
 	if err != nil {

@@ -8,15 +8,16 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// repairScenario is the call that finds slack not connected on a client that
-// can show the person a link: the server asks them, inside the call, to open
-// the Composio link, waits for the connection, and repeats the call.
+// repairScenario is the call that finds the sandbox's googlecalendar account
+// EXPIRED on a client that can show the person a link: the server asks them,
+// inside the call, to open the Composio link, waits for the connection to be
+// ACTIVE again, and repeats the call.
 func repairScenario() scenario {
 	return scenario{
 		title: "A connection that repairs itself",
-		why:   "On a client with URL elicitation, a call that finds its account not connected asks the person to open the link, waits until it is connected, and repeats the call: the data comes back in the same call",
-		args:  `{"toolkit_slug":"slack","endpoint":"/chat.postMessage","method":"POST","body":{"channel":"C0123","text":"Hello from MCP"}}`,
-		want:  []string{"slack POST /chat.postMessage → HTTP 201"},
+		why:   "The sandbox user's googlecalendar account has EXPIRED. On a client with URL elicitation, the call asks the person to open the Composio link, waits until the account is ACTIVE again, and repeats the call: the data comes back in the same call",
+		args:  `{"toolkit_slug":"googlecalendar","endpoint":"/calendars/primary/events","method":"GET"}`,
+		want:  []string{"googlecalendar GET /calendars/primary/events → HTTP 200"},
 	}
 }
 
