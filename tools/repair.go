@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -145,7 +146,13 @@ func (r *repairer) connectAndRepeat(ctx context.Context, rc repairCall, ce *conn
 	askCtx, cancel := context.WithTimeout(ctx, end.Sub(r.clock.now()))
 	defer cancel()
 	id := "connect-" + tk + "-" + rand.Text()
-	msg := fmt.Sprintf("Connect your %s account: open this Composio page and sign in. The assistant's %s call (%s %s) continues by itself once you have connected.", tk, tk, rc.call.Method, rc.call.Endpoint)
+	verb := "Connect"
+	switch ce.status {
+	case client.StatusExpired, client.StatusFailed, client.StatusInactive:
+		// The person had an account: say why it must be connected again.
+		verb = "Your " + tk + " connection is " + strings.ToLower(ce.status) + ". Reconnect"
+	}
+	msg := fmt.Sprintf("%s your %s account: open this Composio page and sign in. The assistant's %s call (%s %s) continues by itself once you have connected.", verb, tk, tk, rc.call.Method, rc.call.Endpoint)
 	action, err := r.ask.askURL(askCtx, id, ce.link.RedirectURL, msg)
 	switch {
 	case err != nil && ctx.Err() != nil:

@@ -247,5 +247,10 @@ func TestRepairExpiredConnection(t *testing.T) {
 		if txt := resultText(res); res.IsError || !strings.Contains(txt, "googlecalendar GET /calendars/primary/events → HTTP 200") {
 			t.Fatalf("want the events after the reconnection:\n%s", txt)
 		}
+		who.mu.Lock()
+		defer who.mu.Unlock()
+		if len(who.got) != 1 || !strings.Contains(who.got[0].Message, "connection is expired. Reconnect your googlecalendar account") {
+			t.Errorf("the person was not told the connection expired: %+v", who.got)
+		}
 	})
 }
