@@ -28,7 +28,7 @@ func TestJQOutputs(t *testing.T) {
 		{`.total_count`, `2`},
 		{`.items[] | {id, name}`, `[{"id":1,"name":"a"},{"id":2,"name":"b"}]`}, // several: an array
 		{`[.items[] | .name] | .[:1]`, `["a"]`},
-		{`.items[] | select(.id > 5)`, `[]`}, // none: an empty array
+		{`.items[] | select(.id > 5)`, `[]`},      // none: an empty array
 		{`.items[0].big`, `12345678901234567890`}, // numbers kept exact
 		{`$ENV | length`, `0`},                    // no environment
 		{`1, halt`, `1`},
@@ -43,9 +43,9 @@ func TestJQOutputs(t *testing.T) {
 func TestJQSyntaxErrorNamesPosition(t *testing.T) {
 	t.Parallel()
 	for src, want := range map[string]string{
-		`.items[] | {id, name`:  "line 1, column 20",
+		`.items[] | {id, name`:    "line 1, column 20",
 		".items[]\n| {id,, name}": "line 2, column 7",
-		`.items[}`:              "line 1, column 8",
+		`.items[}`:                "line 1, column 8",
 	} {
 		_, err := compileJQ(src)
 		if err == nil || !strings.Contains(err.Error(), "syntax error at "+want) || !strings.Contains(err.Error(), "^") {
