@@ -56,6 +56,8 @@ var fieldHints = map[string]string{
 type proxyCall struct {
 	req  *client.ProxyRequest
 	file *uploadedFile
+	// jq, when set, narrows the response's data; it is never sent.
+	jq *jqFilter
 }
 
 // uploadedFile describes a local file that binary_body sends, for the
@@ -153,14 +155,17 @@ func (d argDecoder) decode(raw []byte, rec *callRecord) (proxyCall, error) {
 			req.CustomConnectionData = v
 		}
 	}
+	if v, ok := fields["jq"]; ok && firstByte(v) != 'n' {
+		call.jq = parseJQ(&errs, v)
+	}
 	for name := range fields {
 		switch name {
-		case "toolkit_slug", "endpoint", "method", "body", "binary_body", "parameters", "custom_connection_data":
+		case "toolkit_slug", "endpoint", "method", "body", "binary_body", "parameters", "custom_connection_data", "jq":
 		default:
 			if hint, ok := fieldHints[strings.ToLower(name)]; ok {
 				errs.add(name, "unknown field; %s", hint)
 			} else {
-				errs.add(name, "unknown field; the fields are toolkit_slug, endpoint, method, body, binary_body, parameters")
+				errs.add(name, "unknown field; the fields are toolkit_slug, endpoint, method, body, binary_body, parameters, jq")
 			}
 		}
 	}
@@ -170,6 +175,24 @@ func (d argDecoder) decode(raw []byte, rec *callRecord) (proxyCall, error) {
 	}
 	call.req = &req
 	return call, nil
+}
+
+// parseJQ compiles the jq argument, a filter of the response's data; an
+// empty one is none.
+func parseJQ(errs *argError, v json.RawMessage) *jqFilter {
+	var src string
+	if firstByte(v) != '"' || json.Unmarshal(v, &src) != nil {
+		errs.add("jq", "must be a string holding a jq filter, e.g. \".items[] | {id, name}\", got %s", kind(v))
+		return nil
+	}
+	if strings.TrimSpace(src) == "" {
+		return nil
+	}
+	f, err := compileJQ(src)
+	if err != nil {
+		errs.add("jq", "%v", err)
+	}
+	return f
 }
 
 // stringField is fields[name] when it is a JSON string, else "".

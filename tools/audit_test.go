@@ -34,6 +34,7 @@ func TestAuditDescribesRefusedCalls(t *testing.T) {
 			ProxyExecuteName:   `{"toolkit_slug":"github","endpoint":"/x?q=1","method":"FETCH"}`,
 			ListToolkitsName:   `{"bogus":1}`,
 			ConnectToolkitName: `{"toolkit":1}`,
+			QueryResultName:    `{"result":1}`,
 		}[st.Tool.Name]
 		var req mcp.CallToolRequest
 		req.Params.RawArguments = json.RawMessage(args)
@@ -49,8 +50,8 @@ func TestAuditDescribesRefusedCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
-	if len(lines) != 3 {
-		t.Fatalf("%d audit lines, want 3:\n%s", len(lines), raw)
+	if len(lines) != 4 {
+		t.Fatalf("%d audit lines, want 4:\n%s", len(lines), raw)
 	}
 	for _, line := range lines {
 		var e struct {

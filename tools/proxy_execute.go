@@ -112,6 +112,9 @@ func (t *proxyTool) Handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.C
 		return errorResult(failureText(failedOp{call: call.req}, err)), nil
 	}
 	t.masker.maskResponse(req.Header, resp)
+	if call.jq != nil {
+		return t.shape.filtered(ctx, call.req, call.jq, resp)
+	}
 	return t.shape.result(ctx, call.req, resp)
 }
 

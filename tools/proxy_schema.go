@@ -20,6 +20,7 @@ type proxyInput struct {
 	// Body is json.RawMessage so that the schema states object-or-null.
 	Body                 json.RawMessage  `json:"body,omitempty" jsonschema:"oneof_type=object;null" jsonschema_description:"The JSON request body for POST, PUT and PATCH, as an object, e.g. {\"name\": \"my-repo\", \"private\": true}. Omit it for GET, HEAD and DELETE. For raw bytes use binary_body instead."`
 	Parameters           []parameterInput `json:"parameters,omitempty" jsonschema_description:"Extra query parameters and headers, e.g. [{\"name\": \"maxResults\", \"value\": \"10\", \"type\": \"query\"}]. Values are strings. Never set Authorization: Composio injects the credential, and your own would override it."`
+	JQ                   string           `json:"jq,omitempty" jsonschema_description:"A jq filter applied by this server to the response's data, to return only what you need, e.g. \".items[] | {id, name, html_url}\"; it is not sent to the API. Several outputs come back as one JSON array; when it leaves anything out, the whole response is kept and query_result can filter it again without calling the API."`
 	CustomConnectionData map[string]any   `json:"custom_connection_data,omitempty" jsonschema_extras:"deprecated=true" jsonschema_description:"Deprecated by Composio: raw credentials ({authScheme, toolkitSlug, val}) to use instead of the connected account. Leave it out."`
 }
 
@@ -45,6 +46,7 @@ type proxyOutput struct {
 	Data       json.RawMessage   `json:"data,omitempty" jsonschema_description:"The response body: parsed JSON, or a string for non-JSON bodies; {} for binary responses."`
 	Headers    map[string]string `json:"headers,omitempty" jsonschema_description:"The third-party API's response headers."`
 	BinaryData *binaryOutput     `json:"binary_data,omitempty" jsonschema_description:"A signed, expiring download link for a binary response."`
+	Result     string            `json:"result,omitempty" jsonschema_description:"Present when the jq filter left part of the response out: the id of the whole response, kept for query_result."`
 }
 
 type binaryOutput struct {

@@ -27,6 +27,7 @@ var schemaTypes = []any{
 	proxyOutput{}, truncatedOutput{},
 	listToolkitsInput{}, listToolkitsOutput{},
 	connectToolkitInput{}, connectToolkitOutput{},
+	queryResultInput{},
 }
 
 // generatedEntries are schemas_gen.go's contents, reflected now: every

@@ -132,6 +132,8 @@ func registry() []registryRow {
 			" Call list_toolkits to see which toolkits (APIs) this session has and which are connected."},
 		{ConnectToolkitName, func(e *env) tool { return newConnectToolkit(e) },
 			" When a toolkit is not connected, call connect_toolkit: it gives a link the user opens to connect their account."},
+		{QueryResultName, func(e *env) tool { return newQueryResult(e) },
+			" Give proxy_execute a jq filter to get only what you need; when a result was cut or filtered, call query_result with the result id it names to filter it again or read its other pages, without calling the API again."},
 	}
 }
 

@@ -28,13 +28,17 @@ func TestDemo(t *testing.T) {
 	out := stdout.String()
 	for _, want := range []string{
 		"tool:    proxy_execute",
-		"slack (Slack): not connected",    // list_toolkits
-		"HTTP 200 OK",                     // JSON data
-		"HTTP 201 Created",                // POST with a body
-		"resource_link: report.pdf",       // binary download
-		`starting "%PDF-1.4"`,             // and the link works
-		"HTTP 404 Not Found",              // upstream error
-		"ToolRouterV2_NoActiveConnection", // Composio error
+		"slack (Slack): not connected", // list_toolkits
+		"HTTP 200 OK",                  // JSON data
+		"HTTP 201 Created",             // POST with a body
+		"The jq filter",                // jq narrows the answer
+		`"data":{"size":300000,"start":"composiotest payload"}`,
+		"call   query_result {\"result\":\"", // the stored result, by id
+		`{"length":299972}`,                  // queried again
+		"resource_link: report.pdf",          // binary download
+		`starting "%PDF-1.4"`,                // and the link works
+		"HTTP 404 Not Found",                 // upstream error
+		"ToolRouterV2_NoActiveConnection",    // Composio error
 		"Suggested fix:",
 		"the user opens the link: HTTP 200", // connect_toolkit
 		"slack POST /chat.postMessage → HTTP 201",
@@ -44,7 +48,7 @@ func TestDemo(t *testing.T) {
 		"elicitation, mode \"url\"",           // the repair asks the person
 		"the person opens the link: HTTP 200", // and they reconnect googlecalendar
 		"googlecalendar GET /calendars/primary/events → HTTP 200",
-		"All 11 results as expected",
+		"All 13 results as expected",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -58,6 +62,7 @@ func TestScenarioCheck(t *testing.T) {
 	t.Parallel()
 	text := func(s string) []mcp.Content { return []mcp.Content{mcp.NewTextContent(s)} }
 	jsonData, download := byTitle(t, "JSON data from the API"), byTitle(t, "A binary download")
+	queried := byTitle(t, "The stored result, queried again")
 	tests := []struct {
 		name string
 		sc   scenario
@@ -67,6 +72,7 @@ func TestScenarioCheck(t *testing.T) {
 		{"pass", jsonData, &mcp.CallToolResult{Content: text(`HTTP 200 {"per_page":"5"}`)}, ""},
 		{"isError differs", jsonData, &mcp.CallToolResult{Content: text(`HTTP 200 {"per_page":"5"}`), IsError: true}, "isError is true"},
 		{"text lacks a mention", jsonData, &mcp.CallToolResult{Content: text("HTTP 200")}, `does not mention "\"per_page\":\"5\""`},
+		{"query_result answered otherwise", queried, &mcp.CallToolResult{Content: text("No stored result"), IsError: true}, "isError is true"},
 		{"link missing", download, &mcp.CallToolResult{Content: text("Binary response: application/pdf expires")}, "resource_link present: false"},
 	}
 	for _, tt := range tests {

@@ -87,12 +87,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var ok, isError int
 	all := scenarios()
 	total := len(all) + 1
+	stored := "" // the stored result the last call named
 	play := func(c *launch.Server, i int, sc scenario) error {
 		fmt.Fprintf(stdout, "\n── %d/%d %s %s\n", i+1, total, sc.title, strings.Repeat("─", max(3, 56-len(sc.title))))
 		fmt.Fprintf(stdout, "%s.\n", sc.why)
 		tool := sc.toolName()
-		fmt.Fprintf(stdout, "call   %s %s\n", tool, sc.args)
-		res, err := callTool(ctx, c.Client, tool, sc.args)
+		args := strings.ReplaceAll(sc.args, "{{result}}", stored)
+		fmt.Fprintf(stdout, "call   %s %s\n", tool, args)
+		res, err := callTool(ctx, c.Client, tool, args)
 		if err != nil {
 			return fmt.Errorf("%s: tools/call: %w\nserver log:\n%s", sc.title, err, indent(c.Log(), "  "))
 		}
@@ -101,6 +103,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		} else {
 			ok++
 		}
+		stored = storedResult(res)
 		printResult(ctx, stdout, res)
 		if sc.open {
 			fmt.Fprintf(stdout, "  the user opens the link: %s\n", openLink(ctx, res))

@@ -39,6 +39,14 @@ func printResult(ctx context.Context, w io.Writer, res *mcp.CallToolResult) {
 	}
 }
 
+// storedResult is the id of the stored whole response that a filtered
+// proxy_execute result names in its structuredContent, or "".
+func storedResult(res *mcp.CallToolResult) string {
+	sc, _ := res.StructuredContent.(map[string]any)
+	id, _ := sc["result"].(string)
+	return id
+}
+
 // fetch downloads a resource link as a client would, and describes what came.
 func fetch(ctx context.Context, uri string) string {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)

@@ -11,11 +11,13 @@ import (
 type scenario struct {
 	title, why string
 	tool       string // "" means proxy_execute
-	args       string // the tool arguments, as an agent would send them
-	isError    bool
-	want       []string // substrings of the result's text
-	link       bool     // a resource_link must come back
-	open       bool     // open the result's redirect_url, as the user would
+	// args are the tool arguments, as an agent would send them; {{result}}
+	// stands for the stored result the previous call named.
+	args    string
+	isError bool
+	want    []string // substrings of the result's text
+	link    bool     // a resource_link must come back
+	open    bool     // open the result's redirect_url, as the user would
 }
 
 // scenarios are the calls the demo makes, in order: each kind of result a
@@ -40,6 +42,19 @@ func scenarios() []scenario {
 			why:   "POST, PUT and PATCH take a JSON object in body; the sandbox echoes what the API received",
 			args:  `{"toolkit_slug":"github","endpoint":"/user/repos","method":"POST","body":{"name":"hello-mcp","private":true}}`,
 			want:  []string{"HTTP 201", `"name":"hello-mcp"`},
+		},
+		{
+			title: "Only what the agent needs: jq",
+			why:   "A jq filter narrows a 300 KB answer on the server; the whole is kept, named by its id",
+			args:  `{"toolkit_slug":"github","endpoint":"/bytes/300000","method":"GET","jq":"{size, start: .payload[:20]}"}`,
+			want:  []string{`"data":{"size":300000,"start":"composiotest payload"}`, "The whole response is kept", "as result"},
+		},
+		{
+			title: "The stored result, queried again",
+			why:   "query_result filters the kept response again, or pages it, without calling the API",
+			tool:  "query_result",
+			args:  `{"result":"{{result}}","jq":"{length: (.payload | length)}"}`,
+			want:  []string{`{"length":299972}`},
 		},
 		{
 			title: "A binary download",

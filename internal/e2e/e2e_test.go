@@ -41,7 +41,7 @@ func exerciseTool(t *testing.T, ctx context.Context, c *mcpclient.Client, fake *
 	}
 	// By default the companion tools are served beside proxy_execute;
 	// tools/list sorts them by name.
-	if strings.Join(names, ",") != "connect_toolkit,list_toolkits,proxy_execute" {
+	if strings.Join(names, ",") != "connect_toolkit,list_toolkits,proxy_execute,query_result" {
 		t.Fatalf("tools = %v", names)
 	}
 

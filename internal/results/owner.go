@@ -3,29 +3,20 @@ package results
 import (
 	"context"
 	"net/http"
-
-	"github.com/mark3labs/mcp-go/server"
 )
 
-// processOwner owns what requests without a lasting MCP session keep on a
-// server with one Composio credential.
+// processOwner owns what is kept on a server with one Composio credential.
 const processOwner = "process"
 
-// SessionOwner is the Owner of a server with one Composio credential: a
-// request's MCP session, when it has one that lasts (protocol revisions up to
-// 2025-11-25); else, on 2026-07-28 and later, where over HTTP each request
-// is a session of its own, the process. Every caller of such a server acts
-// with the same credential (on stdio there is one client; over HTTP, those
-// past the bearer token), so the process is the one principal, and the
-// unguessable id the only secret between them.
-func SessionOwner(ctx context.Context, _ http.Header) string {
-	if !server.IsModernRequest(ctx) {
-		if s := server.ClientSessionFromContext(ctx); s != nil && s.SessionID() != "" {
-			return "session " + s.SessionID()
-		}
-	}
-	return processOwner
-}
+// ProcessOwner is the Owner of a server with one Composio credential: the
+// process, whatever the MCP session. Every caller of such a server acts with
+// the same credential, as the one user whose key the server holds (on stdio
+// there is one client; over HTTP, those past the bearer token), so that user
+// is the one principal, and the unguessable id the only secret between
+// callers. Results outlive the session that made them: a client that opens
+// a new MCP session for each call (MCP Inspector, claude.ai, the stateless
+// 2026-07-28 revision) finds them again.
+func ProcessOwner(context.Context, http.Header) string { return processOwner }
 
 // callHeaderKey carries a tool call's HTTP headers in its context.
 type callHeaderKey struct{}

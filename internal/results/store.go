@@ -9,7 +9,7 @@
 // ids are random and unguessable, and a result is readable only by the
 // caller whose call produced it: who that is, the Owner given to New decides.
 //
-//	store := results.New(results.Config{Owner: results.SessionOwner})
+//	store := results.New(results.Config{Owner: results.ProcessOwner})
 //	ctx = results.WithCallHeader(ctx, req.Header) // in the tool handler
 //	r := store.Keep(ctx, "github GET /user", "application/json", data, []int{0, 4096})
 //	// r.URI(), r.PageURI(2): what the tool result points at
@@ -23,6 +23,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -41,7 +42,7 @@ const (
 )
 
 // Config configures a Store; its zero value is a store of the defaults whose
-// results belong to the MCP session (SessionOwner).
+// results belong to the process (ProcessOwner).
 type Config struct {
 	// MaxBytes bounds all kept results together; 0 means DefaultMaxBytes.
 	MaxBytes int64
@@ -50,7 +51,7 @@ type Config struct {
 	// Owner names who a request is, from its context and HTTP headers (none
 	// on stdio): a result belongs to the owner of the call that kept it, and
 	// only that owner may read it. "" is nobody: a call with no owner keeps
-	// nothing, and a read with none finds nothing. nil means SessionOwner.
+	// nothing, and a read with none finds nothing. nil means ProcessOwner.
 	Owner func(ctx context.Context, header http.Header) string
 	// Now is the clock that results expire by; nil means time.Now.
 	Now func() time.Time
@@ -82,7 +83,7 @@ func New(cfg Config) *Store {
 		s.ttl = DefaultTTL
 	}
 	if s.owner == nil {
-		s.owner = SessionOwner
+		s.owner = ProcessOwner
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -138,6 +139,17 @@ func (s *Store) put(owner, name, mime string, data []byte, starts []int) *Result
 	s.byID[r.id] = s.lru.PushFront(r)
 	s.bytes += int64(len(data))
 	return r
+}
+
+// Get returns the live result named by ref, an id or a result or page URI,
+// when the caller of ctx (see WithCallHeader) owns it, and marks it used.
+// Another caller's result is not there, as an unknown or expired one is not.
+func (s *Store) Get(ctx context.Context, ref string) (*Result, bool) {
+	if s == nil {
+		return nil, false
+	}
+	id, _, _ := strings.Cut(strings.TrimPrefix(ref, URIPrefix), "/")
+	return s.get(s.owner(ctx, CallHeader(ctx)), id)
 }
 
 // get returns the live result id if owner may read it, and marks it used.
@@ -206,6 +218,10 @@ func (r *Result) URI() string { return URIPrefix + r.id }
 
 // PageURI is the URI of page n, from 1.
 func (r *Result) PageURI(n int) string { return r.URI() + "/" + strconv.Itoa(n) }
+
+// Data is the whole result. It is shared, not copied: the caller must not
+// change it.
+func (r *Result) Data() []byte { return r.data }
 
 // Pages is how many pages the result has.
 func (r *Result) Pages() int { return len(r.starts) }

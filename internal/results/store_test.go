@@ -185,12 +185,12 @@ func TestCallHeader(t *testing.T) {
 	}
 }
 
-// Without a lasting MCP session (here: no session at all), what a call keeps
-// belongs to the process, and the defaults apply.
+// By default what a call keeps belongs to the process, and the defaults
+// apply.
 func TestDefaults(t *testing.T) {
 	t.Parallel()
-	if got := SessionOwner(context.Background(), nil); got != processOwner {
-		t.Errorf("SessionOwner = %q, want %q", got, processOwner)
+	if got := ProcessOwner(context.Background(), nil); got != processOwner {
+		t.Errorf("ProcessOwner = %q, want %q", got, processOwner)
 	}
 	s := New(Config{})
 	if s.TTL() != DefaultTTL || s.maxBytes != DefaultMaxBytes {
@@ -200,5 +200,56 @@ func TestDefaults(t *testing.T) {
 	r := s.Keep(context.Background(), "r", "text/plain", []byte("x"), []int{0})
 	if r == nil || r.Expires().Before(before.Add(DefaultTTL)) {
 		t.Errorf("kept %+v", r)
+	}
+}
+
+// idSession is an MCP session that has only an id.
+type idSession struct{ id string }
+
+func (idSession) Initialize()                                         {}
+func (idSession) Initialized() bool                                   { return true }
+func (idSession) NotificationChannel() chan<- mcp.JSONRPCNotification { return nil }
+func (s idSession) SessionID() string                                 { return s.id }
+
+// A result kept in one MCP session is found again, by id or URI, from
+// another session of the same server: results belong to the caller, not to
+// the session (a client may open a session per call).
+func TestDefaultOwnerOutlivesTheSession(t *testing.T) {
+	t.Parallel()
+	srv := server.NewMCPServer("t", "0")
+	s := New(Config{})
+	one := srv.WithContext(context.Background(), idSession{"one"})
+	two := srv.WithContext(context.Background(), idSession{"two"})
+	r := s.Keep(one, "r", "application/json", []byte(`{"a":1}`), []int{0})
+	for _, ref := range []string{r.ID(), r.URI(), r.PageURI(1)} {
+		got, ok := s.Get(two, ref)
+		if !ok || string(got.Data()) != `{"a":1}` {
+			t.Errorf("Get(%q) from another session = %v, %v", ref, got, ok)
+		}
+	}
+	if _, ok := s.Get(two, "0123"); ok {
+		t.Error("an unknown id was found")
+	}
+	var nilStore *Store
+	if _, ok := nilStore.Get(one, r.ID()); ok {
+		t.Error("a nil store found a result")
+	}
+}
+
+// Get enforces the owner as reads do: another caller finds nothing.
+func TestGetIsPerOwner(t *testing.T) {
+	t.Parallel()
+	s := New(Config{Owner: func(_ context.Context, h http.Header) string { return h.Get("X-Caller") }})
+	a := WithCallHeader(context.Background(), http.Header{"X-Caller": {"a"}})
+	b := WithCallHeader(context.Background(), http.Header{"X-Caller": {"b"}})
+	r := s.Keep(a, "r", "application/json", []byte(`1`), []int{0})
+	if _, ok := s.Get(b, r.ID()); ok {
+		t.Error("another caller got the result")
+	}
+	if _, ok := s.Get(context.Background(), r.ID()); ok {
+		t.Error("nobody got the result")
+	}
+	if _, ok := s.Get(a, r.ID()); !ok {
+		t.Error("the owner did not get its result")
 	}
 }

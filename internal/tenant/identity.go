@@ -7,6 +7,8 @@ import (
 	"net/http"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/results"
 )
 
 // key identifies a caller without holding its credential in the clear.
@@ -51,13 +53,15 @@ func RateLimitKey(multiTenant bool) func(context.Context, mcp.CallToolRequest) s
 	}
 }
 
-// ResultOwner is who owns the results a request keeps, and may read them: on
-// a multi-tenant server the caller (its credential and user id); without
-// multiTenant nil, which leaves it to the store (the MCP session, or the
-// process).
+// ResultOwner is who owns the results a request keeps, and may read them:
+// the caller, never the MCP session, so that a client that opens a new
+// session finds its results again. On a multi-tenant server that is the
+// caller's identity (its credential and user id); without multiTenant the
+// process (results.ProcessOwner), acting for the one user whose key the
+// server holds: on stdio its one client, over HTTP any caller past the guard.
 func ResultOwner(multiTenant bool) func(context.Context, http.Header) string {
 	if !multiTenant {
-		return nil
+		return results.ProcessOwner
 	}
 	return func(_ context.Context, h http.Header) string { return callerIdentity(h) }
 }

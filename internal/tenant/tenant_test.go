@@ -153,8 +153,9 @@ func TestRateLimitKey(t *testing.T) {
 
 func TestResultOwner(t *testing.T) {
 	t.Parallel()
-	if ResultOwner(false) != nil {
-		t.Error("a single-tenant server's owner is not left to the store")
+	single := ResultOwner(false)
+	if a, b := single(context.Background(), nil), single(context.Background(), header("X-Composio-Api-Key", keyA)); a == "" || a != b {
+		t.Errorf("a single-tenant server's results belong to %q and %q, want one owner, the process", a, b)
 	}
 	owner := ResultOwner(true)
 	h := header("X-Composio-Api-Key", keyA, "X-Composio-User-Id", "alice")
