@@ -326,4 +326,3 @@ func (c *cutter) encode(b []byte, n *jnode) []byte {
 	}
 	return append(b, shut)
 }
-
