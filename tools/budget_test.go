@@ -182,3 +182,23 @@ func abs(n int) int {
 	}
 	return n
 }
+
+// BenchmarkCutJSON cuts 256 KiB answers to the default budget: a list of
+// items, and one message with long bodies in nested parts.
+func BenchmarkCutJSON(b *testing.B) {
+	var parts []string
+	for i := range 40 {
+		parts = append(parts, fmt.Sprintf(`{"partId":"%d","body":{"data":%q},"headers":[{"name":"a","value":"b"},{"name":"c","value":"d"}]}`, i, strings.Repeat("QUJD", 1600)))
+	}
+	for name, in := range map[string]string{
+		"items":   items(4400),
+		"message": `{"id":"m","payload":{"parts":[` + strings.Join(parts, ",") + `]}}`,
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				cutJSON([]byte(in), DefaultMaxResultBytes)
+			}
+		})
+	}
+}

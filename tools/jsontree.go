@@ -21,6 +21,7 @@ type jsonParser struct {
 	data     []byte
 	i        int
 	maxDepth int
+	slab     []jnode
 }
 
 func (p *jsonParser) ws() {
@@ -37,7 +38,8 @@ func (p *jsonParser) ws() {
 func (p *jsonParser) value(depth int) *jnode {
 	p.maxDepth = max(p.maxDepth, depth)
 	p.ws()
-	n := &jnode{depth: depth}
+	n := p.node()
+	n.depth = depth
 	switch c := p.data[p.i]; c {
 	case '{', '[':
 		n.kind = c
@@ -68,6 +70,16 @@ func (p *jsonParser) value(depth int) *jnode {
 		}
 		n.kind, n.raw = 'v', p.data[s:p.i]
 	}
+	return n
+}
+
+// node allocates a node from a slab: one allocation per many nodes.
+func (p *jsonParser) node() *jnode {
+	if len(p.slab) == 0 {
+		p.slab = make([]jnode, 256)
+	}
+	n := &p.slab[0]
+	p.slab = p.slab[1:]
 	return n
 }
 
