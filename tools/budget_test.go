@@ -1,7 +1,6 @@
 package tools
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -53,7 +52,7 @@ func TestCutJSONArrayAtWholeItems(t *testing.T) {
 	if info.TotalItems != 500 || info.ShownItems != len(got) || info.Path != "." || len(got) < 60 {
 		t.Errorf("info = %+v, %d items shown", info, len(got))
 	}
-	if !bytes.HasPrefix([]byte(in), shown[:len(shown)-1]) {
+	if !strings.HasPrefix(in, string(shown[:len(shown)-1])) {
 		t.Errorf("the items shown are not the first ones whole: %.200s", shown)
 	}
 }
@@ -111,7 +110,7 @@ func TestCutJSONDeepObjects(t *testing.T) {
 		in = fmt.Sprintf(`{"level%d":%s,"pad":%q}`, i, in, strings.Repeat("p", 30))
 	}
 	shown := must(checkCut(t, in, 1000))
-	if !bytes.Contains(shown, []byte(`[cut: object of 2 keys]`)) || !bytes.HasPrefix(shown, []byte(`{"level199":{"level198":`)) {
+	if s := string(shown); !strings.Contains(s, `[cut: object of 2 keys]`) || !strings.HasPrefix(s, `{"level199":{"level198":`) {
 		t.Errorf("shown %s", shown)
 	}
 }
