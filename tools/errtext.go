@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 )
@@ -42,7 +43,25 @@ func failureText(op failedOp, err error) string {
 	if n := client.Attempts(err); n > 1 {
 		text += fmt.Sprintf("\n(%d attempts were made.)", n)
 	}
-	return text
+	return capErrorText(text)
+}
+
+// errorTailChars is how much of the end of a long error text capErrorText
+// keeps: what to do, the request id and the attempts come last.
+const errorTailChars = 2000
+
+// capErrorText keeps an error text within maxErrorChars, which clients cut
+// (Claude Code at about 11,000): it keeps the head, what failed, and the
+// tail, what to do, and cuts from the middle, where a long body sits.
+func capErrorText(text string) string {
+	n := utf8.RuneCountInString(text)
+	if n <= maxErrorChars {
+		return text
+	}
+	r := []rune(text)
+	marker := fmt.Sprintf("\n… [%d characters of this error cut here: it is %d characters in all] …\n", n-maxErrorChars, n)
+	head := maxErrorChars - errorTailChars - utf8.RuneCountInString(marker)
+	return string(r[:head]) + marker + string(r[n-errorTailChars:])
 }
 
 func failureSentence(op failedOp, err error) string {

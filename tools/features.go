@@ -16,8 +16,8 @@ import (
 // extendTool adjusts the description, output schema and annotations.
 func extendTool(t *mcp.Tool, p *Config) {
 	if p.MaxResultBytes > 0 {
-		t.Description += fmt.Sprintf("\n\nResponses larger than %s are cut: the text shows the first part, and the whole response is kept for a while as the MCP resource %s{id}, readable page by page with resources/read on %s{id}/{page} (the result names them). Prefer asking for less: pagination or field parameters of the API.",
-			sizeText(int64(p.MaxResultBytes)), results.URIPrefix, results.URIPrefix)
+		t.Description += fmt.Sprintf("\n\nLarge results are cut to %d characters (errors to %d): data stays valid JSON, arrays cut at whole items (the result says \"showing N of M items\"), long strings shortened. The whole response is kept for a while as a stored result, named by its id in the text and in structuredContent.truncated: page through it with %s {\"result\": id, \"page\": N} (or resources/read on %s{id}/{page}). Better, ask for less: a jq filter in \"jq\", or the API's pagination or field parameters.",
+			p.MaxResultBytes, min(p.MaxResultBytes, maxErrorChars), QueryResultName, results.URIPrefix)
 		if !p.DryRun {
 			t.RawOutputSchema = generatedSchema(cutOutputName)
 		}

@@ -2,7 +2,6 @@ package tools
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -14,20 +13,33 @@ import (
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/results"
 )
 
-// DefaultMaxResultBytes is the size above which a result is cut: about 25,000
-// tokens of JSON, the most that some clients accept in one tool result.
-const DefaultMaxResultBytes = 100 << 10
+// DefaultMaxResultBytes is the default budget of a result, counted in
+// characters of its text block (framing included): well under the 50,000
+// characters above which Claude Code writes a result to a file and shows the
+// model only a reference, and under its 25,000-token cap even for JSON
+// dense in tokens. The name keeps the flag's: pages of a stored result are
+// this many bytes.
+const DefaultMaxResultBytes = 40000
+
+// maxErrorChars is the budget of an isError text, under the 11,000 or so
+// characters at which Claude Code cuts one.
+const maxErrorChars = 10000
 
 // truncatedOutput is structuredContent's "truncated" member, present when the
 // response was too large to return whole.
 type truncatedOutput struct {
-	TotalBytes int    `json:"total_bytes" jsonschema:"required" jsonschema_description:"The size of the full result (this object with data), in bytes."`
-	ShownBytes int    `json:"shown_bytes" jsonschema:"required" jsonschema_description:"How many of its first bytes the text content shows."`
-	Resource   string `json:"resource,omitempty" jsonschema_description:"The MCP resource that holds the full result, for resources/read; absent when it could not be kept."`
-	Pages      int    `json:"pages,omitempty" jsonschema_description:"The number of pages of the resource, read at <resource>/1 to <resource>/<pages>; page 1 is what the text shows."`
+	TotalBytes int      `json:"total_bytes" jsonschema:"required" jsonschema_description:"The size of the full data, in bytes."`
+	ShownBytes int      `json:"shown_bytes" jsonschema:"required" jsonschema_description:"The size of the data shown here (and in the text), in bytes."`
+	TotalItems int      `json:"total_items,omitempty" jsonschema_description:"When an array was cut at whole items: how many items it has."`
+	ShownItems int      `json:"shown_items,omitempty" jsonschema_description:"When an array was cut at whole items: how many of its first items are shown."`
+	ItemsPath  string   `json:"items_path,omitempty" jsonschema_description:"When an array was cut at whole items: its jq path in data, such as .items or . for data itself."`
+	Result     string   `json:"result,omitempty" jsonschema_description:"The id of the stored full result, for query_result {\"result\": id, \"page\": N}; absent when it could not be kept."`
+	Resource   string   `json:"resource,omitempty" jsonschema_description:"The MCP resource that holds the full result, for resources/read; absent when it could not be kept."`
+	Pages      int      `json:"pages,omitempty" jsonschema_description:"The number of pages of the stored result, read at <resource>/1 to <resource>/<pages> or with query_result."`
+	GetMore    []string `json:"get_more" jsonschema:"required" jsonschema_description:"The ways to get the rest: narrow with jq, page through the stored result, ask the API for less."`
 }
 
-const truncatedDescription = "Present when the response was larger than this server returns in one result. data is then left out here; the text content carries its first part, and the full result is kept as the MCP resource named."
+const truncatedDescription = "Present when the response was larger than this server returns in one result. data then holds the part that fits, still valid JSON: arrays cut at whole items, long strings shortened with a marker saying how long they were; the text content carries the same, and the full result is kept as the stored result named."
 
 // cutOutput is the output schema of a server that cuts results: with the
 // "truncated" member, since the schema must describe every structuredContent
@@ -45,89 +57,19 @@ func cutOutput(of schemaOf) map[string]any {
 // fits, and keeps the whole in the result store. Large responses, dry-run
 // bodies and inline downloads all go through it.
 type keeper struct {
-	// limit is the size above which content is cut; 0 never cuts.
+	// limit is the budget of a result's text in characters, and the size of
+	// a stored page in bytes; 0 never cuts.
 	limit int
 	// store keeps the whole; nil keeps nothing.
 	store *results.Store
 }
 
-// limitResult cuts a result whose structured content is larger than
-// the limit. The text keeps the first part of the content, cut on a clean
-// boundary (see cutPoints), with a note of the full size, of where the rest
-// is, and of how to ask for less; the full content goes to the results.Store and
-// is linked with a resource_link.
-//
-// structuredContent: the spec says it must conform to the outputSchema, and
-// the text should carry the same information. Returning it whole would put
-// the whole response back into clients that read structuredContent rather
-// than text, which is what the cut is there to prevent; leaving it out breaks
-// clients that enforce the outputSchema (the official TypeScript SDK rejects
-// a successful result without structuredContent when the tool declares one).
-// So a cut result keeps status, headers and binary_data, leaves out data, and
-// says so in "truncated", which the outputSchema declares whenever this
-// server cuts results: honest, valid, and small.
-func (k keeper) limitResult(ctx context.Context, call *client.ProxyRequest, res *mcp.CallToolResult) *mcp.CallToolResult {
-	structured, ok := res.StructuredContent.(json.RawMessage)
-	if k.limit <= 0 || !ok || len(structured) <= k.limit || len(res.Content) == 0 {
-		return res
+// budget is the most characters a result's text may have; 0: no limit.
+func (k keeper) budget(isError bool) int {
+	if k.limit > 0 && isError {
+		return min(k.limit, maxErrorChars)
 	}
-	tc, ok := res.Content[0].(mcp.TextContent)
-	if !ok {
-		return res
-	}
-	// The text is a summary, followed by the structured content unless
-	// responseResultCut left it out; keep the summary. (The comparison
-	// converts without copying.)
-	head := tc.Text
-	if n := len(head) - len(structured); n >= 0 && head[n:] == string(structured) {
-		head = head[:n]
-	}
-	kept := k.keep(ctx, call.ToolkitSlug+" "+call.Method+" "+logEndpoint(call.Endpoint), "application/json", structured, true)
-
-	// Every member but data, which is decoded only to be skipped: a map of
-	// all members would copy the whole of the data once more.
-	var members struct {
-		Status     json.RawMessage `json:"status"`
-		Headers    json.RawMessage `json:"headers"`
-		BinaryData json.RawMessage `json:"binary_data"`
-	}
-	if err := json.Unmarshal(structured, &members); err != nil {
-		return res
-	}
-	cutStruct := map[string]json.RawMessage{}
-	for k, v := range map[string]json.RawMessage{"status": members.Status, "headers": members.Headers, "binary_data": members.BinaryData} {
-		if v != nil {
-			cutStruct[k] = v
-		}
-	}
-	trunc := truncatedOutput{TotalBytes: len(structured), ShownBytes: len(kept.shown)}
-	if kept.stored != nil {
-		trunc.Resource, trunc.Pages = kept.stored.URI(), kept.stored.Pages()
-	}
-	cutStruct["truncated"], _ = json.Marshal(trunc)
-	small, err := json.Marshal(cutStruct)
-	if err != nil {
-		return res
-	}
-
-	var text strings.Builder
-	text.WriteString(head)
-	text.WriteString(kept.note("response"))
-	text.WriteString("\nWhat else the answer said: ")
-	text.Write(small)
-	text.WriteString("\nThe start of the response:\n")
-	text.WriteString(kept.shownText())
-	text.WriteString(kept.trailer())
-
-	content := []mcp.Content{mcp.NewTextContent(text.String())}
-	if kept.stored != nil {
-		content = append(content, kept.link())
-	}
-	return &mcp.CallToolResult{
-		Content:           append(content, res.Content[1:]...),
-		StructuredContent: json.RawMessage(small),
-		IsError:           res.IsError,
-	}
+	return k.limit
 }
 
 // keptData is content that was too large to return whole: the part shown,
@@ -207,7 +149,7 @@ type shaper struct {
 
 // result is the tool result of resp; its error is a fault of this program.
 func (s shaper) result(ctx context.Context, call *client.ProxyRequest, resp *client.ProxyResponse) (*mcp.CallToolResult, error) {
-	res, err := responseResult(call, resp, s.keep.limit, s.now)
+	res, err := responseResult(call, resp, s.keep.budget(resp.Status >= 400), s.now)
 	if err != nil {
 		return nil, err
 	}
