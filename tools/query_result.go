@@ -83,12 +83,29 @@ func (q *queryResult) Handle(ctx context.Context, req mcp.CallToolRequest) (*mcp
 		}
 	}
 	page := max(in.Page, 1)
-	shown, pages := budgetPage(out, q.limit, page)
+	shown, pages := budgetPage(out, q.pageBytes(in.JQ), page)
 	if page > pages {
 		return errorResult(fmt.Sprintf("Result %s has no page %d: its output has pages 1 to %d.", r.ID(), page, pages)), nil
 	}
 	return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(q.text(r, in.JQ, out, shown, page, pages))}}, nil
 }
+
+// queryFraming bounds what text adds around a page, besides the filter
+// (which it repeats twice): ids, sizes, the next call.
+const queryFraming = 512
+
+// pageBytes is the size of a page, so that a page with its framing stays in
+// the budget: the budget counts characters, and a page has no more
+// characters than bytes.
+func (q *queryResult) pageBytes(jq string) int {
+	if q.limit <= 0 {
+		return 0
+	}
+	return max(q.limit-queryFraming-2*len(jq), minPageBytes)
+}
+
+// minPageBytes keeps a page useful whatever the filter's length.
+const minPageBytes = 1024
 
 // text is the answer: what was read, the page, and how to get the next.
 func (q *queryResult) text(r *results.Result, jq string, out, shown []byte, page, pages int) string {

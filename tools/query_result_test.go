@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -88,6 +89,9 @@ func TestJQAndQueryResult(t *testing.T) {
 			t.Fatalf("page %d: %s", n, textOf(page))
 		}
 		body := textOf(page)
+		if n := utf8.RuneCountInString(body); n > 4096 {
+			t.Errorf("a page is %d characters, over the budget of 4096", n)
+		}
 		_, body, _ = strings.Cut(body, "\n")
 		if i := strings.LastIndex(body, "\n[page "); i >= 0 {
 			body = body[:i]
