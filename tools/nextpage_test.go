@@ -12,7 +12,9 @@ import (
 // gives none.
 func TestNextPage(t *testing.T) {
 	t.Parallel()
-	q := func(name, value string) client.Parameter { return client.Parameter{Name: name, Value: value, Type: "query"} }
+	q := func(name, value string) client.Parameter {
+		return client.Parameter{Name: name, Value: value, Type: "query"}
+	}
 	get := func(endpoint string, params ...client.Parameter) *client.ProxyRequest {
 		return &client.ProxyRequest{ToolkitSlug: "x", Endpoint: endpoint, Method: "GET", Parameters: params}
 	}
