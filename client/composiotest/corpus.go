@@ -35,7 +35,7 @@ func Corpus() []CorpusAnswer {
 		{Name: "gmail messages", Toolkit: "gmail", Method: "GET", Endpoint: "/gmail/v1/users/me/messages?maxResults=500"},
 		{Name: "gmail message", Toolkit: "gmail", Method: "GET", Endpoint: "/gmail/v1/users/me/messages/" + corpusMessageID(7)},
 		{Name: "slack history", Toolkit: "slack", Method: "GET", Endpoint: "/conversations.history?channel=C0123CORPUS"},
-		{Name: "calendar events", Toolkit: "googlecalendar", Method: "GET", Endpoint: "/calendars/primary/events"},
+		{Name: "calendar events", Toolkit: "googlecalendar", Method: "GET", Endpoint: "/calendars/primary/events?maxResults=250"},
 		{Name: "notion query", Toolkit: "notion", Method: "POST", Endpoint: "/v1/databases/" + corpusNotionDB + "/query", Body: json.RawMessage(`{}`)},
 	}
 }

@@ -155,7 +155,9 @@ func slackHistory(r corpusRequest) *proxyResult {
 }
 
 func calendarEvents(r corpusRequest) *proxyResult {
-	per := r.intParam("maxResults", 250, 2500)
+	// Calendar's own default is 250; the fake's is smaller, so that a call
+	// without maxResults (the sandbox's demo) stays a small answer.
+	per := r.intParam("maxResults", 25, 2500)
 	from, to, next := page(corpusOffset(r.query.Get("pageToken")), per, corpusEvents)
 	items := make([]map[string]any, 0, to-from)
 	for i := from; i < to; i++ {
