@@ -45,22 +45,14 @@ func corpusResponses(tb testing.TB) map[string]*client.ProxyResponse {
 	tb.Helper()
 	fake := composiotest.NewServer()
 	tb.Cleanup(fake.Close)
-	toolkits := []string{"github", "gmail", "slack", "googlecalendar", "notion"}
-	for _, tk := range toolkits {
-		fake.Connect(composiotest.UserID, tk)
-	}
 	c, err := fake.Client()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ctx := context.Background()
-	ss, err := c.CreateSession(ctx, &client.CreateSessionRequest{UserID: composiotest.UserID, Toolkits: toolkits})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	ctx, session := context.Background(), fake.CorpusSession()
 	out := map[string]*client.ProxyResponse{}
 	for _, a := range composiotest.Corpus() {
-		resp, err := c.ProxyExecute(ctx, ss.SessionID, &client.ProxyRequest{ToolkitSlug: a.Toolkit, Endpoint: a.Endpoint, Method: a.Method, Body: a.Body})
+		resp, err := c.ProxyExecute(ctx, session, &client.ProxyRequest{ToolkitSlug: a.Toolkit, Endpoint: a.Endpoint, Method: a.Method, Body: a.Body})
 		if err != nil || resp.Status != 200 {
 			tb.Fatalf("%s: %v", a.Name, err)
 		}

@@ -40,6 +40,23 @@ func Corpus() []CorpusAnswer {
 	}
 }
 
+// CorpusSessionID is the session that CorpusSession opens.
+const CorpusSessionID = "trs_corpus"
+
+// CorpusSession opens a session of UserID, CorpusSessionID, that enables
+// every corpus toolkit, and connects each: the one session in which every
+// corpus answer can be asked for. It returns the session id.
+func (s *Server) CorpusSession() string {
+	toolkits := []string{"github", "gmail", "slack", "googlecalendar", "notion"}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, tk := range toolkits {
+		s.connect(UserID, tk, "", "")
+	}
+	s.sessions[CorpusSessionID] = &session{id: CorpusSessionID, userID: UserID, toolkits: toolkits}
+	return CorpusSessionID
+}
+
 // The corpus's fixed shape: its seed, how many items each list holds over
 // all its pages, and the ids it uses.
 const (
@@ -66,6 +83,12 @@ func (r corpusRequest) intParam(name string, def, max int) int {
 		return def
 	}
 	return min(n, max)
+}
+
+// cursorPage is the page that a cursor query parameter and a page size
+// parameter (of default def, at most max) ask for, of total items.
+func (r corpusRequest) cursorPage(cursor, size string, def, max, total int) (from, to, next int) {
+	return page(corpusOffset(r.query.Get(cursor)), r.intParam(size, def, max), total)
 }
 
 // corpus answers a call to one of the corpus's endpoints and reports

@@ -88,8 +88,7 @@ func githubIssue(i int) map[string]any {
 }
 
 func gmailList(r corpusRequest) *proxyResult {
-	per := r.intParam("maxResults", 100, 500)
-	from, to, next := page(corpusOffset(r.query.Get("pageToken")), per, corpusMessages)
+	from, to, next := r.cursorPage("pageToken", "maxResults", 100, 500, corpusMessages)
 	msgs := make([]map[string]string, 0, to-from)
 	for i := from; i < to; i++ {
 		id := corpusMessageID(i)
@@ -132,8 +131,7 @@ func gmailMessage(id string) *proxyResult {
 }
 
 func slackHistory(r corpusRequest) *proxyResult {
-	per := r.intParam("limit", 100, 999)
-	from, to, next := page(corpusOffset(r.query.Get("cursor")), per, corpusSlack)
+	from, to, next := r.cursorPage("cursor", "limit", 100, 999, corpusSlack)
 	msgs := make([]map[string]any, 0, to-from)
 	for i := from; i < to; i++ {
 		g := rng(4, i)
@@ -157,8 +155,7 @@ func slackHistory(r corpusRequest) *proxyResult {
 func calendarEvents(r corpusRequest) *proxyResult {
 	// Calendar's own default is 250; the fake's is smaller, so that a call
 	// without maxResults (the sandbox's demo) stays a small answer.
-	per := r.intParam("maxResults", 25, 2500)
-	from, to, next := page(corpusOffset(r.query.Get("pageToken")), per, corpusEvents)
+	from, to, next := r.cursorPage("pageToken", "maxResults", 25, 2500, corpusEvents)
 	items := make([]map[string]any, 0, to-from)
 	for i := from; i < to; i++ {
 		g := rng(5, i)

@@ -23,22 +23,13 @@ func corpusCall(t *testing.T, c corpusFake, a composiotest.CorpusAnswer, params 
 	return resp
 }
 
-// corpusClient is a client of a fake whose session corpusSessionID enables
-// every corpus toolkit, each connected.
+// corpusClient is a client of a fake, and its corpus session.
 func corpusClient(t *testing.T) corpusFake {
 	t.Helper()
 	srv := composiotest.NewServer()
 	t.Cleanup(srv.Close)
-	toolkits := []string{"github", "gmail", "slack", "googlecalendar", "notion"}
-	for _, tk := range toolkits {
-		srv.Connect(composiotest.UserID, tk)
-	}
 	c, _ := srv.Client()
-	ss, err := c.CreateSession(context.Background(), &client.CreateSessionRequest{UserID: composiotest.UserID, Toolkits: toolkits})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return corpusFake{c, ss.SessionID}
+	return corpusFake{c, srv.CorpusSession()}
 }
 
 // corpusFake is a client and the session that reaches every corpus toolkit.
