@@ -51,11 +51,11 @@ func (t *proxyTool) pages(ctx context.Context, req mcp.CallToolRequest, call pro
 func (t *proxyTool) follow(ctx context.Context, req mcp.CallToolRequest, call *client.ProxyRequest, ex executor, sessions Sessions, first *client.ProxyResponse, paging *pagingOutput) (*client.ProxyRequest, *client.ProxyResponse) {
 	last, lastResp := call, first
 	hint := nextPage(call, first)
-	items, ok := pageItems(first.Data, hint)
-	at := itemsUnknown // where the items are, as the first page's hint says
+	at := itemsOf(first.Data) // where the items are, on every page
 	if hint != nil {
 		at = hint.items
 	}
+	items, ok := pageItems(first.Data, at)
 	paging.Fetched = 1
 	for ok && paging.Fetched < paging.MaxPages {
 		if hint == nil {
@@ -79,7 +79,7 @@ func (t *proxyTool) follow(ctx context.Context, req mcp.CallToolRequest, call *c
 			break
 		}
 		t.masker.maskResponse(req.Header, resp)
-		more, ok2 := pageItems(resp.Data, hint)
+		more, ok2 := pageItems(resp.Data, at)
 		if !ok2 {
 			paging.Stopped = fmt.Sprintf("page %d has no list of items where page 1 had one", paging.Fetched+1)
 			break
@@ -90,6 +90,8 @@ func (t *proxyTool) follow(ctx context.Context, req mcp.CallToolRequest, call *c
 		hint = nextPage(next, resp)
 	}
 	switch {
+	case !ok && hint == nil:
+		paging.Stopped = "no next page"
 	case !ok:
 		paging.Stopped = "the answer has no one list of items to join pages of"
 	case paging.Stopped == "" && hint == nil:
@@ -106,17 +108,17 @@ func (t *proxyTool) follow(ctx context.Context, req mcp.CallToolRequest, call *c
 	return last, &joined
 }
 
-// pageItems are the items of a page, where the hint says they are.
-func pageItems(data json.RawMessage, h *pageHint) ([]json.RawMessage, bool) {
-	if h == nil || h.items == itemsUnknown {
-		return nil, h == nil // one page, nothing to join: fine
-	}
+// pageItems are the items of a page at member ("" for data itself).
+func pageItems(data json.RawMessage, member string) ([]json.RawMessage, bool) {
 	var items []json.RawMessage
-	if h.items == "" {
+	switch member {
+	case itemsUnknown:
+		return nil, false
+	case "":
 		return items, json.Unmarshal(data, &items) == nil
 	}
 	var top map[string]json.RawMessage
-	if json.Unmarshal(data, &top) != nil || json.Unmarshal(top[h.items], &items) != nil {
+	if json.Unmarshal(data, &top) != nil || json.Unmarshal(top[member], &items) != nil {
 		return nil, false
 	}
 	return items, true

@@ -72,6 +72,12 @@ func TestMaxPagesStopsAtTheEnd(t *testing.T) {
 	if paging.Fetched != 3 || paging.Items != 230 || paging.Stopped != "no next page" || sc["next_page"] != nil {
 		t.Errorf("paging %+v, next %s", paging, sc["next_page"])
 	}
+	// A last page alone: one page, its items counted.
+	res = callArgs(t, mc, `{"toolkit_slug":"github","endpoint":"/repos/o/r/issues?per_page=100&page=3","method":"GET","max_pages":2}`, nil)
+	_ = json.Unmarshal(structuredOf(t, res.StructuredContent)["paging"], &paging)
+	if paging != (pagingOutput{Fetched: 1, MaxPages: 2, Items: 30, Stopped: "no next page"}) {
+		t.Errorf("last page: paging %+v", paging)
+	}
 }
 
 // TestMaxPagesRefused: max_pages on a write, or over 10, is an error naming
