@@ -58,6 +58,9 @@ type proxyCall struct {
 	file *uploadedFile
 	// jq, when set, narrows the response's data; it is never sent.
 	jq *jqFilter
+	// maxPages is how many pages to fetch, following the next-page hints;
+	// 0 or 1 fetches one.
+	maxPages int
 }
 
 // uploadedFile describes a local file that binary_body sends, for the
@@ -158,14 +161,17 @@ func (d argDecoder) decode(raw []byte, rec *callRecord) (proxyCall, error) {
 	if v, ok := fields["jq"]; ok && firstByte(v) != 'n' {
 		call.jq = parseJQ(&errs, v)
 	}
+	if v, ok := fields["max_pages"]; ok && firstByte(v) != 'n' {
+		call.maxPages = parseMaxPages(&errs, v, req.Method)
+	}
 	for name := range fields {
 		switch name {
-		case "toolkit_slug", "endpoint", "method", "body", "binary_body", "parameters", "custom_connection_data", "jq":
+		case "toolkit_slug", "endpoint", "method", "body", "binary_body", "parameters", "custom_connection_data", "jq", "max_pages":
 		default:
 			if hint, ok := fieldHints[strings.ToLower(name)]; ok {
 				errs.add(name, "unknown field; %s", hint)
 			} else {
-				errs.add(name, "unknown field; the fields are toolkit_slug, endpoint, method, body, binary_body, parameters, jq")
+				errs.add(name, "unknown field; the fields are toolkit_slug, endpoint, method, body, binary_body, parameters, jq, max_pages")
 			}
 		}
 	}
@@ -193,6 +199,21 @@ func parseJQ(errs *argError, v json.RawMessage) *jqFilter {
 		errs.add("jq", "%v", err)
 	}
 	return f
+}
+
+// parseMaxPages reads max_pages: a whole number from 1 to maxPagesLimit, on
+// a GET only, since following pages repeats the call.
+func parseMaxPages(errs *argError, v json.RawMessage, method string) int {
+	var n int
+	if json.Unmarshal(v, &n) != nil || n < 1 || n > maxPagesLimit {
+		errs.add("max_pages", "must be a whole number from 1 to %d, got %s", maxPagesLimit, v)
+		return 0
+	}
+	if method != "" && method != "GET" {
+		errs.add("max_pages", "follows pages of a GET only, not of a %s; leave it out and page by hand with next_page", method)
+		return 0
+	}
+	return n
 }
 
 // stringField is fields[name] when it is a JSON string, else "".

@@ -49,18 +49,15 @@ func (k keeper) limitResult(ctx context.Context, call *client.ProxyRequest, res 
 		}
 		return res
 	}
-	var members struct {
-		Status     json.RawMessage `json:"status"`
-		Data       json.RawMessage `json:"data"`
-		Headers    json.RawMessage `json:"headers"`
-		BinaryData json.RawMessage `json:"binary_data"`
-	}
-	if err := json.Unmarshal(structured, &members); err != nil {
+	// The members as slices of structured: json.Unmarshal would copy the
+	// data, which can be tens of MiB.
+	members, ok := topMembers(structured)
+	if !ok {
 		return res
 	}
 	kept := k.keep(ctx, call.ToolkitSlug+" "+call.Method+" "+logEndpoint(call.Endpoint), "application/json", structured, true)
-	fit := budgetFit{budget: budget, head: head, kept: kept, status: members.Status, headers: members.Headers, binaryData: members.BinaryData}
-	text, small := fit.best(members.Data)
+	fit := budgetFit{budget: budget, head: head, kept: kept, status: members["status"], headers: members["headers"], binaryData: members["binary_data"]}
+	text, small := fit.best(members["data"])
 	content := []mcp.Content{mcp.NewTextContent(text)}
 	if kept.stored != nil {
 		content = append(content, kept.link())

@@ -62,6 +62,8 @@ type inliner struct {
 	keep    keeper
 	masker  *masker
 	log     *slog.Logger
+	// save, when set, also saves every binary response to a directory.
+	save *saver
 }
 
 // newInliner returns an inliner of downloads up to max bytes, fetched with
@@ -79,7 +81,11 @@ func newInliner(max int64, hc *http.Client, timeout time.Duration, keep keeper, 
 // A download that fails leaves the result as it was, with a note: the link
 // is still there.
 func (p inliner) inlineBinary(ctx context.Context, res *mcp.CallToolResult, bd *client.BinaryData) *mcp.CallToolResult {
-	if p.max <= 0 || bd == nil || bd.URL == "" || res.IsError {
+	if bd == nil || bd.URL == "" || res.IsError {
+		return res
+	}
+	res = p.save.attach(ctx, res, bd)
+	if p.max <= 0 {
 		return res
 	}
 	kind := inlineKind(bd.ContentType)

@@ -56,6 +56,7 @@ func newProxyTool(e *env) *proxyTool {
 		masker: e.masker,
 		log:    e.log,
 	}
+	t.shape.inline.save = newSaver(cfg.DownloadDir, cfg.DownloadMaxBytes, cfg.DownloadClient, cfg.DownloadTimeout, e.log)
 	if cfg.ConnectWait > 0 {
 		t.repair = newRepairer(e)
 	}
@@ -111,11 +112,7 @@ func (t *proxyTool) Handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.C
 	if err != nil {
 		return errorResult(failureText(failedOp{call: call.req}, err)), nil
 	}
-	t.masker.maskResponse(req.Header, resp)
-	if call.jq != nil {
-		return t.shape.filtered(ctx, call.req, call.jq, resp)
-	}
-	return t.shape.result(ctx, call.req, resp)
+	return t.pages(ctx, req, call, ex, sessions, resp)
 }
 
 // mend hands the first attempt's outcome to the repairer, with the caller's

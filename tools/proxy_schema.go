@@ -21,6 +21,7 @@ type proxyInput struct {
 	Body                 json.RawMessage  `json:"body,omitempty" jsonschema:"oneof_type=object;null" jsonschema_description:"The JSON request body for POST, PUT and PATCH, as an object, e.g. {\"name\": \"my-repo\", \"private\": true}. Omit it for GET, HEAD and DELETE. For raw bytes use binary_body instead."`
 	Parameters           []parameterInput `json:"parameters,omitempty" jsonschema_description:"Extra query parameters and headers, e.g. [{\"name\": \"maxResults\", \"value\": \"10\", \"type\": \"query\"}]. Values are strings. Never set Authorization: Composio injects the credential, and your own would override it."`
 	JQ                   string           `json:"jq,omitempty" jsonschema_description:"A jq filter applied by this server to the response's data, to return only what you need, e.g. \".items[] | {id, name, html_url}\"; it is not sent to the API. Several outputs come back as one JSON array; when it leaves anything out, the whole response is kept and query_result can filter it again without calling the API."`
+	MaxPages             int              `json:"max_pages,omitempty" jsonschema:"minimum=1,maximum=10" jsonschema_description:"GET only: fetch up to this many pages (at most 10) in this one call, following the API's next-page marker (a Link header, nextPageToken, next_cursor, …), and join their items into one list. The result says how many pages came and why it stopped (no next page, the API's rate limit)."`
 	CustomConnectionData map[string]any   `json:"custom_connection_data,omitempty" jsonschema_extras:"deprecated=true" jsonschema_description:"Deprecated by Composio: raw credentials ({authScheme, toolkitSlug, val}) to use instead of the connected account. Leave it out."`
 }
 
@@ -47,6 +48,9 @@ type proxyOutput struct {
 	Headers    map[string]string `json:"headers,omitempty" jsonschema_description:"The third-party API's response headers."`
 	BinaryData *binaryOutput     `json:"binary_data,omitempty" jsonschema_description:"A signed, expiring download link for a binary response."`
 	Result     string            `json:"result,omitempty" jsonschema_description:"Present when the jq filter left part of the response out: the id of the whole response, kept for query_result."`
+	NextPage   *pageHint         `json:"next_page,omitempty" jsonschema_description:"Present when the API has a next page: call proxy_execute again with the same toolkit_slug and method, and this endpoint, parameters and body."`
+	Paging     *pagingOutput     `json:"paging,omitempty" jsonschema_description:"Present with max_pages: how many pages were fetched and joined, and why it stopped."`
+	Saved      *savedOutput      `json:"saved,omitempty" jsonschema_description:"Present with --download-dir: where the binary response was saved, or why it was not."`
 }
 
 type binaryOutput struct {

@@ -49,6 +49,12 @@ type Config struct {
 	DownloadClient *http.Client
 	// DownloadTimeout bounds one download; 0 means DefaultDownloadTimeout.
 	DownloadTimeout time.Duration
+	// DownloadDir, when set, is an existing directory into which every
+	// binary response is also saved, under a new name.
+	DownloadDir string
+	// DownloadMaxBytes is the largest download saved there; 0 means
+	// DefaultDownloadMaxBytes.
+	DownloadMaxBytes int64
 	// UploadRoots, when set, are the directories from which binary_body
 	// {"file": …} may read local files; without them there is no such variant.
 	UploadRoots []string

@@ -41,6 +41,9 @@ func jsonHeaders() map[string]string {
 func (s *Server) upstream(w http.ResponseWriter, r *http.Request, c proxyCall, target *url.URL) {
 	path := endpointPath(c.endpoint, c.toolkit)
 	head := c.method == http.MethodHead
+	if s.corpus(w, c) {
+		return
+	}
 	rest, arg := splitRoute(path)
 	switch rest {
 	case "status":

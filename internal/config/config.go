@@ -89,8 +89,10 @@ type Config struct {
 	ResultTTL        time.Duration
 	InlineImagesMax  int64
 	UploadRoots      []string
-	DryRun           bool
-	ConfirmWrites    bool
+	// DownloadDir is where binary responses are also saved (stdio only).
+	DownloadDir   string
+	DryRun        bool
+	ConfirmWrites bool
 	// connectCallbackURL is sent as the callback_url of connect_toolkit's links.
 	connectCallbackURL string
 	// ConnectWait bounds the wait for the person to connect an account a

@@ -187,7 +187,7 @@ func (c *Config) ToolsConfig(logger *slog.Logger) tools.Config {
 	tc := tools.Config{
 		Logger: logger, Policy: c.Policy(), Tools: c.tools,
 		MaxResultBytes: c.MaxResultBytes, InlineImagesMax: c.InlineImagesMax,
-		UploadRoots: c.UploadRoots, DryRun: c.DryRun, ConfirmWrites: c.ConfirmWrites,
+		UploadRoots: c.UploadRoots, DownloadDir: c.DownloadDir, DryRun: c.DryRun, ConfirmWrites: c.ConfirmWrites,
 		ConnectCallbackURL: c.connectCallbackURL,
 		APIVersion:         c.APIVersion,
 		Secrets:            c.Secrets(),

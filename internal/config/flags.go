@@ -154,6 +154,7 @@ func (c *Config) flags() []flagDef {
 			return nil
 		}},
 		{name: "upload-root", bind: c.uploadRootFlag, help: "a directory whose files binary_body {\"file\": …} may upload (repeatable, or a " + string(filepath.ListSeparator) + "-separated list); without it there is no such variant", check: c.checkUploadRoots},
+		{name: "download-dir", bind: stringFlag(&c.DownloadDir, ""), help: "on stdio: an existing directory where each binary response is also saved (at most 100 MiB, a sanitised new name, never overwriting); the result gives the file's path", check: c.checkDownloadDir},
 		{name: "log-level", bind: stringFlag(&c.logLevel, "info"), help: "log level: debug, info, warn or error (logs go to stderr)", check: func() error {
 			if _, err := logging.ParseLevel(c.logLevel); err != nil {
 				return fmt.Errorf("--log-level %q: want debug, info, warn or error", c.logLevel)
@@ -233,6 +234,31 @@ func (c *Config) checkMultiTenant() error {
 		// its files to any API.
 		return errors.New("--multi-tenant and --upload-root do not go together: remote callers would read files from this machine")
 	}
+	return nil
+}
+
+// checkDownloadDir checks the download directory, and makes it absolute so
+// that results name files by a path that does not depend on the working
+// directory.
+func (c *Config) checkDownloadDir() error {
+	if c.DownloadDir == "" {
+		return nil
+	}
+	if c.Transport != "stdio" {
+		return fmt.Errorf("--download-dir works on --transport stdio only: over %s the files would land on the server's disk, not the client's", c.Transport)
+	}
+	abs, err := filepath.Abs(c.DownloadDir)
+	if err != nil {
+		return fmt.Errorf("--download-dir %s: %w", c.DownloadDir, err)
+	}
+	info, err := os.Stat(abs)
+	if err != nil {
+		return fmt.Errorf("--download-dir %s: want an existing directory: %w", c.DownloadDir, err)
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("--download-dir %s: not a directory", c.DownloadDir)
+	}
+	c.DownloadDir = abs
 	return nil
 }
 
