@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -39,17 +40,24 @@ func (t *proxyTool) pages(ctx context.Context, req mcp.CallToolRequest, call pro
 	}
 	// The hint reads the answer as the API gave it, before jq narrows it.
 	hint := nextPage(last, resp)
+	note := pagesNote(hint, paging)
+	// The note follows the shaped text, so the shaping leaves room for it:
+	// the whole text stays within the budget.
+	shape := t.shape
+	if n := utf8.RuneCountInString(note); n > 0 && shape.keep.limit > 0 {
+		shape.keep.limit = max(shape.keep.limit-n-1, minPagedBudget)
+	}
 	var res *mcp.CallToolResult
 	var err error
 	if call.jq != nil {
-		res, err = t.shape.filtered(ctx, call.req, call.jq, resp)
+		res, err = shape.filtered(ctx, call.req, call.jq, resp)
 	} else {
-		res, err = t.shape.result(ctx, call.req, resp)
+		res, err = shape.result(ctx, call.req, resp)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return withPages(res, hint, paging), nil
+	return withPages(res, note, hint, paging), nil
 }
 
 // follow fetches up to paging.MaxPages pages from first, the answer to call,
@@ -152,10 +160,12 @@ func withItems(data json.RawMessage, member string, items []json.RawMessage) jso
 
 // withPages adds the next-page hint and the paging summary to a result: to
 // its text, and as next_page and paging to its structured content.
-func withPages(res *mcp.CallToolResult, hint *pageHint, paging *pagingOutput) *mcp.CallToolResult {
-	if hint == nil && paging == nil {
-		return res
-	}
+// minPagedBudget keeps a result with a long page note showing some data.
+const minPagedBudget = 1024
+
+// pagesNote is what the text says of max_pages and of the next page; "" for
+// neither.
+func pagesNote(hint *pageHint, paging *pagingOutput) string {
 	var note strings.Builder
 	if paging != nil {
 		fmt.Fprintf(&note, "Fetched %d of max_pages %d pages, %d items joined; stopped: %s.", paging.Fetched, paging.MaxPages, paging.Items, paging.Stopped)
@@ -170,7 +180,16 @@ func withPages(res *mcp.CallToolResult, hint *pageHint, paging *pagingOutput) *m
 		}
 		fmt.Fprintf(&note, "Next page (%s): call proxy_execute again with the same toolkit_slug and method, and %s", hint.Style, next)
 	}
-	res = withNote(res, note.String())
+	return note.String()
+}
+
+// withPages adds the page note (pagesNote) to the text and its members to
+// structuredContent.
+func withPages(res *mcp.CallToolResult, note string, hint *pageHint, paging *pagingOutput) *mcp.CallToolResult {
+	if hint == nil && paging == nil {
+		return res
+	}
+	res = withNote(res, note)
 	if hint != nil {
 		res = withMember(res, "next_page", hint)
 	}
