@@ -27,18 +27,40 @@ func (c cutInfo) cut() bool { return c.ShownBytes < c.TotalBytes || c.ShownItems
 // that is not JSON is cut at a UTF-8 boundary. Query results and jq output
 // reuse it, so that every result is cut the same way.
 func cutJSON(data []byte, budget int) (shown []byte, info cutInfo) {
+	return newJSONCut(data).cut(budget)
+}
+
+// jsonCut is data read once, to be cut to several budgets: a caller that
+// tries budgets until the text fits parses the data only once.
+type jsonCut struct {
+	data     []byte
+	valid    bool
+	root     *jnode
+	maxDepth int
+}
+
+func newJSONCut(data []byte) *jsonCut {
+	return &jsonCut{data: data}
+}
+
+// cut is cutJSON(j.data, budget).
+func (j *jsonCut) cut(budget int) (shown []byte, info cutInfo) {
+	data := j.data
 	info = cutInfo{TotalBytes: len(data), ShownBytes: len(data)}
 	if len(data) <= budget {
 		return data, info
 	}
-	if !json.Valid(data) {
-		shown = data[:runeFloor(data, max(budget, 0))]
-		info.ShownBytes = len(shown)
-		return shown, info
+	if j.root == nil && !j.valid {
+		if !json.Valid(data) {
+			shown = data[:runeFloor(data, max(budget, 0))]
+			info.ShownBytes = len(shown)
+			return shown, info
+		}
+		j.valid = true
+		p := jsonParser{data: data}
+		j.root, j.maxDepth = p.value(0), p.maxDepth
 	}
-	p := jsonParser{data: data}
-	root := p.value(0)
-	c := cutter{root: root, budget: budget, maxDepth: p.maxDepth}
+	c := cutter{root: j.root, budget: budget, maxDepth: j.maxDepth}
 	shown, info = c.run()
 	info.TotalBytes = len(data)
 	info.ShownBytes = len(shown)

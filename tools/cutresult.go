@@ -89,8 +89,9 @@ const maxFitTries = 6
 // starts at what the rest leaves and is corrected by what each try measures.
 func (f budgetFit) best(data []byte) (text string, structured []byte) {
 	room := f.budget - utf8.RuneCountInString(f.assemble(nil, cutInfo{TotalBytes: len(data)}).text) - 64
+	cuts := newJSONCut(data) // parsed once for every try
 	for range maxFitTries {
-		shown, info := cutJSON(data, max(room, 0))
+		shown, info := cuts.cut(max(room, 0))
 		a := f.assemble(shown, info)
 		n := utf8.RuneCountInString(a.text)
 		if n > f.budget {
