@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/itchyny/gojq"
@@ -22,7 +23,47 @@ const (
 	jqMaxOutputBytes = 8 << 20
 	// jqMaxOutputs bounds how many outputs a run may make.
 	jqMaxOutputs = 100_000
+	// jqMaxSteps bounds the steps of a run. Time alone does not bound what a
+	// filter builds: `reduce range(3e6) as $i (null; [.])` makes, within
+	// the time limit, a value nested so deep that gojq's own recursive
+	// encoders overflow the goroutine stack, and a stack overflow kills the
+	// process (no recover catches it). At this many steps a value cannot be
+	// nested more than about a million deep, which the encoders survive, and
+	// a filter over a few MiB of data still has room.
+	jqMaxSteps = 5_000_000
+	// jqMaxDepth bounds how deeply an output may nest, as encoding/json
+	// bounds what it decodes.
+	jqMaxDepth = 10_000
+	// jqConcurrentRuns bounds the filters that run at once in a process:
+	// one gojq step can allocate a lot (a string repeated a billion times),
+	// and a run that has timed out goes on until its next step.
+	jqConcurrentRuns = 2
 )
+
+// jqSlots are the places for filters running at once, shared by every tool
+// of a Set; a nil jqSlots does not limit.
+type jqSlots chan struct{}
+
+func newJQSlots() jqSlots { return make(jqSlots, jqConcurrentRuns) }
+
+// errTooManySteps ends a run that took more than its steps.
+var errTooManySteps = errors.New("too many steps")
+
+// stepLimited is the context a run sees: gojq asks for Done before each
+// step, so counting those calls bounds the run's steps.
+type stepLimited struct {
+	context.Context
+	cancel context.CancelCauseFunc
+	steps  atomic.Int64
+	max    int64
+}
+
+func (s *stepLimited) Done() <-chan struct{} {
+	if s.steps.Add(1) == s.max {
+		s.cancel(errTooManySteps)
+	}
+	return s.Context.Done()
+}
 
 // jqFilter is a compiled jq filter, safe for concurrent runs. It sees only
 // its input: no environment ($ENV is empty), no modules, no inputs.
@@ -33,6 +74,7 @@ type jqFilter struct {
 	timeLimit time.Duration
 	maxBytes  int
 	maxOuts   int
+	maxSteps  int64
 }
 
 // compileJQ compiles src. Its error, for a syntax error, names the line and
@@ -50,7 +92,7 @@ func compileJQ(src string) (*jqFilter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot compile: %w", err)
 	}
-	return &jqFilter{src: src, code: code, timeLimit: jqTimeLimit, maxBytes: jqMaxOutputBytes, maxOuts: jqMaxOutputs}, nil
+	return &jqFilter{src: src, code: code, timeLimit: jqTimeLimit, maxBytes: jqMaxOutputBytes, maxOuts: jqMaxOutputs, maxSteps: jqMaxSteps}, nil
 }
 
 // jqPosition says where offset falls in src, as line and column from 1.
@@ -97,36 +139,55 @@ func (e *jqBoundError) Error() string {
 }
 
 // run applies the filter to data (JSON) and returns its output encoded: the
-// one output as it is, or several (or none) as a JSON array. The run takes
-// place off the caller's goroutine, so that the caller returns at the time
-// limit even from a single long step; the run itself stops at its next step.
-func (f *jqFilter) run(ctx context.Context, data []byte) ([]byte, error) {
+// one output as it is, or several (or none) as a JSON array. It waits for
+// one of slots first. The run takes place off the caller's goroutine, so that
+// the caller returns at the time limit even from a single long step; the run
+// itself stops at its next step, and only then gives its slot back.
+func (f *jqFilter) run(ctx context.Context, data []byte, slots jqSlots) ([]byte, error) {
 	v, err := decodeJQInput(data)
 	if err != nil {
 		return nil, &jqRunError{err: fmt.Errorf("the data is not JSON: %w", err), shape: "not JSON"}
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.timeLimit)
 	defer cancel()
+	if slots != nil {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return nil, &jqBoundError{why: fmt.Sprintf("it waited %s for other filters to finish (at most %d run at once)", f.timeLimit, cap(slots))}
+		}
+	}
+	run, stop := context.WithCancelCause(ctx)
+	sl := &stepLimited{Context: run, cancel: stop, max: f.maxSteps}
 	type outcome struct {
 		out []byte
 		err error
 	}
 	done := make(chan outcome, 1)
 	go func() {
-		out, err := f.collect(ctx, v)
+		defer func() {
+			stop(nil)
+			if slots != nil {
+				<-slots
+			}
+		}()
+		out, err := f.collect(sl, v)
 		done <- outcome{out, err}
 	}()
 	select {
 	case o := <-done:
 		return o.out, o.err
-	case <-ctx.Done():
-		return nil, f.stopped(ctx)
+	case <-sl.Done():
+		return nil, f.stopped(sl)
 	}
 }
 
 // stopped is the error of a run that its context ended.
 func (f *jqFilter) stopped(ctx context.Context) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	switch {
+	case errors.Is(context.Cause(ctx), errTooManySteps):
+		return &jqBoundError{why: fmt.Sprintf("it took more than %d steps", f.maxSteps)}
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return &jqBoundError{why: fmt.Sprintf("it ran longer than %s", f.timeLimit)}
 	}
 	return ctx.Err()
@@ -157,7 +218,11 @@ func (f *jqFilter) collect(ctx context.Context, v any) ([]byte, error) {
 		}
 		// Sized before it is encoded, so that a huge value is refused
 		// without a second copy of it.
-		if total+approxJSONSize(out, f.maxBytes-total) > f.maxBytes {
+		size, deep := approxJSONSize(out, f.maxBytes-total)
+		if deep {
+			return nil, &jqBoundError{why: fmt.Sprintf("its output is nested more than %d levels deep", jqMaxDepth)}
+		}
+		if total+size > f.maxBytes {
 			return nil, f.tooLarge()
 		}
 		b, err := gojq.Marshal(out)
@@ -192,18 +257,23 @@ func decodeJQInput(data []byte) (any, error) {
 
 // approxJSONSize is about the encoded size of v, counted only until it
 // passes limit (then it returns something over limit): a walk that stops
-// early, where encoding a runaway value would double it.
-func approxJSONSize(v any, limit int) int {
-	n := 0
-	var walk func(v any) bool
-	walk = func(v any) bool {
+// early, where encoding a runaway value would double it. deep reports a
+// value nested more than jqMaxDepth levels, which the walk does not enter
+// (nor, then, does any encoder).
+func approxJSONSize(v any, limit int) (n int, deep bool) {
+	var walk func(v any, depth int) bool
+	walk = func(v any, depth int) bool {
+		if depth > jqMaxDepth {
+			deep = true
+			return false
+		}
 		switch v := v.(type) {
 		case string:
 			n += len(v) + 2
 		case []any:
 			n += 1 + len(v)
 			for _, x := range v {
-				if !walk(x) {
+				if !walk(x, depth+1) {
 					return false
 				}
 			}
@@ -211,7 +281,7 @@ func approxJSONSize(v any, limit int) int {
 			n += 1 + len(v)
 			for k, x := range v {
 				n += len(k) + 3
-				if !walk(x) {
+				if !walk(x, depth+1) {
 					return false
 				}
 			}
@@ -220,8 +290,8 @@ func approxJSONSize(v any, limit int) int {
 		}
 		return n <= limit
 	}
-	walk(v)
-	return n
+	walk(v, 0)
+	return n, deep
 }
 
 // shapeOf describes a decoded JSON value for an error message: an object's

@@ -28,7 +28,7 @@ func (s shaper) filtered(ctx context.Context, call *client.ProxyRequest, f *jqFi
 	if len(bytes.TrimSpace(data)) == 0 {
 		data = json.RawMessage("null")
 	}
-	out, runErr := f.run(ctx, data)
+	out, runErr := f.run(ctx, data, s.jq)
 	if runErr == nil && jsonSame(out, data) {
 		return s.result(ctx, call, resp)
 	}

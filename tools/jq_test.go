@@ -18,7 +18,7 @@ func runJQ(t *testing.T, src, data string) (string, error) {
 	if err != nil {
 		t.Fatalf("compile %q: %v", src, err)
 	}
-	out, err := f.run(context.Background(), []byte(data))
+	out, err := f.run(context.Background(), []byte(data), nil)
 	return string(out), err
 }
 
@@ -92,9 +92,10 @@ func TestJQRunawayBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.timeLimit, f.maxBytes, f.maxOuts = 300*time.Millisecond, 1<<20, 1000
+		f.maxSteps = 1 << 62 // the time bound is the one tested here
 		data := `[` + strings.Repeat(`"0123456789",`, 999) + `"x"]`
 		start := time.Now()
-		_, err = f.run(context.Background(), []byte(data))
+		_, err = f.run(context.Background(), []byte(data), nil)
 		var be *jqBoundError
 		if want == "" {
 			if err != nil {
@@ -126,7 +127,7 @@ func TestJQCancelled(t *testing.T) {
 	f, _ := compileJQ(`last(range(1e12))`)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := f.run(ctx, []byte(`null`)); !errors.Is(err, context.Canceled) {
+	if _, err := f.run(ctx, []byte(`null`), nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v", err)
 	}
 }
@@ -151,8 +152,53 @@ func BenchmarkJQ(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := f.run(context.Background(), data); err != nil {
+		if _, err := f.run(context.Background(), data, nil); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A filter that builds a value nested millions deep is stopped by its step
+// bound before gojq's recursive encoders would overflow the stack (which
+// kills the process), and an output nested past jqMaxDepth is refused
+// before anything encodes it.
+func TestJQDeepValuesBounded(t *testing.T) {
+	t.Parallel()
+	for src, want := range map[string]string{
+		`reduce range(3000000) as $i (null; [.])`:          "steps",
+		`reduce range(3000000) as $i (null; [.]) | tojson`: "steps",
+		`reduce range(20000) as $i (null; [.])`:            "nested more than 10000 levels",
+		`reduce range(20000) as $i (null; {a: .})`:         "nested more than 10000 levels",
+	} {
+		_, err := runJQ(t, src, `null`)
+		var be *jqBoundError
+		if !errors.As(err, &be) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v; want a bound error saying %q", src, err, want)
+		}
+	}
+}
+
+// At most cap(slots) filters run at once: a run that finds no place within
+// its time limit says so, and a place given back is taken again.
+func TestJQSlots(t *testing.T) {
+	t.Parallel()
+	f, err := compileJQ(`.`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.timeLimit = 100 * time.Millisecond
+	slots := make(jqSlots, 1)
+	slots <- struct{}{} // another run holds the one place
+	_, err = f.run(context.Background(), []byte(`1`), slots)
+	var be *jqBoundError
+	if !errors.As(err, &be) || !strings.Contains(err.Error(), "at most 1 run at once") {
+		t.Fatalf("err = %v; want the wait to be said", err)
+	}
+	<-slots
+	if out, err := f.run(context.Background(), []byte(`1`), slots); err != nil || string(out) != "1" {
+		t.Fatalf("after the place was freed: %s, %v", out, err)
+	}
+	if len(slots) != 0 {
+		t.Errorf("the run kept its place: %d taken", len(slots))
 	}
 }

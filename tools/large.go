@@ -145,6 +145,8 @@ type shaper struct {
 	keep   keeper
 	inline inliner
 	now    func() time.Time
+	// jq are the places for jq runs, shared with query_result.
+	jq jqSlots
 }
 
 // result is the tool result of resp; its error is a fault of this program.

@@ -51,7 +51,7 @@ func newProxyTool(e *env) *proxyTool {
 		route:   router{tenants: e.tenants, connectTool: e.connectTool},
 		confirm: confirmer{enabled: cfg.ConfirmWrites, key: cfg.ConfirmKey, now: e.now, log: e.log},
 		send:    sender{log: e.log},
-		shape: shaper{keep: keep, now: e.now,
+		shape: shaper{keep: keep, now: e.now, jq: e.jq,
 			inline: newInliner(cfg.InlineImagesMax, cfg.DownloadClient, cfg.DownloadTimeout, keep, e.masker, e.log)},
 		masker: e.masker,
 		log:    e.log,

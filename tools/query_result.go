@@ -22,6 +22,7 @@ type queryResult struct {
 	def   mcp.Tool
 	store *results.Store
 	limit int // the size of a page; 0: one page
+	jq    jqSlots
 }
 
 type queryResultInput struct {
@@ -44,7 +45,7 @@ func newQueryResult(e *env) *queryResult {
 		IdempotentHint:  mcp.ToBoolPtr(true),
 		OpenWorldHint:   mcp.ToBoolPtr(false),
 	}
-	return &queryResult{def: t, store: e.cfg.Results, limit: e.cfg.MaxResultBytes}
+	return &queryResult{def: t, store: e.cfg.Results, limit: e.cfg.MaxResultBytes, jq: e.jq}
 }
 
 // Tool returns the query_result tool definition.
@@ -78,7 +79,7 @@ func (q *queryResult) Handle(ctx context.Context, req mcp.CallToolRequest) (*mcp
 	}
 	out := data
 	if filter != nil {
-		if out, err = filter.run(ctx, data); err != nil {
+		if out, err = filter.run(ctx, data, q.jq); err != nil {
 			return errorResult(fmt.Sprintf("Result %s (%s): %v", r.ID(), r.Name(), err)), nil
 		}
 	}

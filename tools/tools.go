@@ -201,6 +201,8 @@ type env struct {
 	log     *slog.Logger
 	now     func() time.Time
 	masker  *masker
+	// jq bounds the jq filters that run at once, across the tools.
+	jq jqSlots
 	// connectTool names connect_toolkit when it is served, so that the
 	// other tools can point at it; "" when it is not.
 	connectTool string
@@ -208,7 +210,7 @@ type env struct {
 
 // newEnv fills the defaults that need no error check.
 func newEnv(cfg Config) *env {
-	e := &env{cfg: cfg, tenants: cfg.Tenants, log: orDiscard(cfg.Logger), now: cfg.Now}
+	e := &env{cfg: cfg, tenants: cfg.Tenants, log: orDiscard(cfg.Logger), now: cfg.Now, jq: newJQSlots()}
 	if e.now == nil {
 		e.now = time.Now
 	}
