@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/itchyny/gojq"
@@ -50,16 +49,17 @@ func newJQSlots() jqSlots { return make(jqSlots, jqConcurrentRuns) }
 var errTooManySteps = errors.New("too many steps")
 
 // stepLimited is the context a run sees: gojq asks for Done before each
-// step, so counting those calls bounds the run's steps.
+// step, so counting those calls bounds the run's steps. Only the run's own
+// goroutine calls its Done, so the count needs no lock.
 type stepLimited struct {
 	context.Context
 	cancel context.CancelCauseFunc
-	steps  atomic.Int64
+	steps  int64
 	max    int64
 }
 
 func (s *stepLimited) Done() <-chan struct{} {
-	if s.steps.Add(1) == s.max {
+	if s.steps++; s.steps == s.max {
 		s.cancel(errTooManySteps)
 	}
 	return s.Context.Done()
@@ -177,8 +177,8 @@ func (f *jqFilter) run(ctx context.Context, data []byte, slots jqSlots) ([]byte,
 	select {
 	case o := <-done:
 		return o.out, o.err
-	case <-sl.Done():
-		return nil, f.stopped(sl)
+	case <-run.Done(): // not sl.Done: that is the run's goroutine's to call
+		return nil, f.stopped(run)
 	}
 }
 

@@ -172,7 +172,9 @@ func TestJQDeepValuesBounded(t *testing.T) {
 	} {
 		_, err := runJQ(t, src, `null`)
 		var be *jqBoundError
-		if !errors.As(err, &be) || !strings.Contains(err.Error(), want) {
+		// A slow machine (or -race) may reach the time limit first: either
+		// bound ends the run before the value is deep enough to harm.
+		if !errors.As(err, &be) || !strings.Contains(err.Error(), want) && !strings.Contains(err.Error(), "ran longer") {
 			t.Errorf("%s: %v; want a bound error saying %q", src, err, want)
 		}
 	}
