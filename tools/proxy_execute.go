@@ -57,6 +57,10 @@ func newProxyTool(e *env) *proxyTool {
 		log:    e.log,
 	}
 	t.shape.inline.save = newSaver(cfg.DownloadDir, cfg.DownloadMaxBytes, cfg.DownloadClient, cfg.DownloadTimeout, e.log)
+	if t.shape.inline.save != nil && cfg.downloadBudget > 0 {
+		t.shape.inline.save.left = cfg.downloadBudget
+		t.shape.inline.save.budget = cfg.downloadBudget
+	}
 	if cfg.ConnectWait > 0 {
 		t.repair = newRepairer(e)
 	}

@@ -55,6 +55,9 @@ type Config struct {
 	// DownloadMaxBytes is the largest download saved there; 0 means
 	// DefaultDownloadMaxBytes.
 	DownloadMaxBytes int64
+	// downloadBudget is the bytes all saved files may take in total; 0 means
+	// DownloadBudgetBytes. Only tests set it, to reach the budget quickly.
+	downloadBudget int64
 	// UploadRoots, when set, are the directories from which binary_body
 	// {"file": …} may read local files; without them there is no such variant.
 	UploadRoots []string

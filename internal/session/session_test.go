@@ -251,3 +251,25 @@ func TestPoolEvictsLeastRecentlyUsed(t *testing.T) {
 		t.Error("wrong manager")
 	}
 }
+
+// A group holds at most its limit of Managers; evicting one frees its place.
+func TestPoolGetLimited(t *testing.T) {
+	t.Parallel()
+	p := NewPool(3)
+	get := func(k, g string) bool {
+		_, ok := p.GetLimited(k, g, 2, func() *Manager { return New(&fakeCreator{}, Config{UserID: k}) })
+		return ok
+	}
+	if !get("a1", "a") || !get("a2", "a") || get("a3", "a") {
+		t.Fatal("the group's limit of 2 was not applied")
+	}
+	if !get("a1", "a") {
+		t.Error("a key already held was refused")
+	}
+	if !get("b1", "b") || !get("b2", "b") { // evicts a2
+		t.Fatal("another group was refused")
+	}
+	if !get("a3", "a") {
+		t.Error("an evicted Manager still counts against its group")
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
@@ -34,6 +35,15 @@ const (
 	headerAuthConfigs       = "X-Composio-Auth-Configs"
 	headerConnectedAccounts = "X-Composio-Connected-Accounts"
 )
+
+// MaxOptionSets is how many distinct sets of session option headers
+// (X-Composio-Auth-Configs, X-Composio-Connected-Accounts) one credential and
+// user id may hold session managers for at once. Each set needs a session of
+// its own, and the managers share one pool: without a cap, one key sending
+// ever new header values would evict every other caller's manager, and their
+// next call would create a new Composio session. A real client sends one set,
+// or a few.
+const MaxOptionSets = 8
 
 // credentials are what a request's headers say about its caller, trimmed.
 type credentials struct {
@@ -102,15 +112,26 @@ func (r *Resolver) Tenant(_ context.Context, h http.Header) (tools.Tenant, error
 	}
 	cfg.SessionID, cfg.UserID = c.sessionID, c.userID
 	// The options are part of the key: the same user asking for other auth
-	// configs or accounts needs another session.
-	m := r.pool.Get(key(c.key, c.userKey, c.userID)+optsKey, func() *session.Manager {
+	// configs or accounts needs another session. The caller is the group, so
+	// that its option sets are counted against MaxOptionSets.
+	caller := key(c.key, c.userKey, c.userID)
+	m, ok := r.pool.GetLimited(caller+optsKey, caller, MaxOptionSets, func() *session.Manager {
 		return session.New(cl, cfg)
 	})
+	if !ok {
+		return tools.Tenant{}, errors.New("This credential and user id already have sessions for " + strconv.Itoa(MaxOptionSets) +
+			" different sets of " + headerAuthConfigs + " and " + headerConnectedAccounts + " headers, the most this server keeps for one caller. " +
+			"The user must send the same values on every call (set them once in this MCP server's entry in their client configuration); " +
+			"retrying with yet other values will not help.")
+	}
 	return tools.Tenant{Client: cl, Sessions: m}, nil
 }
 
 // sessionConfig is the server's session options with the caller's optional
-// headers applied, and a key naming the headers' values ("" without them).
+// headers applied, and a key naming the options they give ("" without them).
+// The key is built from the parsed options, not the header text, so that
+// spellings of the same options (spaces, slug case, order) share one session
+// manager rather than each taking a place in the pool.
 // A malformed header is refused with an error naming it and the form it
 // takes; it repeats no header value.
 func (r *Resolver) sessionConfig(h http.Header) (session.Config, string, error) {
@@ -130,10 +151,22 @@ func (r *Resolver) sessionConfig(h http.Header) (session.Config, string, error) 
 				". The user must fix it in this MCP server's entry in their client configuration; retrying will not help until then.")
 		}
 		*hd.dst = m
-		optsKey.WriteString("\x00" + hd.name + "=" + v)
+		optsKey.WriteString("\x00" + hd.name + "=" + canonical(m))
 	}
 	if optsKey.Len() == 0 {
 		return cfg, "", nil
 	}
 	return cfg, key(optsKey.String(), "", ""), nil
+}
+
+// canonical is m as sorted slug=id pairs joined by commas: one text per set
+// of options. ParseSlugIDs has already lowercased the slugs and trimmed both
+// sides, and neither holds a comma.
+func canonical(m map[string]string) string {
+	pairs := make([]string, 0, len(m))
+	for slug, id := range m {
+		pairs = append(pairs, slug+"="+id)
+	}
+	slices.Sort(pairs)
+	return strings.Join(pairs, ",")
 }
