@@ -90,6 +90,10 @@ type cutter struct {
 	// none), containers deeper than depthMax collapsed (<0: none).
 	strMax, depthMax int
 	first            *cutInfo // the first array cut in this attempt
+
+	// attempts counts the calls of arrays, each a pass over the whole tree,
+	// so that tests can bound the work a cut does without timing it.
+	attempts int
 }
 
 // minStringKept is the shortest a long string is cut to.
@@ -119,9 +123,25 @@ func (c *cutter) run() ([]byte, cutInfo) {
 		}
 	}
 	c.strMax = minStringKept
-	for d := c.maxDepth - 1; d >= 0; d-- {
-		c.depthMax = d
+	// Collapse containers, as few as fits: the largest depthMax that fits.
+	// A smaller depthMax only collapses more, so fitting is monotone in it
+	// and a binary search finds it in log(depth) attempts; stepping down one
+	// level at a time took one attempt per level, quadratic in a deep tree.
+	if c.maxDepth > 0 {
+		c.depthMax = 0
 		if c.arrays() {
+			lo, hi := 0, c.maxDepth-1
+			for lo < hi {
+				mid := lo + (hi-lo+1)/2
+				c.depthMax = mid
+				if c.arrays() {
+					lo = mid
+				} else {
+					hi = mid - 1
+				}
+			}
+			c.depthMax = lo
+			c.arrays()
 			return c.render()
 		}
 	}
@@ -164,6 +184,7 @@ const maxArrayPasses = 32
 // arrays cuts the largest arrays at whole items until the tree fits, and
 // reports whether it does.
 func (c *cutter) arrays() bool {
+	c.attempts++
 	c.first = nil
 	resetShow(c.root)
 	for range maxArrayPasses {

@@ -159,10 +159,14 @@ func urlHint(call *client.ProxyRequest, style, next string) *pageHint {
 	if cu, err := url.Parse(call.Endpoint); err == nil && !cu.IsAbs() {
 		// The base URL may have a path of its own (…/calendar/v3): what is
 		// left of the link's path once that is taken off is the endpoint.
-		if i := strings.LastIndex(u.Path, cu.Path); cu.Path != "" && i >= 0 && i+len(cu.Path) == len(u.Path) {
-			h.Endpoint = cu.Path
+		// The escaped path, not the decoded one: decoding turns the link's
+		// %5C or %09 into a backslash or a tab, which parsers downstream
+		// read as a slash or drop, and /\evil.example then names a host.
+		cp, up := cu.EscapedPath(), u.EscapedPath()
+		if i := strings.LastIndex(up, cp); cp != "" && i >= 0 && i+len(cp) == len(up) {
+			h.Endpoint = cp
 		} else {
-			h.Endpoint = u.Path
+			h.Endpoint = up
 		}
 	} else {
 		u.RawQuery = ""

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -40,6 +41,11 @@ func (t *proxyTool) pages(ctx context.Context, req mcp.CallToolRequest, call pro
 	}
 	// The hint reads the answer as the API gave it, before jq narrows it.
 	hint := nextPage(last, resp)
+	if hint != nil && t.refused(call.req, hintCall(last, hint)) != nil {
+		// The hint is only text, but a model would send it as given, and the
+		// policy would then refuse it: one it cannot use is not shown.
+		hint = nil
+	}
 	note := pagesNote(hint, paging)
 	// The note follows the shaped text, so the shaping leaves room for it:
 	// the whole text stays within the budget.
@@ -78,7 +84,14 @@ func (t *proxyTool) follow(ctx context.Context, req mcp.CallToolRequest, call *c
 			paging.Stopped = "no next page"
 			break
 		}
-		next := &client.ProxyRequest{ToolkitSlug: call.ToolkitSlug, Endpoint: hint.Endpoint, Method: call.Method, Parameters: hint.Parameters, Body: hint.Body}
+		next := hintCall(call, hint)
+		// The next call comes from the API's answer, not from the model, so
+		// it gets the same policy check as the first: a Link header could
+		// otherwise aim the user's credential at another host.
+		if err := t.refused(call, next); err != nil {
+			paging.Stopped = fmt.Sprintf("page %d refused: %s", paging.Fetched+1, refusalText(err))
+			break
+		}
 		resp, err := t.send.run(ctx, req, ex, sessions, next)
 		var apiErr *client.APIError
 		switch {
@@ -122,6 +135,45 @@ func (t *proxyTool) follow(ctx context.Context, req mcp.CallToolRequest, call *c
 	joined := *lastResp
 	joined.Data = withItems(lastResp.Data, at, items)
 	return last, &joined
+}
+
+// hintCall is the call hint describes, after call.
+func hintCall(call *client.ProxyRequest, hint *pageHint) *client.ProxyRequest {
+	return &client.ProxyRequest{ToolkitSlug: call.ToolkitSlug, Endpoint: hint.Endpoint, Method: call.Method, Parameters: hint.Parameters, Body: hint.Body}
+}
+
+// refused says why next, a call built from an answer to first, may not be
+// sent, or is nil. It is the policy's check, and then that next stays where
+// first went: a path when first was a path, even when AllowAbsoluteURLs
+// would allow a host, and the same scheme and host when first named one.
+// The policy allowed the host the model chose, not any host the API's
+// answer names.
+func (t *proxyTool) refused(first, next *client.ProxyRequest) error {
+	if err := t.policy.check(next); err != nil {
+		return err
+	}
+	if !isAbsolute(first.Endpoint) {
+		if isAbsolute(next.Endpoint) {
+			return fmt.Errorf("the next page's endpoint %q names a host, and the first call was a path on the %s API", next.Endpoint, first.ToolkitSlug)
+		}
+		return nil
+	}
+	fu, ferr := url.Parse(first.Endpoint)
+	nu, nerr := url.Parse(next.Endpoint)
+	if ferr != nil || nerr != nil || !strings.EqualFold(fu.Scheme, nu.Scheme) || !strings.EqualFold(fu.Host, nu.Host) {
+		return fmt.Errorf("the next page's URL %q is not on %s://%s, the host of the first call", next.Endpoint, fu.Scheme, fu.Host)
+	}
+	return nil
+}
+
+// refusalText is a refusal on one line: the policy's problems themselves,
+// not its heading, which speaks of a call the model sent.
+func refusalText(err error) string {
+	var ae *argError
+	if errors.As(err, &ae) && len(ae.problems) > 0 {
+		return strings.Join(ae.problems, "; ")
+	}
+	return firstLine(err.Error())
 }
 
 // pageItems are the items of a page at member ("" for data itself).
