@@ -102,6 +102,14 @@ func (r *repairer) run(ctx context.Context, rc repairCall, resp *client.ProxyRes
 	if !notConnected && !rejected {
 		return resp, err
 	}
+	// The status and link calls, the wait and the repeat all fit in what is
+	// left of the call's budget (--timeout): a slow Composio cannot hold the
+	// call past it.
+	if r.budget > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, rc.start.Add(r.budget).Sub(r.clock.now()))
+		defer cancel()
+	}
 	tk := rc.call.ToolkitSlug
 	status, connected, known := r.status(ctx, rc)
 	if rejected && (connected || !known) {

@@ -173,3 +173,40 @@ func TestRepairerLeavesOtherFailures(t *testing.T) {
 		t.Errorf("asked %v", asker.asked)
 	}
 }
+
+// blockingAPI answers no status or link call until its context ends: a
+// Composio that has stopped answering.
+type blockingAPI struct{ executorOnly }
+
+func (blockingAPI) ListToolkits(ctx context.Context, _ string, _ *client.ListToolkitsOptions) (*client.ToolkitPage, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func (blockingAPI) CreateLink(ctx context.Context, _ string, _ *client.LinkRequest) (*client.Link, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// A repair never holds the call past its budget, even when Composio stops
+// answering the status and link calls.
+func TestRepairerKeepsToTheBudget(t *testing.T) {
+	t.Parallel()
+	r := &repairer{wait: time.Minute, budget: 100 * time.Millisecond, ask: &askerFake{can: true, action: mcp.ElicitationResponseActionAccept},
+		clock: realClock{clock: time.Now}, firstPoll: time.Millisecond, maxPoll: time.Millisecond, log: orDiscard(nil)}
+	rc := repairCall{call: &client.ProxyRequest{ToolkitSlug: "gmail", Method: "GET", Endpoint: "/me"}, api: blockingAPI{}, sessions: FixedSession("s"), start: time.Now()}
+	done := make(chan error, 1)
+	go func() {
+		_, err := r.run(context.Background(), rc, nil, errNoConnection)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		var ce *connectionError
+		if !errors.As(err, &ce) {
+			t.Errorf("err = %v; want the connection error, with what to do", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the repair outlived its budget by far: Composio's silence held the call")
+	}
+}
