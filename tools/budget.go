@@ -106,19 +106,7 @@ func (c *cutter) run() ([]byte, cutInfo) {
 	}
 	// Shorten strings, as little as fits: the largest length that fits.
 	if lo, hi := minStringKept, c.longestString(); hi > lo {
-		c.strMax = lo
-		if c.arrays() {
-			for lo < hi {
-				mid := lo + (hi-lo+1)/2
-				c.strMax = mid
-				if c.arrays() {
-					lo = mid
-				} else {
-					hi = mid - 1
-				}
-			}
-			c.strMax = lo
-			c.arrays()
+		if c.largestFitting(&c.strMax, lo, hi) {
 			return c.render()
 		}
 	}
@@ -127,23 +115,8 @@ func (c *cutter) run() ([]byte, cutInfo) {
 	// A smaller depthMax only collapses more, so fitting is monotone in it
 	// and a binary search finds it in log(depth) attempts; stepping down one
 	// level at a time took one attempt per level, quadratic in a deep tree.
-	if c.maxDepth > 0 {
-		c.depthMax = 0
-		if c.arrays() {
-			lo, hi := 0, c.maxDepth-1
-			for lo < hi {
-				mid := lo + (hi-lo+1)/2
-				c.depthMax = mid
-				if c.arrays() {
-					lo = mid
-				} else {
-					hi = mid - 1
-				}
-			}
-			c.depthMax = lo
-			c.arrays()
-			return c.render()
-		}
+	if c.maxDepth > 0 && c.largestFitting(&c.depthMax, 0, c.maxDepth-1) {
+		return c.render()
 	}
 	for _, s := range []string{"null", "0"} {
 		if len(s) <= c.budget {
@@ -151,6 +124,29 @@ func (c *cutter) run() ([]byte, cutInfo) {
 		}
 	}
 	return nil, cutInfo{}
+}
+
+// largestFitting sets *knob to the largest value in [lo, hi] at which the
+// tree fits, by binary search (a larger value shows more, so fitting is
+// monotone), and reports whether even lo fits; then the tree is cut as that
+// value shows it.
+func (c *cutter) largestFitting(knob *int, lo, hi int) bool {
+	*knob = lo
+	if !c.arrays() {
+		return false
+	}
+	for lo < hi {
+		mid := lo + (hi-lo+1)/2
+		*knob = mid
+		if c.arrays() {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	*knob = lo
+	c.arrays()
+	return true
 }
 
 // render encodes the current attempt.
