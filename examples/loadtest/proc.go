@@ -11,9 +11,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/examples/internal/launch"
 )
 
 // serverPackage is built when no -server is given, plainPackage when no
@@ -47,34 +48,12 @@ func build(ctx context.Context, dir, name, pkg string, profile, static bool) (st
 	return bin, nil
 }
 
-// tailBuffer keeps the last bytes written to it: the server's log, for errors.
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if len(t.buf) > 8<<10 {
-		t.buf = append(t.buf[:0], t.buf[len(t.buf)-4<<10:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.buf)
-}
-
 // proc is a running server.
 type proc struct {
 	cmd     *exec.Cmd
 	stdin   io.WriteCloser
 	stdout  io.ReadCloser
-	stderr  *tailBuffer
+	stderr  *launch.Tail
 	profile string // profile path prefix, "" when not profiling
 }
 
@@ -85,7 +64,7 @@ func spawn(bin string, env, args []string, stdio bool, profile string) (*proc, e
 	if profile != "" {
 		cmd.Env = append(cmd.Env, profileEnv+"="+profile)
 	}
-	p := &proc{cmd: cmd, stderr: &tailBuffer{}, profile: profile}
+	p := &proc{cmd: cmd, stderr: &launch.Tail{}, profile: profile}
 	cmd.Stderr = p.stderr
 	if stdio {
 		var err error

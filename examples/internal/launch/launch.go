@@ -64,7 +64,7 @@ type Server struct {
 	Info *mcp.InitializeResult
 	// Tools are the tools it lists.
 	Tools []mcp.Tool
-	log   *tail
+	log   *Tail
 }
 
 // Log returns the end of the server's log (its stderr).
@@ -83,7 +83,7 @@ func (s *Server) Describe(w io.Writer, width int) {
 // exits at once, say, for want of an API key), the error carries the end of
 // its log, which says why.
 func Start(ctx context.Context, bin string, o Options) (*Server, error) {
-	log := &tail{}
+	log := &Tail{}
 	var logTo io.Writer = log
 	if o.Verbose != nil {
 		logTo = io.MultiWriter(log, o.Verbose)
@@ -136,15 +136,15 @@ func sandboxCommand(ctx context.Context, command string, env []string, args []st
 // start.
 const tailKeep = 4 << 10
 
-// tail is an io.Writer that keeps the last few KB written to it. The
+// Tail is an io.Writer that keeps the last few KB written to it. The
 // server's stderr is written from another goroutine, so it is safe for
 // concurrent use.
-type tail struct {
+type Tail struct {
 	mu  sync.Mutex
 	buf []byte
 }
 
-func (b *tail) Write(p []byte) (int, error) {
+func (b *Tail) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.buf = append(b.buf, p...)
@@ -154,7 +154,7 @@ func (b *tail) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (b *tail) String() string {
+func (b *Tail) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return string(b.buf)

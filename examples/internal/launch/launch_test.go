@@ -8,7 +8,7 @@ import (
 
 func TestTailKeepsTheEnd(t *testing.T) {
 	t.Parallel()
-	var b tail
+	var b Tail
 	for i := range tailKeep {
 		b.Write([]byte{byte('a' + i%26)})
 	}
