@@ -26,6 +26,16 @@ import (
 type Config struct {
 	// The secrets, from the environment only.
 	APIKey, UserAPIKey, AuthToken string
+	// StorePassword is the store's password (COMPOSIO_MCP_STORE_PASSWORD);
+	// StateKey signs confirmation state, shared by a fleet
+	// (COMPOSIO_MCP_STATE_KEY).
+	StorePassword, StateKey string
+
+	// StoreURL is the shared store (--store); "" keeps state in memory.
+	// storeFromArgv is set when it came from the command line, where a
+	// password in it would be visible to every user of the machine.
+	StoreURL      string
+	storeFromArgv bool
 
 	// Where calls go, and the session they run in.
 	BaseURL, SessionID, UserID string
@@ -117,7 +127,8 @@ func (d flagDef) envName() string {
 }
 
 const usage = "Usage: composio-proxy-mcp [flags]\n       composio-proxy-mcp print-config [claude-desktop|cursor|vscode|claude-code] [flags]\n       composio-proxy-mcp doctor [flags]\n\nAn MCP server whose proxy_execute tool calls third-party APIs through Composio.\n\n" +
-	"Environment: COMPOSIO_API_KEY or COMPOSIO_USER_API_KEY (secrets: environment only), COMPOSIO_MCP_AUTH_TOKEN;\n" +
+	"Environment: COMPOSIO_API_KEY or COMPOSIO_USER_API_KEY (secrets: environment only), COMPOSIO_MCP_AUTH_TOKEN,\n" +
+	"COMPOSIO_MCP_STORE_PASSWORD, COMPOSIO_MCP_STATE_KEY;\n" +
 	"every flag --x-y also reads COMPOSIO_MCP_X_Y (COMPOSIO_BASE_URL, COMPOSIO_SESSION_ID, COMPOSIO_USER_ID for those three); a flag wins.\n\nFlags:\n"
 
 // flagSet registers the table's flags, bound to c, on a new flag set that
@@ -178,6 +189,7 @@ func Parse(args []string, getenv func(string) string, stderr io.Writer) (*Config
 	for _, s := range c.secrets() {
 		*s.value = strings.TrimSpace(getenv(s.env))
 	}
+	c.storeFromArgv = set["store"]
 	return c, nil
 }
 
@@ -193,11 +205,15 @@ func (c *Config) secrets() []secret {
 		{"COMPOSIO_API_KEY", &c.APIKey},
 		{"COMPOSIO_USER_API_KEY", &c.UserAPIKey},
 		{"COMPOSIO_MCP_AUTH_TOKEN", &c.AuthToken},
+		{"COMPOSIO_MCP_STORE_PASSWORD", &c.StorePassword},
+		{"COMPOSIO_MCP_STATE_KEY", &c.StateKey},
 	}
 }
 
 // Secrets are the values to mask in logs and results.
-func (c *Config) Secrets() []string { return []string{c.APIKey, c.UserAPIKey, c.AuthToken} }
+func (c *Config) Secrets() []string {
+	return []string{c.APIKey, c.UserAPIKey, c.AuthToken, c.StorePassword, c.StateKey, storeURLPassword(c.StoreURL)}
+}
 
 // UseSandbox points the configuration at the embedded fake backend. The
 // fake knows one account: settings meant for the real Composio (an exported

@@ -139,6 +139,7 @@ func (c *Config) flags() []flagDef {
 			return nil
 		}},
 		{name: "multi-tenant", bind: boolFlag(&c.MultiTenant), help: "on the sse and http transports: hold no Composio key; each MCP client sends X-Composio-Api-Key and X-Composio-User-Id (or X-Composio-Session-Id) headers. Streamable HTTP then runs stateless", check: c.checkMultiTenant},
+		{name: "store", bind: stringFlag(&c.StoreURL, ""), help: "redis:// or rediss:// URL of the Redis or Valkey that a fleet of replicas shares (stored results, rate limits, sessions, confirmations); its password goes in COMPOSIO_MCP_STORE_PASSWORD. Empty: this process's memory", check: c.checkStore},
 		{name: "max-result-bytes", bind: intFlag(&c.MaxResultBytes, tools.DefaultMaxResultBytes), help: "budget of a tool result, in characters of its text block (framing included; isError texts at most 10000): a larger response is cut to fit, its data kept valid JSON, and kept whole as a stored result (query_result, MCP resource) in pages of this many bytes (0: never cut)", check: func() error {
 			if c.MaxResultBytes < 0 || (c.MaxResultBytes > 0 && c.MaxResultBytes < minResultBytes) {
 				return fmt.Errorf("--max-result-bytes %d: want 0 (never cut) or at least %d", c.MaxResultBytes, minResultBytes)

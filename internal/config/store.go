@@ -1,0 +1,65 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/store"
+)
+
+// minStateKey is the shortest COMPOSIO_MCP_STATE_KEY taken: 32 characters,
+// as `openssl rand -hex 16` prints, or more.
+const minStateKey = 32
+
+// checkStore checks --store and the state key.
+func (c *Config) checkStore() error {
+	if c.StateKey != "" && len(c.StateKey) < minStateKey {
+		return fmt.Errorf("COMPOSIO_MCP_STATE_KEY is %d characters: want at least %d (openssl rand -hex 32 prints one); every replica must have the same", len(c.StateKey), minStateKey)
+	}
+	if c.StoreURL == "" {
+		if c.StorePassword != "" {
+			return errors.New("COMPOSIO_MCP_STORE_PASSWORD is set without --store: give the store's URL too, or unset it")
+		}
+		return nil
+	}
+	if _, err := store.ParseURL(c.StoreURL); err != nil {
+		return fmt.Errorf("--store: %w", err)
+	}
+	if c.storeFromArgv && store.HasPassword(c.StoreURL) {
+		return errors.New("--store: the URL holds a password, and the command line is visible to every user of the machine: put the password in COMPOSIO_MCP_STORE_PASSWORD (or the whole URL in COMPOSIO_MCP_STORE)")
+	}
+	return nil
+}
+
+// StoreConfig is the shared store's settings; ok is false without --store.
+// Each command is bounded by the call timeout as well as the store's own
+// bound, whichever ends first.
+func (c *Config) StoreConfig(logger *slog.Logger) (cfg store.Config, ok bool) {
+	if c.StoreURL == "" {
+		return store.Config{}, false
+	}
+	return store.Config{URL: c.StoreURL, Password: c.StorePassword, Logger: logger}, true
+}
+
+// ConfirmKey is the key that signs confirmation state: the state key when
+// one is set, so that every replica of a fleet accepts the others' state;
+// nil otherwise, which gives each process a random key of its own.
+func (c *Config) ConfirmKey() []byte {
+	if c.StateKey == "" {
+		return nil
+	}
+	return []byte(c.StateKey)
+}
+
+// storeURLPassword is the password a store URL holds, "" for none: a secret
+// to mask like the others.
+func storeURLPassword(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return ""
+	}
+	p, _ := u.User.Password()
+	return p
+}

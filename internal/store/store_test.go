@@ -1,0 +1,87 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/store"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/store/redistest"
+)
+
+func TestParseURL(t *testing.T) {
+	t.Parallel()
+	for _, ok := range []string{"redis://127.0.0.1:6379/0", "rediss://valkey.internal:6380/2", "redis://:pw@h:1/0"} {
+		if _, err := store.ParseURL(ok); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "http://h:1", "127.0.0.1:6379", "redis://", "redis://:s3cret@h:1/notadb"} {
+		_, err := store.ParseURL(bad)
+		if err == nil {
+			t.Errorf("%q: accepted", bad)
+			continue
+		}
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%q: the error repeats the password: %v", bad, err)
+		}
+	}
+	if !store.HasPassword("redis://:pw@h:1/0") || !store.HasPassword("redis://u:pw@h:1/0") || store.HasPassword("redis://h:1/0") {
+		t.Error("HasPassword")
+	}
+}
+
+// Against a real server: Ping answers, a stopped server is an error that Is
+// ErrUnavailable within the command bound, and the same pool answers again
+// once the server is back, with no reconnect by the caller.
+func TestPingDownAndBack(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	var failed []string
+	st, err := store.Open(store.Config{URL: srv.URL(), OpTimeout: 500 * time.Millisecond, OnError: func(op string) { failed = append(failed, op) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	if err := st.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv.Stop()
+	start := time.Now()
+	err = st.Ping(ctx)
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("ping of a stopped server: %v, want ErrUnavailable", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("ping of a stopped server took %s", d)
+	}
+	if len(failed) == 0 || failed[0] != "ping" {
+		t.Errorf("OnError saw %v, want ping", failed)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Ping(ctx); err != nil {
+		t.Fatalf("ping after the server came back: %v", err)
+	}
+}
+
+// A password from Config replaces the URL's, and a wrong one is refused.
+func TestPassword(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t, "--requirepass", "right-pass")
+	ctx := context.Background()
+	good, _ := store.Open(store.Config{URL: "redis://:wrong@" + srv.Addr() + "/0", Password: "right-pass"})
+	defer good.Close()
+	if err := good.Ping(ctx); err != nil {
+		t.Fatalf("with the right password: %v", err)
+	}
+	bad, _ := store.Open(store.Config{URL: srv.URL()})
+	defer bad.Close()
+	if err := bad.Ping(ctx); !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("without a password: %v", err)
+	}
+}
