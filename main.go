@@ -77,6 +77,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		logger.Warn("SANDBOX: serving against an embedded fake Composio backend; no real API is called", "backend", fake.URL, "session", cfg.SessionID)
 	}
 
+	closeStore, err := cfg.OpenStore(logger)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
 	set, closeTools, err := buildTools(ctx, cfg, logger)
 	if err != nil {
 		return err

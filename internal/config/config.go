@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/store"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
 )
 
@@ -36,6 +37,7 @@ type Config struct {
 	// password in it would be visible to every user of the machine.
 	StoreURL      string
 	storeFromArgv bool
+	store         *store.Redis // opened by OpenStore
 
 	// Where calls go, and the session they run in.
 	BaseURL, SessionID, UserID string

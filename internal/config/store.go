@@ -33,6 +33,28 @@ func (c *Config) checkStore() error {
 	return nil
 }
 
+// OpenStore opens the shared store --store names, for the settings derived
+// after it (ToolsConfig, the rate limiter, the sessions) to use; without
+// --store it does nothing, and they keep their state in memory. It does not
+// wait for the store: one that is down at start is reported by readiness.
+// The returned function closes it.
+func (c *Config) OpenStore(logger *slog.Logger) (func(), error) {
+	cfg, ok := c.StoreConfig(logger)
+	if !ok {
+		return func() {}, nil
+	}
+	st, err := store.Open(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("--store: %w", err)
+	}
+	c.store = st
+	logger.Info("keeping shared state in the store", "addr", st.Addr())
+	return func() { _ = st.Close() }, nil
+}
+
+// Store is the store OpenStore opened; nil without --store.
+func (c *Config) Store() *store.Redis { return c.store }
+
 // StoreConfig is the shared store's settings; ok is false without --store.
 // Each command is bounded by the call timeout as well as the store's own
 // bound, whichever ends first.
