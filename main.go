@@ -24,7 +24,6 @@ import (
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/logging"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/printconfig"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/stopsignal"
-	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/tenant"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/server"
 )
 
@@ -87,15 +86,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return err
 	}
 	defer closeTools()
-	s := server.New(server.Options{
-		Name:         "composio-proxy-mcp",
-		Version:      programVersion(),
-		Instructions: set.Instructions(),
-		Logger:       logger,
-		RateLimit:    cfg.RateLimitPerMinute(),
-		RateLimitKey: tenant.RateLimitKey(cfg.MultiTenant),
-		Resources:    set.Templates(),
-	}, set.Tools()...)
+	s := server.New(cfg.ServerOptions("composio-proxy-mcp", programVersion(), set, logger), set.Tools()...)
 	// Start-up leaves garbage behind (mcp-go's dependencies compile JSON
 	// meta-schemas in their package init; the tools build their schemas) that
 	// would stay resident until enough allocation triggers a GC. Returning it

@@ -157,6 +157,21 @@ func (c *Config) StdioOptions(logger *slog.Logger) server.StdioOptions {
 	}
 }
 
+// ServerOptions are the MCP server's settings: its name and version, what
+// the tool set serves besides its tools (instructions, resource templates),
+// and the rate limit.
+func (c *Config) ServerOptions(name, version string, set *tools.Set, logger *slog.Logger) server.Options {
+	return server.Options{
+		Name:         name,
+		Version:      version,
+		Instructions: set.Instructions(),
+		Logger:       logger,
+		RateLimit:    c.RateLimitPerMinute(),
+		RateLimitKey: tenant.RateLimitKey(c.MultiTenant),
+		Resources:    set.Templates(),
+	}
+}
+
 // HTTPOptions are the settings of the sse and http transports.
 func (c *Config) HTTPOptions(logger *slog.Logger) server.HTTPOptions {
 	return server.HTTPOptions{
