@@ -90,6 +90,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		RateLimit:    cfg.RateLimitPerMinute(),
 		RateLimitKey: tenant.RateLimitKey(cfg.MultiTenant),
 		Resources:    set.Templates(),
+		Observer:     cfg.ServerObserver(),
 	}, set.Tools()...)
 	// Start-up leaves garbage behind (mcp-go's dependencies compile JSON
 	// meta-schemas in their package init; the tools build their schemas) that

@@ -57,6 +57,9 @@ type HTTPOptions struct {
 	// alone, so replicas behind a load balancer need no shared state. It
 	// suits servers whose callers send their credentials with every request.
 	Stateless bool
+	// Metrics are served at GET /metrics behind the guard, and on a
+	// listener of their own when Metrics.Listen is set.
+	Metrics Metrics
 }
 
 // handler returns the HTTP handler for s: the chosen MCP transport behind the
@@ -126,7 +129,11 @@ func handler(srv *Server, o HTTPOptions) (http.Handler, func(context.Context) er
 	default:
 		return nil, nil, fmt.Errorf("unknown HTTP transport %q (want %q or %q)", o.Transport, TransportSSE, TransportHTTP)
 	}
-	return limits(mux, o.MaxStreams, o.ReadTimeout), shutdown, nil
+	if o.Metrics.Handler != nil {
+		// Behind whatever guards the MCP endpoints: the token, or sign-in.
+		mux.Handle("GET /metrics", guard(o.Metrics.Handler))
+	}
+	return limits(mux, o.MaxStreams, o.ReadTimeout, srv.observer), shutdown, nil
 }
 
 func (o HTTPOptions) withDefaults() HTTPOptions {
@@ -179,8 +186,13 @@ func ServeHTTP(ctx context.Context, s *Server, ln net.Listener, o HTTPOptions) e
 		return err
 	}
 	o = o.withDefaults()
-	ln = newLimitListener(ln, o.MaxConnections)
 	logger := orDiscard(o.Logger)
+	stopMetrics, err := serveMetrics(ctx, o.Metrics, logger)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
+	ln = newLimitListener(ln, o.MaxConnections)
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
