@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"slices"
-	"strconv"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/audit"
@@ -75,10 +74,17 @@ func (m *Metrics) Upstream(o client.Observation) {
 
 // statusClass is 2xx, 3xx, 4xx or 5xx, or "error" when no answer came.
 func statusClass(status int) string {
-	if status < 200 || status > 599 {
-		return "error"
+	switch {
+	case status >= 200 && status < 300:
+		return "2xx"
+	case status >= 300 && status < 400:
+		return "3xx"
+	case status >= 400 && status < 500:
+		return "4xx"
+	case status >= 500 && status < 600:
+		return "5xx"
 	}
-	return strconv.Itoa(status/100) + "xx"
+	return "error"
 }
 
 // RateLimited counts a tool call the rate limit refused.
