@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,73 +11,35 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
 
 // countingObserver counts what an Observer is told.
-type countingObserver struct {
-	mu                         sync.Mutex
-	refused, sessions, streams int
-}
+type countingObserver struct{ refused, sessions, streams atomic.Int64 }
 
-func (o *countingObserver) RateLimited() { o.mu.Lock(); o.refused++; o.mu.Unlock() }
-func (o *countingObserver) SessionsChanged(d int) {
-	o.mu.Lock()
-	o.sessions += d
-	o.mu.Unlock()
-}
-func (o *countingObserver) StreamsChanged(d int) { o.mu.Lock(); o.streams += d; o.mu.Unlock() }
+func (o *countingObserver) RateLimited()          { o.refused.Add(1) }
+func (o *countingObserver) SessionsChanged(d int) { o.sessions.Add(int64(d)) }
+func (o *countingObserver) StreamsChanged(d int)  { o.streams.Add(int64(d)) }
 
 func (o *countingObserver) get() (refused, sessions, streams int) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.refused, o.sessions, o.streams
+	return int(o.refused.Load()), int(o.sessions.Load()), int(o.streams.Load())
 }
 
-func TestObserverIsToldOfRateLimitRefusals(t *testing.T) {
+// Over streamable HTTP: a session counts from initialize to DELETE, a GET
+// stream while it is open, a call over the rate limit when it is refused;
+// /metrics is behind the guard's token.
+func TestObserverIsToldOfSessionsStreamsAndRefusals(t *testing.T) {
 	t.Parallel()
 	obs := &countingObserver{}
 	tool := server.ServerTool{Tool: mcp.NewTool("t"), Handler: func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		return mcp.NewToolResultText("ok"), nil
 	}}
 	s := New(Options{Name: "t", Version: "0", RateLimit: 1, Observer: obs}, tool)
-	ctx := t.Context()
-	c, err := client.NewInProcessClient(s.mcp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var init mcp.InitializeRequest
-	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	if _, err := c.Initialize(ctx, init); err != nil {
-		t.Fatal(err)
-	}
-	var req mcp.CallToolRequest
-	req.Params.Name = "t"
-	for range 3 {
-		if _, err := c.CallTool(ctx, req); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if refused, _, _ := obs.get(); refused != 2 {
-		t.Errorf("%d refusals observed, want 2", refused)
-	}
-}
-
-// Over streamable HTTP: a session counts from initialize to DELETE, a GET
-// stream while it is open; /metrics is behind the guard's token.
-func TestObserverSessionsStreamsAndGuardedMetrics(t *testing.T) {
-	t.Parallel()
-	obs := &countingObserver{}
-	s := New(Options{Name: "t", Version: "0", Observer: obs})
 	metrics := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "metric 1\n") })
 	h, shutdown, err := handler(s, HTTPOptions{Transport: TransportHTTP, Guard: Guard{Token: "tok"}, Metrics: Metrics{Handler: metrics}})
 	if err != nil {
@@ -117,6 +80,12 @@ func TestObserverSessionsStreamsAndGuardedMetrics(t *testing.T) {
 	id := resp.Header.Get("Mcp-Session-Id")
 	if _, sessions, _ := obs.get(); id == "" || sessions != 1 {
 		t.Fatalf("after initialize: session %q, %d sessions observed, want 1", id, sessions)
+	}
+	for i := range 3 {
+		do("POST", "/mcp", id, "tok", fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"t"}}`, i+2)).Body.Close()
+	}
+	if refused, _, _ := obs.get(); refused != 2 {
+		t.Errorf("%d refusals observed, want 2", refused)
 	}
 	stream := do("GET", "/mcp", id, "tok", "")
 	waitFor(t, func() bool { _, _, n := obs.get(); return n == 1 }, "the open stream")

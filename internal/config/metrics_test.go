@@ -8,17 +8,14 @@ import (
 
 func TestMetricsListen(t *testing.T) {
 	t.Parallel()
-	for value, want := range map[string]string{
-		":9464":              "127.0.0.1:9464",
-		"127.0.0.1:0":        "127.0.0.1:0",
-		"0.0.0.0:9464":       "0.0.0.0:9464",
-		"[::1]:9464":         "[::1]:9464",
-		"metrics.local:9464": "metrics.local:9464",
-		"9464":               "error",
-		":http":              "error",
-		"host:99999":         "error",
-		"a:b:c":              "error",
-	} {
+	// Each value, then what it listens on, or "error".
+	cases := [][2]string{
+		{":9464", "127.0.0.1:9464"}, {"127.0.0.1:0", "127.0.0.1:0"}, {"0.0.0.0:9464", "0.0.0.0:9464"},
+		{"[::1]:9464", "[::1]:9464"}, {"metrics.local:9464", "metrics.local:9464"},
+		{"9464", "error"}, {":http", "error"}, {"host:99999", "error"}, {"a:b:c", "error"},
+	}
+	for _, tc := range cases {
+		value, want := tc[0], tc[1]
 		c, err := Parse([]string{"--sandbox", "--metrics-listen", value}, env(nil), io.Discard)
 		if err != nil {
 			t.Fatal(err)

@@ -70,43 +70,20 @@ func New(o Options) *Metrics {
 			m.toolkits[t] = t
 		}
 	}
-	m.toolCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "tool_calls_total",
-		Help: "Tool calls that reached a tool, by tool, toolkit (a known slug, \"other\", or \"\" for tools without one) and outcome (ok, error, refused, failed).",
-	}, []string{"tool", "toolkit", "outcome"})
+	m.toolCalls = counterVec("tool_calls_total", "Tool calls that reached a tool, by tool, toolkit (a known slug, \"other\", or \"\" for tools without one) and outcome (ok, error, refused, failed).", "tool", "toolkit", "outcome")
 	m.upstream = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Namespace: namespace, Name: "upstream_request_duration_seconds",
 		Help:    "Requests to Composio (each attempt), by operation and status class (2xx, 3xx, 4xx, 5xx, error: no answer).",
 		Buckets: []float64{.025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
 	}, []string{"operation", "status"})
-	m.retries = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "upstream_retries_total",
-		Help: "Requests to Composio sent again after a failed attempt, by operation.",
-	}, []string{"operation"})
-	m.rateLimited = prometheus.NewCounter(prometheus.CounterOpts{
-		Namespace: namespace, Name: "rate_limit_refusals_total",
-		Help: "Tool calls refused by the server's rate limit (--rate-limit); they are not in tool_calls_total.",
-	})
-	m.resultBytes = prometheus.NewGauge(prometheus.GaugeOpts{
-		Namespace: namespace, Name: "stored_result_bytes",
-		Help: "Bytes of the results kept whole for query_result and resources/read.",
-	})
-	m.evictions = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "stored_result_evictions_total",
-		Help: "Stored results dropped before being read again, by reason (ttl, capacity).",
-	}, []string{"reason"})
-	m.storeErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "store_errors_total",
-		Help: "Operations on the shared store that failed, by operation.",
-	}, []string{"operation"})
-	m.sessions = prometheus.NewGauge(prometheus.GaugeOpts{
-		Namespace: namespace, Name: "sessions",
-		Help: "MCP sessions open (stdio, SSE, stateful streamable HTTP).",
-	})
-	m.streams = prometheus.NewGauge(prometheus.GaugeOpts{
-		Namespace: namespace, Name: "open_streams",
-		Help: "Event streams open on the HTTP transports (GET /sse, GET /mcp).",
-	})
+	m.retries = counterVec("upstream_retries_total", "Requests to Composio sent again after a failed attempt, by operation.", "operation")
+	m.rateLimited = prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "rate_limit_refusals_total",
+		Help: "Tool calls refused by the server's rate limit (--rate-limit); they are not in tool_calls_total."})
+	m.resultBytes = gauge("stored_result_bytes", "Bytes of the results kept whole for query_result and resources/read.")
+	m.evictions = counterVec("stored_result_evictions_total", "Stored results dropped before being read again, by reason (ttl, capacity).", "reason")
+	m.storeErrors = counterVec("store_errors_total", "Operations on the shared store that failed, by operation.", "operation")
+	m.sessions = gauge("sessions", "MCP sessions open (stdio, SSE, stateful streamable HTTP).")
+	m.streams = gauge("open_streams", "Event streams open on the HTTP transports (GET /sse, GET /mcp).")
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -119,6 +96,14 @@ func New(o Options) *Metrics {
 		m.evictions.WithLabelValues(r)
 	}
 	return m
+}
+
+func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: name, Help: help}, labels)
+}
+
+func gauge(name, help string) prometheus.Gauge {
+	return prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: name, Help: help})
 }
 
 // Handler serves the registry in the Prometheus text (or OpenMetrics)
