@@ -136,6 +136,20 @@ func TestMetricsListenOnStdio(t *testing.T) {
 	p.waitExit(t, time.Now(), 10*time.Second)
 }
 
+// A metrics listener beyond loopback must be named, and is warned of: it
+// asks no token.
+func TestMetricsListenBeyondLoopbackIsWarnedOf(t *testing.T) {
+	t.Parallel()
+	fake := backend(t)
+	_, stderr, err := rawSession(t, append(serverEnv(fake.URL), "NO_COLOR=1"), []string{"--metrics-listen", "0.0.0.0:0"}, initLine)
+	if err != nil {
+		t.Fatalf("exit: %v; stderr:\n%s", err, stderr)
+	}
+	if !strings.Contains(stderr, "WRN the metrics listener is reachable from other machines and asks no token") {
+		t.Errorf("no warning on stderr:\n%s", stderr)
+	}
+}
+
 // No label carries a secret, a user id, an endpoint or its query, or a
 // caller's made-up toolkit: 200 of those add one "other" series, not 200.
 func TestMetricsCarryNoSecretOrCallerValue(t *testing.T) {
