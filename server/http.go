@@ -130,8 +130,16 @@ func handler(srv *Server, o HTTPOptions) (http.Handler, func(context.Context) er
 		return nil, nil, fmt.Errorf("unknown HTTP transport %q (want %q or %q)", o.Transport, TransportSSE, TransportHTTP)
 	}
 	if o.Metrics.Handler != nil {
-		// Behind whatever guards the MCP endpoints: the token, or sign-in.
+		// Behind whatever guards the MCP endpoints (the token, or sign-in);
+		// a listener of its own, when asked for, serves them without.
 		mux.Handle("GET /metrics", guard(o.Metrics.Handler))
+		stop, err := serveMetrics(context.Background(), o.Metrics, orDiscard(o.Logger))
+		if err != nil {
+			_ = shutdown(context.Background())
+			return nil, nil, err
+		}
+		closeTransport := shutdown
+		shutdown = func(ctx context.Context) error { stop(); return closeTransport(ctx) }
 	}
 	return limits(mux, o.MaxStreams, o.ReadTimeout, srv.observer), shutdown, nil
 }
@@ -186,13 +194,8 @@ func ServeHTTP(ctx context.Context, s *Server, ln net.Listener, o HTTPOptions) e
 		return err
 	}
 	o = o.withDefaults()
-	logger := orDiscard(o.Logger)
-	stopMetrics, err := serveMetrics(ctx, o.Metrics, logger)
-	if err != nil {
-		return err
-	}
-	defer stopMetrics()
 	ln = newLimitListener(ln, o.MaxConnections)
+	logger := orDiscard(o.Logger)
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -37,12 +37,13 @@ func scrapeMetrics(t *testing.T, url, token string) (int, string) {
 // githubOK is the tool_calls series of one successful GitHub call.
 const githubOK = `composio_mcp_tool_calls_total{outcome="ok",tool="proxy_execute",toolkit="github"} 1`
 
-// Over streamable HTTP with a token, /metrics is behind it, and counts a call.
+// Over streamable HTTP with a token, /metrics is behind it, and counts a
+// call; the --metrics-listen listener serves the same without the token.
 func TestMetricsOverHTTPBehindTheToken(t *testing.T) {
 	t.Parallel()
 	const token = "tok_metrics_0123456789abcdef"
 	fake := backend(t)
-	addr, _ := startHTTP(t, append(serverEnv(fake.URL), "COMPOSIO_MCP_AUTH_TOKEN="+token), "--transport", "http")
+	addr, p := startHTTP(t, append(serverEnv(fake.URL), "COMPOSIO_MCP_AUTH_TOKEN="+token, "NO_COLOR=1"), "--transport", "http", "--metrics-listen", "127.0.0.1:0")
 	url := "http://" + addr + "/metrics"
 	if code, _ := scrapeMetrics(t, url, ""); code != http.StatusUnauthorized {
 		t.Fatalf("GET /metrics without the token: %d, want 401", code)
@@ -72,6 +73,9 @@ func TestMetricsOverHTTPBehindTheToken(t *testing.T) {
 	}
 	if strings.Contains(body, token) || strings.Contains(body, secretKey) {
 		t.Error("a secret is in the scrape")
+	}
+	if code, side := scrapeMetrics(t, metricsURL(t, p.stderr.String()), ""); code != http.StatusOK || !strings.Contains(side, githubOK) {
+		t.Errorf("the metrics listener: %d\n%s", code, side)
 	}
 	t.Logf("scrape excerpt:\n%s", grepLines(body, "composio_mcp_tool_calls_total", `operation="proxy_execute",status="2xx"`, "composio_mcp_sessions"))
 }
@@ -110,13 +114,10 @@ func TestMetricsListenOnStdio(t *testing.T) {
 	send(initdLine)
 	send(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"proxy_execute","arguments":{"toolkit_slug":"github","endpoint":"/user","method":"GET"}}}`)
 	readUntilID(2)
-	m := regexp.MustCompile(`serving metrics url=(http://127\.0\.0\.1:\d+/metrics)`).FindStringSubmatch(p.stderr.String())
-	if m == nil {
-		t.Fatalf("no 'serving metrics' URL on stderr:\n%s", p.stderr.String())
-	}
-	code, body := scrapeMetrics(t, m[1], "")
+	url := metricsURL(t, p.stderr.String())
+	code, body := scrapeMetrics(t, url, "")
 	if code != http.StatusOK || !strings.Contains(body, githubOK) || !strings.Contains(body, "composio_mcp_sessions 1") {
-		t.Fatalf("GET %s: %d\n%s", m[1], code, body)
+		t.Fatalf("GET %s: %d\n%s", url, code, body)
 	}
 	t.Logf("stderr: %s\nscrape excerpt:\n%s", grepLines(p.stderr.String(), "serving metrics"), grepLines(body, "composio_mcp_tool_calls_total", "composio_mcp_sessions"))
 	p.stdin.Close()
@@ -195,6 +196,16 @@ func TestMetricsCarryNoSecretOrCallerValue(t *testing.T) {
 		t.Errorf("%d tool_calls series over toolkits %v, want a handful:\n%s", series, toolkits, grepLines(body, "composio_mcp_tool_calls_total"))
 	}
 	t.Logf("scrape excerpt:\n%s", grepLines(body, "composio_mcp_tool_calls_total"))
+}
+
+// metricsURL is the URL of the metrics listener the server logged on stderr.
+func metricsURL(t *testing.T, stderr string) string {
+	t.Helper()
+	m := regexp.MustCompile(`serving metrics url=(http://127\.0\.0\.1:\d+/metrics)`).FindStringSubmatch(stderr)
+	if m == nil {
+		t.Fatalf("no 'serving metrics' URL on stderr:\n%s", stderr)
+	}
+	return m[1]
 }
 
 // grepLines is the lines of s that hold any of subs, for a log.
