@@ -88,7 +88,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		Instructions: set.Instructions(),
 		Logger:       logger,
 		RateLimit:    cfg.RateLimitPerMinute(),
-		RateLimitKey: tenant.RateLimitKey(cfg.MultiTenant),
+		RateLimitKey: tenant.RateLimitKey(cfg.ManyCallers()),
 		Resources:    set.Templates(),
 	}, set.Tools()...)
 	// Start-up leaves garbage behind (mcp-go's dependencies compile JSON
@@ -103,6 +103,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		logger.Info("serving MCP over stdio", "version", programVersion())
 		return server.ServeStdio(ctx, s, stdin, stdout, cfg.StdioOptions(logger))
 	}
+	opts, err := cfg.HTTPOptions(ctx, logger)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
@@ -111,8 +115,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if cfg.Transport == server.TransportSSE {
 		path = "/sse"
 	}
-	logger.Info("serving MCP over HTTP", "transport", cfg.Transport, "url", "http://"+ln.Addr().String()+path, "version", programVersion(), "auth", cfg.AuthToken != "", "multi_tenant", cfg.MultiTenant)
-	return server.ServeHTTP(ctx, s, ln, cfg.HTTPOptions(logger))
+	logger.Info("serving MCP over HTTP", "transport", cfg.Transport, "url", "http://"+ln.Addr().String()+path, "version", programVersion(), "auth", cfg.AuthToken != "", "multi_tenant", cfg.MultiTenant, "sign_in", cfg.SignIn())
+	return server.ServeHTTP(ctx, s, ln, opts)
 }
 
 // startupGarbageDelay is how long after it starts serving the server returns

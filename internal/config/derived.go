@@ -25,6 +25,12 @@ func (c *Config) Validate() error {
 	if c.Sandbox || c.MultiTenant {
 		return nil
 	}
+	if c.SignIn() && c.APIKey == "" {
+		return errors.New("--oauth-issuer: set COMPOSIO_API_KEY (the Composio project API key, ak_…) in the environment: the server creates each signed-in person's session with it")
+	}
+	if c.SignIn() {
+		return nil
+	}
 	if c.APIKey == "" && c.UserAPIKey == "" {
 		return errors.New("set COMPOSIO_API_KEY (your Composio project API key, ak_…) in the environment, or run with --sandbox to try the server without one")
 	}
@@ -157,8 +163,9 @@ func (c *Config) StdioOptions(logger *slog.Logger) server.StdioOptions {
 	}
 }
 
-// HTTPOptions are the settings of the sse and http transports.
-func (c *Config) HTTPOptions(logger *slog.Logger) server.HTTPOptions {
+// httpOptions are the settings of the sse and http transports but sign-in
+// (see HTTPOptions).
+func (c *Config) httpOptions(logger *slog.Logger) server.HTTPOptions {
 	return server.HTTPOptions{
 		Transport: c.Transport,
 		Guard: server.Guard{
@@ -168,7 +175,7 @@ func (c *Config) HTTPOptions(logger *slog.Logger) server.HTTPOptions {
 			MaxRequestBytes:      c.maxRequestBytes,
 		},
 		Logger:             logger,
-		Stateless:          c.MultiTenant,
+		Stateless:          c.ManyCallers(),
 		ShutdownTimeout:    c.ShutdownTimeout(),
 		MaxConnections:     c.maxConnections,
 		MaxInflight:        c.maxInflight,
@@ -177,6 +184,20 @@ func (c *Config) HTTPOptions(logger *slog.Logger) server.HTTPOptions {
 		SessionIdleTimeout: c.sessionIdleTimeout,
 		MaxStreams:         c.maxStreams,
 	}
+}
+
+// Tenants is where the calls of a server with many callers go: each
+// multi-tenant caller's own key, or each signed-in person's session under the
+// server's key; nil for a server with one user. Its clients are built with
+// clientOpts.
+func (c *Config) Tenants(clientOpts []client.Option, logger *slog.Logger) tools.Tenants {
+	switch {
+	case c.MultiTenant:
+		return tenant.NewResolver(clientOpts, c.SessionConfig(logger))
+	case c.SignIn():
+		return tenant.NewSignedIn(clientOpts, c.SessionConfig(logger))
+	}
+	return nil
 }
 
 // ToolsConfig is the part of the tools' configuration that flags decide:
@@ -194,7 +215,7 @@ func (c *Config) ToolsConfig(logger *slog.Logger) tools.Config {
 		ConnectWait:        c.ConnectWait, CallTimeout: c.Timeout,
 	}
 	if c.MaxResultBytes > 0 {
-		tc.Results = results.New(results.Config{MaxBytes: c.ResultStoreBytes, TTL: c.ResultTTL, Owner: tenant.ResultOwner(c.MultiTenant)})
+		tc.Results = results.New(results.Config{MaxBytes: c.ResultStoreBytes, TTL: c.ResultTTL, Owner: tenant.ResultOwner(c.ManyCallers())})
 	}
 	if c.MultiTenant {
 		tc.CallerSecrets = tenant.Secrets
