@@ -50,8 +50,10 @@ func NewIssuer() *Issuer {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", i.serveDiscovery)
 	mux.HandleFunc("GET /jwks", i.serveKeys)
-	i.srv = httptest.NewServer(mux)
-	i.URL = i.srv.URL
+	// The URL is known before the first request can read it.
+	i.srv = httptest.NewUnstartedServer(mux)
+	i.URL = "http://" + i.srv.Listener.Addr().String()
+	i.srv.Start()
 	return i
 }
 
