@@ -139,19 +139,13 @@ func testSessionsAndResultsPerUser(t *testing.T, tr string) {
 	}
 
 	res := mustCall(t, ctx, a, "proxy_execute", map[string]any{"toolkit_slug": "github", "endpoint": "/bytes/60000", "method": "GET"})
-	var uri string
-	for _, ct := range res.Content {
-		if l, ok := ct.(mcp.ResourceLink); ok {
-			uri = l.URI
-		}
-	}
-	if res.IsError || uri == "" {
+	i := slices.IndexFunc(res.Content, func(c mcp.Content) bool { _, ok := c.(mcp.ResourceLink); return ok })
+	if res.IsError || i < 0 {
 		t.Fatalf("no kept result: %.600s", resultText(res))
 	}
+	uri := res.Content[i].(mcp.ResourceLink).URI
 	read := func(c *mcpclient.Client) error {
-		var req mcp.ReadResourceRequest
-		req.Params.URI = uri
-		_, err := c.ReadResource(ctx, req)
+		_, err := c.ReadResource(ctx, mcp.ReadResourceRequest{Params: mcp.ReadResourceParams{URI: uri}})
 		return err
 	}
 	if err := read(b); err == nil {
