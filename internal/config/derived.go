@@ -182,8 +182,11 @@ func (c *Config) HTTPOptions(logger *slog.Logger) server.HTTPOptions {
 			Token:                c.AuthToken,
 			MaxRequestBytes:      c.maxRequestBytes,
 		},
-		Logger:             logger,
-		Stateless:          c.MultiTenant,
+		Logger: logger,
+		// A fleet sends each request to any replica, and MCP sessions live
+		// in one process: with a shared store every request stands alone.
+		Stateless:          c.MultiTenant || c.StoreURL != "",
+		Ready:              c.ready(),
 		ShutdownTimeout:    c.ShutdownTimeout(),
 		MaxConnections:     c.maxConnections,
 		MaxInflight:        c.maxInflight,
@@ -210,7 +213,12 @@ func (c *Config) ToolsConfig(logger *slog.Logger) tools.Config {
 		ConfirmKey: c.ConfirmKey(),
 	}
 	if c.MaxResultBytes > 0 {
-		tc.Results = results.New(results.Config{MaxBytes: c.ResultStoreBytes, TTL: c.ResultTTL, Owner: tenant.ResultOwner(c.MultiTenant)})
+		tc.Results = results.New(results.Config{
+			MaxBytes: c.ResultStoreBytes, QuotaPerCaller: c.ResultQuotaPerCaller, TTL: c.ResultTTL,
+			Owner: tenant.ResultOwner(c.MultiTenant),
+			// nil without --store: the results stay in this process.
+			Redis: c.Store(),
+		})
 	}
 	if c.MultiTenant {
 		tc.CallerSecrets = tenant.Secrets
