@@ -264,3 +264,19 @@ func TestRedisKeysHideTheOwner(t *testing.T) {
 		t.Errorf("prefix %q", p)
 	}
 }
+
+// Results kept in quick succession are evicted in the order kept, never by
+// chance: the index orders them strictly.
+func TestRedisEvictsInKeepingOrder(t *testing.T) {
+	t.Parallel()
+	k := backends()[1].make(t, Config{QuotaPerCaller: 10, TTL: time.Minute})
+	var kept []*Result
+	for range 30 {
+		kept = append(kept, keep(t, k.store, context.Background(), "r", "text/plain", []byte("x"), []int{0}))
+	}
+	for i, r := range kept {
+		if _, ok := getRef(t, k.store, context.Background(), r.ID()); ok != (i >= 20) {
+			t.Errorf("result %d live = %v", i, ok)
+		}
+	}
+}

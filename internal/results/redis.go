@@ -18,7 +18,7 @@ import (
 // reads what any of them kept. Each owner's keys are under a hash of the
 // owner (never the owner in clear), in one hash slot:
 //
-//	cpm:results:{<owner hash>}:index     sorted set: id → expiry (ms)
+//	cpm:results:{<owner hash>}:index     sorted set: id → expiry (µs), in keeping order
 //	cpm:results:{<owner hash>}:sizes     hash: id → bytes
 //	cpm:results:{<owner hash>}:<id>:meta hash: name, mime, pages, …
 //	cpm:results:{<owner hash>}:<id>:data the bytes, once
@@ -53,7 +53,7 @@ var keepScript = redis.NewScript(`
 local id, size, quota, ttl, prefix = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 if size > quota then return 0 end
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 for _, gone in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do
   redis.call('HDEL', KEYS[2], gone)
 end
@@ -67,17 +67,22 @@ while total + size > quota do
   redis.call('HDEL', KEYS[2], oldest[1])
   redis.call('DEL', prefix .. oldest[1] .. ':meta', prefix .. oldest[1] .. ':data')
 end
-local exp = now + ttl
+-- Expiry in microseconds, the index's order: strictly after the last
+-- kept, so that the oldest is always the first out.
+local exp = now + ttl * 1000
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if #last == 2 and tonumber(last[2]) >= exp then exp = tonumber(last[2]) + 1 end
 redis.call('SET', KEYS[4], ARGV[6], 'PX', ttl)
-local meta = {'exp', exp}
+local meta = {'exp', math.floor(exp / 1000)}
 for i = 7, #ARGV do meta[#meta + 1] = ARGV[i] end
 redis.call('HSET', KEYS[3], unpack(meta))
 redis.call('PEXPIRE', KEYS[3], ttl)
-redis.call('ZADD', KEYS[1], exp, id)
+-- Formatted by hand: Lua would write it in 14 digits, losing the order.
+redis.call('ZADD', KEYS[1], string.format('%.0f', exp), id)
 redis.call('HSET', KEYS[2], id, size)
 redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('PEXPIRE', KEYS[2], ttl)
-return exp
+return math.floor(exp / 1000)
 `)
 
 func (b *redisBackend) keep(ctx context.Context, r *Result) (bool, error) {

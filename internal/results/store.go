@@ -101,28 +101,30 @@ type Store struct {
 
 // New returns a store configured by cfg.
 func New(cfg Config) *Store {
-	if cfg.MaxBytes <= 0 {
-		cfg.MaxBytes = DefaultMaxBytes
-	}
-	if cfg.QuotaPerCaller <= 0 {
-		cfg.QuotaPerCaller = DefaultQuotaPerCaller
-	}
-	if cfg.TTL <= 0 {
-		cfg.TTL = DefaultTTL
-	}
-	if cfg.Owner == nil {
-		cfg.Owner = ProcessOwner
-	}
+	cfg.MaxBytes = positiveOr(cfg.MaxBytes, DefaultMaxBytes)
+	cfg.QuotaPerCaller = positiveOr(cfg.QuotaPerCaller, DefaultQuotaPerCaller)
+	cfg.TTL = positiveOr(cfg.TTL, DefaultTTL)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	s := &Store{ttl: cfg.TTL, owner: cfg.Owner}
+	if s.owner == nil {
+		s.owner = ProcessOwner
+	}
 	if cfg.Redis != nil {
 		s.b = newRedisBackend(cfg.Redis, cfg.QuotaPerCaller, cfg.TTL)
 	} else {
 		s.b = newMemory(cfg.MaxBytes, min(cfg.QuotaPerCaller, cfg.MaxBytes), cfg.TTL, cfg.Now)
 	}
 	return s
+}
+
+// positiveOr is v, or def when v is not positive (unset).
+func positiveOr[T int64 | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 // TTL is how long a stored result stays readable.
