@@ -196,8 +196,11 @@ func (c *Config) httpOptions(logger *slog.Logger) server.HTTPOptions {
 			Token:                c.AuthToken,
 			MaxRequestBytes:      c.maxRequestBytes,
 		},
-		Logger:             logger,
-		Stateless:          c.ManyCallers(),
+		Logger: logger,
+		// A fleet sends each request to any replica, and MCP sessions live
+		// in one process: with a shared store every request stands alone.
+		Stateless:          c.ManyCallers() || c.StoreURL != "",
+		Ready:              c.ready(),
 		ShutdownTimeout:    c.ShutdownTimeout(),
 		MaxConnections:     c.maxConnections,
 		MaxInflight:        c.maxInflight,
@@ -238,7 +241,12 @@ func (c *Config) ToolsConfig(logger *slog.Logger) tools.Config {
 		ConnectWait:        c.ConnectWait, CallTimeout: c.Timeout,
 		ConfirmKey: c.ConfirmKey(),
 	}
-	rc := results.Config{MaxBytes: c.ResultStoreBytes, TTL: c.ResultTTL, Owner: tenant.ResultOwner(c.ManyCallers())}
+	rc := results.Config{
+		MaxBytes: c.ResultStoreBytes, QuotaPerCaller: c.ResultQuotaPerCaller, TTL: c.ResultTTL,
+		Owner: tenant.ResultOwner(c.ManyCallers()),
+		// nil without --store: the results stay in this process.
+		Redis: c.Store(),
+	}
 	if m := c.Metrics(); m != nil {
 		tc.Observe, rc.Observer = m.ToolCall, m
 	}

@@ -1,11 +1,13 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
 
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/results"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/store"
 )
 
@@ -88,4 +90,26 @@ func storeURLPassword(raw string) string {
 	}
 	p, _ := u.User.Password()
 	return p
+}
+
+// ready is the readiness check of the HTTP transports: the store answers;
+// nil without a store, which is always ready.
+func (c *Config) ready() func(context.Context) error {
+	st := c.Store()
+	if st == nil {
+		return nil
+	}
+	return st.Ping
+}
+
+// checkResultQuota checks --result-quota-per-caller: positive, and in
+// memory at most --result-store-bytes (the default is lowered to it).
+func (c *Config) checkResultQuota() error {
+	if c.ResultQuotaPerCaller <= 0 {
+		return fmt.Errorf("--result-quota-per-caller %d: want a positive number of bytes", c.ResultQuotaPerCaller)
+	}
+	if c.StoreURL == "" && c.ResultQuotaPerCaller > c.ResultStoreBytes && c.ResultQuotaPerCaller != results.DefaultQuotaPerCaller {
+		return fmt.Errorf("--result-quota-per-caller %d: want at most --result-store-bytes (%d), which holds every caller's results together", c.ResultQuotaPerCaller, c.ResultStoreBytes)
+	}
+	return nil
 }
