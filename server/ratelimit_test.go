@@ -119,7 +119,7 @@ func TestRateLimitKeyedByCaller(t *testing.T) {
 // its debt while fewer than maxBuckets other keys come and go.
 func TestRateLimitBucketsBounded(t *testing.T) {
 	t.Parallel()
-	l := newRateLimiter(5, nil)
+	l := newRateLimiter(5)
 	clock := time.Unix(1_700_000_000, 0)
 	l.now = func() time.Time { return clock }
 
@@ -158,7 +158,7 @@ func TestRateLimitBucketsBounded(t *testing.T) {
 // made-up keys cannot reset a caller's limit, and limits itself.
 func TestRateLimitFloodCannotEvictDrainedBucket(t *testing.T) {
 	t.Parallel()
-	l := newRateLimiter(5, nil)
+	l := newRateLimiter(5)
 	clock := time.Unix(1_700_000_000, 0)
 	l.now = func() time.Time { return clock }
 

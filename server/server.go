@@ -29,6 +29,10 @@ type Options struct {
 	// session. A stateless HTTP server, where every request is a new session,
 	// keys by caller instead.
 	RateLimitKey func(context.Context, mcp.CallToolRequest) string
+	// Limiter keeps the allowances; nil keeps a token bucket per key in this
+	// process's memory. A fleet shares one in its store, and should key by
+	// caller, since an MCP session lives on one replica.
+	Limiter Limiter
 	// Resources are resource templates to serve; with any, the server
 	// declares the resources capability.
 	Resources []server.ServerResourceTemplate
@@ -55,10 +59,16 @@ func New(o Options, tools ...server.ServerTool) *Server {
 		opts = append(opts, server.WithInstructions(o.Instructions))
 	}
 	if o.RateLimit > 0 {
-		l := newRateLimiter(o.RateLimit, o.RateLimitKey)
-		hooks := &server.Hooks{}
-		hooks.AddOnUnregisterSession(func(_ context.Context, s server.ClientSession) { l.forget(s.SessionID()) })
-		opts = append(opts, server.WithToolHandlerMiddleware(l.middleware), server.WithHooks(hooks))
+		lim := o.Limiter
+		if lim == nil {
+			l := newRateLimiter(o.RateLimit)
+			hooks := &server.Hooks{}
+			hooks.AddOnUnregisterSession(func(_ context.Context, s server.ClientSession) { l.forget(s.SessionID()) })
+			opts = append(opts, server.WithHooks(hooks))
+			lim = l
+		}
+		g := newRateGate(o.RateLimit, lim, o.RateLimitKey, orDiscard(o.Logger))
+		opts = append(opts, server.WithToolHandlerMiddleware(g.middleware))
 	}
 	if len(o.Resources) > 0 {
 		// No subscriptions or list changes: resources come and go with tool

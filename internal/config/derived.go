@@ -167,7 +167,8 @@ func (c *Config) ServerOptions(name, version string, set *tools.Set, logger *slo
 		Instructions: set.Instructions(),
 		Logger:       logger,
 		RateLimit:    c.RateLimitPerMinute(),
-		RateLimitKey: tenant.RateLimitKey(c.MultiTenant),
+		RateLimitKey: tenant.RateLimitKey(c.MultiTenant, c.sharedCaller()),
+		Limiter:      c.sharedLimiter(),
 		Resources:    set.Templates(),
 	}
 }

@@ -6,7 +6,10 @@ import (
 	"log/slog"
 	"net/url"
 
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/ratelimit"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/store"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/tenant"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/server"
 )
 
 // minStateKey is the shortest COMPOSIO_MCP_STATE_KEY taken: 32 characters,
@@ -84,4 +87,24 @@ func storeURLPassword(raw string) string {
 	}
 	p, _ := u.User.Password()
 	return p
+}
+
+// sharedCaller is the server's own credential as a caller (tenant.Credential)
+// when state is shared by a fleet, "" otherwise: with a store, the rate limit
+// and the session cache are keyed by it, since an MCP session lives on one
+// replica.
+func (c *Config) sharedCaller() string {
+	if c.store == nil {
+		return ""
+	}
+	return tenant.Credential(c.APIKey, c.UserAPIKey)
+}
+
+// sharedLimiter is the rate limiter the fleet shares in the store; nil
+// without one (or without a limit), which keeps it in memory.
+func (c *Config) sharedLimiter() server.Limiter {
+	if c.store == nil || c.RateLimitPerMinute() <= 0 {
+		return nil
+	}
+	return ratelimit.New(c.store, c.RateLimitPerMinute())
 }

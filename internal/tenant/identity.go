@@ -36,20 +36,35 @@ func callerIdentity(h http.Header) string {
 	return key(c.key, c.userKey, c.userID)
 }
 
-// RateLimitKey is the rate-limit bucket of a call on a multi-tenant server,
-// whose stateless transport makes every request a new session: the caller's
-// credential alone. The user id and session id headers are values a caller
-// may change on every request, so neither is part of the key: one key is one
-// allowance, however many users it names. Callers without credentials share
-// one bucket; their calls are refused anyway. Without multiTenant it is nil,
-// which leaves the bucket to the server (the MCP session).
-func RateLimitKey(multiTenant bool) func(context.Context, mcp.CallToolRequest) string {
+// Credential names a Composio credential (a project key, or a user key) as a
+// caller, hashed: the rate-limit key of its calls, and the owner of the
+// sessions a fleet shares for it. The server's own credential is one.
+func Credential(apiKey, userAPIKey string) string { return key(apiKey, userAPIKey, "") }
+
+// RateLimitKey is the rate-limit bucket of a call.
+//
+// On a multi-tenant server, whose stateless transport makes every request a
+// new session, it is the caller's credential alone (Credential). The user id
+// and session id headers are values a caller may change on every request, so
+// neither is part of the key: one key is one allowance, however many users
+// it names. Callers without credentials share one bucket; their calls are
+// refused anyway.
+//
+// Otherwise the server acts for its one user, and the key is server, the
+// Credential of its own key, for every call: set when the limit is shared by
+// a fleet (--store), where an MCP session lives on one replica and cannot
+// name a caller. With server "" it is nil, which leaves the bucket to the
+// server (the MCP session).
+func RateLimitKey(multiTenant bool, server string) func(context.Context, mcp.CallToolRequest) string {
 	if !multiTenant {
-		return nil
+		if server == "" {
+			return nil
+		}
+		return func(context.Context, mcp.CallToolRequest) string { return server }
 	}
 	return func(_ context.Context, req mcp.CallToolRequest) string {
 		c := credentialsOf(req.Header)
-		return key(c.key, c.userKey, "")
+		return Credential(c.key, c.userKey)
 	}
 }
 
