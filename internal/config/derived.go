@@ -130,13 +130,16 @@ func (c *Config) ClientOptions(userAgent string) []client.Option {
 }
 
 // SessionConfig is how the server's sessions are made: for the user id
-// given, with the session options of the flags.
+// given, with the session options of the flags; with a store, kept in the
+// cache the fleet shares, under the server's credential (a multi-tenant
+// server's Resolver puts each caller's in its place).
 func (c *Config) SessionConfig(logger *slog.Logger) session.Config {
 	return session.Config{
 		SessionID: c.SessionID, UserID: c.UserID,
 		Toolkits: c.Toolkits, DisableToolkits: c.DisableToolkits,
 		AuthConfigs: c.AuthConfigs, ConnectedAccounts: c.ConnectedAccounts,
 		Logger: logger,
+		Shared: c.sharedSessions(), Owner: c.sharedCaller(),
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"net/url"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/ratelimit"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/session"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/sessioncache"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/store"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/tenant"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/server"
@@ -107,4 +109,13 @@ func (c *Config) sharedLimiter() server.Limiter {
 		return nil
 	}
 	return ratelimit.New(c.store, c.RateLimitPerMinute())
+}
+
+// sharedSessions is the session cache the fleet shares in the store; nil
+// without one.
+func (c *Config) sharedSessions() session.Shared {
+	if c.store == nil {
+		return nil
+	}
+	return sessioncache.New(c.store)
 }
