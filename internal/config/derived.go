@@ -211,7 +211,7 @@ func (c *Config) ToolsConfig(logger *slog.Logger) tools.Config {
 		APIVersion:         c.APIVersion,
 		Secrets:            c.Secrets(),
 		ConnectWait:        c.ConnectWait, CallTimeout: c.Timeout,
-		ConfirmKey: c.ConfirmKey(),
+		ConfirmKey: c.ConfirmKey(), Replays: c.sharedReplays(),
 	}
 	if c.MaxResultBytes > 0 {
 		tc.Results = results.New(results.Config{MaxBytes: c.ResultStoreBytes, TTL: c.ResultTTL, Owner: tenant.ResultOwner(c.MultiTenant)})

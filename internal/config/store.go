@@ -7,11 +7,13 @@ import (
 	"net/url"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/ratelimit"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/replays"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/session"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/sessioncache"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/store"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/tenant"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/server"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
 )
 
 // minStateKey is the shortest COMPOSIO_MCP_STATE_KEY taken: 32 characters,
@@ -118,4 +120,14 @@ func (c *Config) sharedSessions() session.Shared {
 		return nil
 	}
 	return sessioncache.New(c.store)
+}
+
+// sharedReplays is where the fleet records its confirmed calls, so that one
+// repeated on any replica is not sent twice; nil without a store, which
+// keeps them in memory.
+func (c *Config) sharedReplays() tools.Replays {
+	if c.store == nil {
+		return nil
+	}
+	return replays.New(c.store)
 }
