@@ -1,33 +1,26 @@
-package ratelimit
+package ratelimit_test
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/ratelimit"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/store"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/store/redistest"
 )
 
-func open(t *testing.T, url string) *store.Redis {
-	t.Helper()
-	st, err := store.Open(store.Config{URL: url, OpTimeout: 500 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	return st
-}
+// perMinute is the tests' limit: small, so that a few calls reach it.
+const perMinute = 3
 
 // Two limiters on one store (two replicas) share each key's allowance; keys
 // do not share; the store holds the key hashed, under the server's prefix.
 func TestSharedAllowance(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
-	ctx := context.Background()
-	a, b := New(open(t, srv.URL()), 3), New(open(t, srv.URL()), 3)
+	ctx := t.Context()
+	a, b := ratelimit.New(srv.Open(t), perMinute), ratelimit.New(srv.Open(t), perMinute)
 	allowed := 0
 	for i := range 6 {
 		lim := a
@@ -44,13 +37,13 @@ func TestSharedAllowance(t *testing.T) {
 			t.Errorf("refused with retry after %v, want within the 20 s one call takes to refill", wait)
 		}
 	}
-	if allowed != 3 {
+	if allowed != perMinute {
 		t.Errorf("%d of 6 calls allowed across two replicas, want 3", allowed)
 	}
 	if ok, _, _ := a.Allow(ctx, "another caller"); !ok {
 		t.Error("another key was limited by the first")
 	}
-	keys, err := open(t, srv.URL()).Client().Keys(ctx, "*").Result()
+	keys, err := srv.Open(t).Client().Keys(ctx, "*").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,9 +62,9 @@ func TestSharedAllowance(t *testing.T) {
 func TestStoreDown(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
-	lim := New(open(t, srv.URL()), 3)
+	lim := ratelimit.New(srv.Open(t), perMinute)
 	srv.Stop()
-	_, _, err := lim.Allow(context.Background(), "k")
+	_, _, err := lim.Allow(t.Context(), "k")
 	if !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("err = %v, want store.ErrUnavailable", err)
 	}

@@ -18,13 +18,9 @@ const postIssue = `{"toolkit_slug":"github","endpoint":"/repos/o/r/issues","meth
 
 // replica is one server's proxy_execute handler, confirming writes with key,
 // its replays on the store at url.
-func replica(t *testing.T, fake *composiotest.Server, url, key string) server.ToolHandlerFunc {
+func replica(t *testing.T, fake *composiotest.Server, srv *redistest.Server, key string) server.ToolHandlerFunc {
 	t.Helper()
-	st, err := store.Open(store.Config{URL: url})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	st := srv.Open(t)
 	c, err := fake.Client()
 	if err != nil {
 		t.Fatal(err)
@@ -60,14 +56,13 @@ func call(t *testing.T, h server.ToolHandlerFunc, state string) *mcp.CallToolRes
 	return res
 }
 
+// text is a result's first text block.
 func text(res *mcp.CallToolResult) string {
-	var b strings.Builder
-	for _, c := range res.Content {
-		if tc, ok := c.(mcp.TextContent); ok {
-			b.WriteString(tc.Text)
-		}
+	if len(res.Content) == 0 {
+		return ""
 	}
-	return b.String()
+	tc, _ := res.Content[0].(mcp.TextContent)
+	return tc.Text
 }
 
 const fleetKey = "0123456789abcdef0123456789abcdef"
@@ -77,10 +72,8 @@ const fleetKey = "0123456789abcdef0123456789abcdef"
 // from the store, and the backend sees one write.
 func TestConfirmationAcrossReplicas(t *testing.T) {
 	t.Parallel()
-	srv := redistest.Start(t)
-	fake := composiotest.NewServer()
-	t.Cleanup(fake.Close)
-	a, b := replica(t, fake, srv.URL(), fleetKey), replica(t, fake, srv.URL(), fleetKey)
+	srv, fake := fleet(t)
+	a, b := replica(t, fake, srv, fleetKey), replica(t, fake, srv, fleetKey)
 
 	asked := call(t, a, "")
 	if !asked.NeedsInput() {
@@ -96,7 +89,7 @@ func TestConfirmationAcrossReplicas(t *testing.T) {
 	if n := len(fake.ProxyRequests()); n != 1 {
 		t.Errorf("the backend saw %d writes, want 1", n)
 	}
-	keys, _ := New(openStore(t, srv.URL())).st.Client().Keys(context.Background(), "*").Result()
+	keys, _ := srv.Open(t).Client().Keys(context.Background(), "*").Result()
 	if len(keys) != 1 || !strings.HasPrefix(keys[0], store.KeyPrefix+"replay:") || strings.Contains(keys[0], asked.RequestState) {
 		t.Errorf("store keys %q", keys)
 	}
@@ -106,11 +99,9 @@ func TestConfirmationAcrossReplicas(t *testing.T) {
 // draws its own) does not take the state: it asks again, and sends nothing.
 func TestConfirmationNeedsOneStateKey(t *testing.T) {
 	t.Parallel()
-	srv := redistest.Start(t)
-	fake := composiotest.NewServer()
-	t.Cleanup(fake.Close)
-	a := replica(t, fake, srv.URL(), fleetKey)
-	b := replica(t, fake, srv.URL(), "another key, another replica...")
+	srv, fake := fleet(t)
+	a := replica(t, fake, srv, fleetKey)
+	b := replica(t, fake, srv, "another key, another replica...")
 	res := call(t, b, call(t, a, "").RequestState)
 	if !res.NeedsInput() || len(fake.ProxyRequests()) != 0 {
 		t.Errorf("B took A's state: %s", text(res))
@@ -121,10 +112,8 @@ func TestConfirmationNeedsOneStateKey(t *testing.T) {
 // tell a repeat from a first attempt.
 func TestStoreDownSendsNothing(t *testing.T) {
 	t.Parallel()
-	srv := redistest.Start(t)
-	fake := composiotest.NewServer()
-	t.Cleanup(fake.Close)
-	a := replica(t, fake, srv.URL(), fleetKey)
+	srv, fake := fleet(t)
+	a := replica(t, fake, srv, fleetKey)
 	state := call(t, a, "").RequestState
 	srv.Stop()
 	res := call(t, a, state)
@@ -133,12 +122,9 @@ func TestStoreDownSendsNothing(t *testing.T) {
 	}
 }
 
-func openStore(t *testing.T, url string) *store.Redis {
-	t.Helper()
-	st, err := store.Open(store.Config{URL: url})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	return st
+// fleet is a store and a fake Composio for the test's replicas.
+func fleet(t *testing.T) (*redistest.Server, *composiotest.Server) {
+	fake := composiotest.NewServer()
+	t.Cleanup(fake.Close)
+	return redistest.Start(t), fake
 }

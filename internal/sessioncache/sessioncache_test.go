@@ -1,9 +1,7 @@
 package sessioncache
 
 import (
-	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,13 +13,9 @@ import (
 )
 
 // replica is one server's session manager on the shared store.
-func replica(t *testing.T, fake *composiotest.Server, url string) (*session.Manager, *client.Client) {
+func replica(t *testing.T, fake *composiotest.Server, srv *redistest.Server) (*session.Manager, *client.Client) {
 	t.Helper()
-	st, err := store.Open(store.Config{URL: url, OpTimeout: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	st := srv.Open(t)
 	c, err := fake.Client()
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +37,7 @@ func creations(fake *composiotest.Server) int {
 // call runs one proxy call in m's session.
 func call(t *testing.T, m *session.Manager, c *client.Client) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	err := m.Run(ctx, func(id string) error {
 		_, err := c.ProxyExecute(ctx, id, &client.ProxyRequest{ToolkitSlug: "github", Endpoint: "/user", Method: "GET"})
 		return err
@@ -58,28 +52,26 @@ func call(t *testing.T, m *session.Manager, c *client.Client) {
 // without creating another.
 func TestReplicasShareOneSession(t *testing.T) {
 	t.Parallel()
-	srv := redistest.Start(t)
-	fake := composiotest.NewServer()
-	t.Cleanup(fake.Close)
-	a, ca := replica(t, fake, srv.URL())
-	b, cb := replica(t, fake, srv.URL())
+	srv, fake := redistest.Start(t), fakeBackend(t)
+	a, ca := replica(t, fake, srv)
+	b, cb := replica(t, fake, srv)
 
-	var wg sync.WaitGroup
-	ids := make([]string, 8)
-	for i := range ids {
-		wg.Go(func() {
-			m := a
-			if i%2 == 1 {
-				m = b
-			}
-			id, err := m.Current(context.Background())
+	// Concurrent first calls on both replicas.
+	got := make(chan string)
+	for i := range 8 {
+		m := []*session.Manager{a, b}[i%2]
+		go func() {
+			id, err := m.Current(t.Context())
 			if err != nil {
 				t.Error(err)
 			}
-			ids[i] = id
-		})
+			got <- id
+		}()
 	}
-	wg.Wait()
+	ids := make([]string, 8)
+	for i := range ids {
+		ids[i] = <-got
+	}
 	if n := creations(fake); n != 1 {
 		t.Fatalf("%d sessions created by two replicas for one user, want 1", n)
 	}
@@ -102,7 +94,7 @@ func TestReplicasShareOneSession(t *testing.T) {
 		t.Errorf("%d sessions created in all, want 2: B created one of its own", n)
 	}
 	// The store holds the id under a hash, not the user's name.
-	keys, _ := New(openStore(t, srv.URL())).st.Client().Keys(context.Background(), "*").Result()
+	keys, _ := srv.Open(t).Client().Keys(t.Context(), "*").Result()
 	for _, k := range keys {
 		if !strings.HasPrefix(k, store.KeyPrefix+"session") || strings.Contains(k, "alice") {
 			t.Errorf("store key %q", k)
@@ -110,27 +102,15 @@ func TestReplicasShareOneSession(t *testing.T) {
 	}
 }
 
-func openStore(t *testing.T, url string) *store.Redis {
-	t.Helper()
-	st, err := store.Open(store.Config{URL: url})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	return st
-}
-
 // With the store down each replica works from its own memory: it creates a
 // session for itself, and keeps using it.
 func TestStoreDownKeepsSessionsInMemory(t *testing.T) {
 	t.Parallel()
-	srv := redistest.Start(t)
-	fake := composiotest.NewServer()
-	t.Cleanup(fake.Close)
-	a, ca := replica(t, fake, srv.URL())
+	srv, fake := redistest.Start(t), fakeBackend(t)
+	a, ca := replica(t, fake, srv)
 	call(t, a, ca) // a session while the store is up
 	srv.Stop()
-	b, cb := replica(t, fake, srv.URL())
+	b, cb := replica(t, fake, srv)
 	for range 2 {
 		call(t, a, ca)
 		call(t, b, cb)
@@ -144,7 +124,7 @@ func TestStoreDownKeepsSessionsInMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	call(t, a, ca)
-	c, cc := replica(t, fake, srv.URL())
+	c, cc := replica(t, fake, srv)
 	call(t, c, cc)
 	if c.ID() != a.ID() {
 		t.Errorf("after the store came back C uses %q, A %q", c.ID(), a.ID())
@@ -155,9 +135,8 @@ func TestStoreDownKeepsSessionsInMemory(t *testing.T) {
 // stale id changes nothing.
 func TestLockIsExclusiveAndReleased(t *testing.T) {
 	t.Parallel()
-	srv := redistest.Start(t)
-	r := New(openStore(t, srv.URL()))
-	ctx := context.Background()
+	r := New(redistest.Start(t).Open(t))
+	ctx := t.Context()
 	unlock, ok, err := r.Lock(ctx, "k", time.Minute)
 	if err != nil || !ok {
 		t.Fatalf("Lock = %v, %v", ok, err)
@@ -178,4 +157,10 @@ func TestLockIsExclusiveAndReleased(t *testing.T) {
 	if id, _ := r.Load(ctx, "k"); id != "trs_1" {
 		t.Errorf("Load = %q", id)
 	}
+}
+
+func fakeBackend(t *testing.T) *composiotest.Server {
+	fake := composiotest.NewServer()
+	t.Cleanup(fake.Close)
+	return fake
 }

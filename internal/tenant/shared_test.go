@@ -9,24 +9,19 @@ import (
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/session"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/sessioncache"
-	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/store"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/store/redistest"
 )
 
 // Two multi-tenant replicas on one store create one session for a caller's
-// user between them.
+// user between them: each one's pool of managers is a cache of its own, and
+// the session id they agree on is kept in the store.
 func TestResolversShareSessions(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
 	fake := composiotest.NewServer()
 	t.Cleanup(fake.Close)
 	replica := func() *Resolver {
-		st, err := store.Open(store.Config{URL: srv.URL()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = st.Close() })
-		return NewResolver([]client.Option{client.WithBaseURL(fake.URL)}, session.Config{Shared: sessioncache.New(st)})
+		return NewResolver([]client.Option{client.WithBaseURL(fake.URL)}, session.Config{Shared: sessioncache.New(srv.Open(t))})
 	}
 	a, b := replica(), replica()
 	ctx := context.Background()
