@@ -2,7 +2,8 @@ package tools
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -76,6 +77,9 @@ func TestConfirmedCallIsSentOnce(t *testing.T) {
 		if again.Meta == nil || again.Meta.AdditionalFields[ReplayMetaKey] != true {
 			t.Errorf("repeat not marked in _meta: %+v", again.Meta)
 		}
+		if got, want := normalJSON(t, again.StructuredContent), normalJSON(t, first.StructuredContent); first.StructuredContent == nil || string(got) != string(want) {
+			t.Errorf("structured content %s, want %s", got, want)
+		}
 	}
 	if n := len(ex.calls); n != 1 {
 		t.Errorf("the write was sent %d times, want 1", n)
@@ -117,7 +121,7 @@ func TestConfirmedCallNotSentWhenUnsure(t *testing.T) {
 		want    string
 	}{
 		"still running": {stuckReplays{}, "This confirmed call is still running"},
-		"store down":    {stuckReplays{errors.New("store unavailable")}, "store is unavailable, so this confirmed call was not sent"},
+		"store down":    {stuckReplays{fmt.Errorf("store unavailable: %w", context.DeadlineExceeded)}, "store is unavailable, so this confirmed call was not sent"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -151,4 +155,21 @@ func TestMemoryReplaysBounded(t *testing.T) {
 	if m.order.Len() > maxReplays || m.bytes > maxReplayBytes {
 		t.Errorf("%d entries, %d bytes held", m.order.Len(), m.bytes)
 	}
+}
+
+// normalJSON is v as JSON with its objects' keys in order.
+func normalJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	var generic any
+	if err == nil {
+		err = json.Unmarshal(b, &generic)
+	}
+	if err == nil {
+		b, err = json.Marshal(generic)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
