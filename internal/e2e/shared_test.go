@@ -51,3 +51,23 @@ func TestFleetSharesRateLimit(t *testing.T) {
 		}
 	}
 }
+
+// Two replicas on one --store serving one user create one tool-router
+// session between them, at start and on calls.
+func TestFleetSharesSession(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	fake := backend(t)
+	ctx := testContext(t, 60*time.Second)
+	env := []string{"COMPOSIO_API_KEY=" + secretKey, "COMPOSIO_USER_ID=alice", "COMPOSIO_BASE_URL=" + fake.URL}
+	get := map[string]any{"toolkit_slug": "github", "endpoint": "/user", "method": "GET"}
+	for range 2 {
+		addr, _ := startHTTP(t, env, "--transport", "http", "--store", srv.URL())
+		if res := mustCall(t, ctx, connectHTTP(t, ctx, "http", addr, nil), "proxy_execute", get); res.IsError {
+			t.Fatal(resultText(res))
+		}
+	}
+	if created := fake.SessionsCreated(); created != 1 {
+		t.Errorf("%d sessions created by two replicas for one user, want 1", created)
+	}
+}

@@ -23,17 +23,6 @@ func replica(t *testing.T, fake *composiotest.Server, srv *redistest.Server) (*s
 	return session.New(c, session.Config{UserID: "alice", Toolkits: []string{"github"}, Shared: New(st), Owner: "hash-of-the-key"}), c
 }
 
-// creations counts the CreateSession calls the fake backend saw.
-func creations(fake *composiotest.Server) int {
-	n := 0
-	for _, r := range fake.Requests() {
-		if r.Method == "POST" && strings.HasSuffix(r.Path, "/tool_router/session") {
-			n++
-		}
-	}
-	return n
-}
-
 // call runs one proxy call in m's session.
 func call(t *testing.T, m *session.Manager, c *client.Client) {
 	t.Helper()
@@ -72,7 +61,7 @@ func TestReplicasShareOneSession(t *testing.T) {
 	for i := range ids {
 		ids[i] = <-got
 	}
-	if n := creations(fake); n != 1 {
+	if n := fake.SessionsCreated(); n != 1 {
 		t.Fatalf("%d sessions created by two replicas for one user, want 1", n)
 	}
 	for _, id := range ids {
@@ -90,7 +79,7 @@ func TestReplicasShareOneSession(t *testing.T) {
 	if b.ID() != a.ID() {
 		t.Errorf("B uses %q, A %q", b.ID(), a.ID())
 	}
-	if n := creations(fake); n != 2 {
+	if n := fake.SessionsCreated(); n != 2 {
 		t.Errorf("%d sessions created in all, want 2: B created one of its own", n)
 	}
 	// The store holds the id under a hash, not the user's name.
@@ -115,7 +104,7 @@ func TestStoreDownKeepsSessionsInMemory(t *testing.T) {
 		call(t, a, ca)
 		call(t, b, cb)
 	}
-	if n := creations(fake); n != 2 {
+	if n := fake.SessionsCreated(); n != 2 {
 		t.Errorf("%d sessions created, want 2: A's, then B's own while the store is down", n)
 	}
 	// Back up (empty, as after a restart): A publishes its session, and a new

@@ -2,7 +2,6 @@ package tenant
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
@@ -39,13 +38,7 @@ func TestResolversShareSessions(t *testing.T) {
 	if idA, idB := current(a, composiotest.APIKey), current(b, composiotest.APIKey); idA != idB {
 		t.Errorf("replicas use %q and %q for one caller", idA, idB)
 	}
-	n := 0
-	for _, r := range fake.Requests() {
-		if r.Method == "POST" && strings.HasSuffix(r.Path, "/tool_router/session") {
-			n++
-		}
-	}
-	if n != 1 {
+	if n := fake.SessionsCreated(); n != 1 {
 		t.Errorf("%d sessions created, want 1", n)
 	}
 }
