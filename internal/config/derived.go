@@ -141,13 +141,16 @@ func (c *Config) ClientOptions(userAgent string) []client.Option {
 }
 
 // SessionConfig is how the server's sessions are made: for the user id
-// given, with the session options of the flags.
+// given, with the session options of the flags; with a store, kept in the
+// cache the fleet shares, under the server's credential (a multi-tenant
+// server's Resolver puts each caller's in its place).
 func (c *Config) SessionConfig(logger *slog.Logger) session.Config {
 	return session.Config{
 		SessionID: c.SessionID, UserID: c.UserID,
 		Toolkits: c.Toolkits, DisableToolkits: c.DisableToolkits,
 		AuthConfigs: c.AuthConfigs, ConnectedAccounts: c.ConnectedAccounts,
 		Logger: logger,
+		Shared: c.sharedSessions(), Owner: c.sharedCaller(),
 	}
 }
 
@@ -179,7 +182,8 @@ func (c *Config) ServerOptions(name, version string, set *tools.Set, logger *slo
 		Instructions: set.Instructions(),
 		Logger:       logger,
 		RateLimit:    c.RateLimitPerMinute(),
-		RateLimitKey: tenant.RateLimitKey(c.ManyCallers()),
+		RateLimitKey: tenant.RateLimitKey(c.ManyCallers(), c.sharedCaller()),
+		Limiter:      c.sharedLimiter(),
 		Resources:    set.Templates(),
 		Observer:     c.ServerObserver(),
 	}
@@ -239,7 +243,7 @@ func (c *Config) ToolsConfig(logger *slog.Logger) tools.Config {
 		APIVersion:         c.APIVersion,
 		Secrets:            c.Secrets(),
 		ConnectWait:        c.ConnectWait, CallTimeout: c.Timeout,
-		ConfirmKey: c.ConfirmKey(),
+		ConfirmKey: c.ConfirmKey(), Replays: c.sharedReplays(),
 	}
 	rc := results.Config{
 		MaxBytes: c.ResultStoreBytes, QuotaPerCaller: c.ResultQuotaPerCaller, TTL: c.ResultTTL,

@@ -73,7 +73,7 @@ func (c *Config) flags() []flagDef {
 				}
 				return nil
 			}},
-		{name: "rate-limit", bind: intFlag(&c.rateLimit, -1), help: "tool calls per minute per MCP session; 0 turns it off (default: off on stdio, 600 on sse and http)", readme: "off on stdio, 600 on HTTP", check: func() error {
+		{name: "rate-limit", bind: intFlag(&c.rateLimit, -1), help: "tool calls per minute per MCP session (per caller with --multi-tenant, or with --store, where the fleet shares it); 0 turns it off (default: off on stdio, 600 on sse and http)", readme: "off on stdio, 600 on HTTP", check: func() error {
 			if c.rateLimit < -1 {
 				return fmt.Errorf("--rate-limit %d: want a number of calls per minute, or 0 for no limit", c.rateLimit)
 			}
