@@ -26,6 +26,8 @@ package session
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -60,6 +62,10 @@ type Config struct {
 	AuthConfigs, ConnectedAccounts map[string]string
 	// Logger receives a line for every session created; nil discards.
 	Logger *slog.Logger
+	// HideUser logs a hash of the user id instead of the id: on a server
+	// with many callers the ids are other people's (often their email), and
+	// the log is the operator's.
+	HideUser bool
 	// Shared, when set, is the cache of session ids a fleet shares; the
 	// Manager's session is keyed there by Owner, the user id and the
 	// options. Without a user id it is not used.
@@ -79,7 +85,8 @@ type Manager struct {
 	creator Creator
 	req     client.CreateSessionRequest // every creation's body; never changed
 	logger  *slog.Logger
-	shared  Shared // nil without a cache, or without a user id
+	logUser slog.Attr // the user, as the log lines name it
+	shared  Shared    // nil without a cache, or without a user id
 	// sharedKey is the Manager's key in shared; warn spaces out the lines
 	// logged while the store is down.
 	sharedKey string
@@ -112,9 +119,10 @@ func New(c Creator, cfg Config) *Manager {
 			AuthConfigs:       maps.Clone(cfg.AuthConfigs),
 			ConnectedAccounts: maps.Clone(cfg.ConnectedAccounts),
 		},
-		logger: logger,
-		id:     cfg.SessionID,
-		warn:   logging.NewEvery(logging.StoreWarnEvery),
+		logger:  logger,
+		logUser: userAttr(cfg.UserID, cfg.HideUser),
+		id:      cfg.SessionID,
+		warn:    logging.NewEvery(logging.StoreWarnEvery),
 	}
 	if cfg.Shared != nil && cfg.UserID != "" {
 		m.shared, m.sharedKey = cfg.Shared, sharedKey(cfg.Owner, &m.req)
@@ -259,12 +267,22 @@ func (m *Manager) create(ctx context.Context, c *creation, stale string) {
 	case err != nil && stale == "":
 		// The first session: the callers report the failure themselves.
 	case err != nil:
-		m.logger.Warn("replacing the expired tool-router session failed", "expired", stale, "user", m.req.UserID, "err", err)
+		m.logger.Warn("replacing the expired tool-router session failed", "expired", stale, m.logUser, "err", err)
 	case s == nil:
-		m.logger.Info("using the tool-router session another replica created", "session", id, "user", m.req.UserID)
+		m.logger.Info("using the tool-router session another replica created", "session", id, m.logUser)
 	case stale == "":
-		m.logger.Info("created tool-router session", "session", s.SessionID, "user", m.req.UserID, "toolkits", s.Config.Toolkits.Enabled)
+		m.logger.Info("created tool-router session", "session", s.SessionID, m.logUser, "toolkits", s.Config.Toolkits.Enabled)
 	default:
-		m.logger.Info("tool-router session expired; created a new one", "expired", stale, "session", s.SessionID, "user", m.req.UserID)
+		m.logger.Info("tool-router session expired; created a new one", "expired", stale, "session", s.SessionID, m.logUser)
 	}
+}
+
+// userAttr is how the log names user: the id, or with hide a hash of it
+// that tells users apart without naming them.
+func userAttr(user string, hide bool) slog.Attr {
+	if !hide || user == "" {
+		return slog.String("user", user)
+	}
+	sum := sha256.Sum256([]byte(user))
+	return slog.String("user_hash", hex.EncodeToString(sum[:6]))
 }

@@ -78,6 +78,7 @@ type Resolver struct {
 // the auth configs and pinned accounts.
 func NewResolver(clientOpts []client.Option, sessions session.Config) *Resolver {
 	sessions.UserID, sessions.SessionID = "", ""
+	sessions.HideUser = true // each user id is a caller's, not the operator's
 	return &Resolver{clientOpts: slices.Clip(clientOpts), sessions: sessions, pool: session.NewPool(0)}
 }
 

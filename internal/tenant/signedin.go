@@ -31,6 +31,7 @@ type SignedIn struct {
 // returns that error, as a Resolver's do.
 func NewSignedIn(clientOpts []client.Option, sessions session.Config) *SignedIn {
 	sessions.UserID, sessions.SessionID = "", ""
+	sessions.HideUser = true // each user id is a caller's, not the operator's
 	c, err := client.New(clientOpts...)
 	return &SignedIn{client: c, err: err, sessions: sessions, pool: session.NewPool(0)}
 }

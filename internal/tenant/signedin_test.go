@@ -3,6 +3,7 @@ package tenant
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -84,5 +85,29 @@ func TestSignedInIdentity(t *testing.T) {
 	o := owner(alice, req.Header)
 	if o == "" || strings.Contains(o, "alice") || o != owner(alice, nil) || o == owner(oauth.WithUser(context.Background(), "bob"), nil) || o == callerIdentity(req.Header) {
 		t.Errorf("owner %q", o)
+	}
+}
+
+// The log names a signed-in person's session by a hash of their user id,
+// never the id (often their email): the log is the operator's, the id theirs.
+func TestSignedInLogHidesTheUser(t *testing.T) {
+	t.Parallel()
+	fake := composiotest.NewServer()
+	t.Cleanup(fake.Close)
+	var log strings.Builder
+	s := NewSignedIn([]client.Option{client.WithBaseURL(fake.URL), client.WithAPIKey(composiotest.APIKey)},
+		session.Config{Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	tn, err := s.Tenant(oauth.WithUser(context.Background(), "alice@example.com"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tn.Sessions.Run(context.Background(), func(string) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "created tool-router session") || !strings.Contains(log.String(), "user_hash=") {
+		t.Fatalf("no session line with a user hash:\n%s", log.String())
+	}
+	if strings.Contains(log.String(), "alice") {
+		t.Errorf("the log names the user:\n%s", log.String())
 	}
 }
