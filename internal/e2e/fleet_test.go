@@ -137,7 +137,7 @@ func (rr *roundRobin) name(addr string) string {
 type toolResult struct {
 	replica    string
 	status     int
-	rpcErr     string // a JSON-RPC error, or the HTTP failure
+	rpcErr     string            // a JSON-RPC error, or the HTTP failure
 	IsError    bool              `json:"isError"`
 	ResultType string            `json:"resultType"`
 	State      string            `json:"requestState"`
