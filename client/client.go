@@ -55,6 +55,7 @@ type Client struct {
 	retryAfterCap    time.Duration
 	limiter          *CallLimiter // nil: no cap on calls in flight
 	callerID         [32]byte     // the credential's key in limiter
+	observer         Observer     // nil: no one is told of attempts
 
 	// Hooks for tests, so that retry tests neither sleep nor depend on chance.
 	sleep  func(ctx context.Context, d time.Duration) error // waits between attempts
@@ -286,7 +287,9 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		defer cancel()
 	}
 	for attempts := 1; ; attempts++ {
+		start := time.Now()
 		resp, err := c.attempt(callerCtx, ctx, method, path, query, payload, v)
+		c.observe(method, path, attempts, start, resp, err)
 		if err == nil {
 			return resp, attempts, nil
 		}

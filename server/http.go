@@ -57,6 +57,9 @@ type HTTPOptions struct {
 	// alone, so replicas behind a load balancer need no shared state. It
 	// suits servers whose callers send their credentials with every request.
 	Stateless bool
+	// Metrics are served at GET /metrics behind the guard, and on a
+	// listener of their own when Metrics.Listen is set.
+	Metrics Metrics
 }
 
 // handler returns the HTTP handler for s: the chosen MCP transport behind the
@@ -126,7 +129,19 @@ func handler(srv *Server, o HTTPOptions) (http.Handler, func(context.Context) er
 	default:
 		return nil, nil, fmt.Errorf("unknown HTTP transport %q (want %q or %q)", o.Transport, TransportSSE, TransportHTTP)
 	}
-	return limits(mux, o.MaxStreams, o.ReadTimeout), shutdown, nil
+	if o.Metrics.Handler != nil {
+		// Behind whatever guards the MCP endpoints (the token, or sign-in);
+		// a listener of its own, when asked for, serves them without.
+		mux.Handle("GET /metrics", guard(o.Metrics.Handler))
+		stop, err := serveMetrics(context.Background(), o.Metrics, orDiscard(o.Logger))
+		if err != nil {
+			_ = shutdown(context.Background())
+			return nil, nil, err
+		}
+		closeTransport := shutdown
+		shutdown = func(ctx context.Context) error { stop(); return closeTransport(ctx) }
+	}
+	return limits(mux, o.MaxStreams, o.ReadTimeout, srv.observer), shutdown, nil
 }
 
 func (o HTTPOptions) withDefaults() HTTPOptions {

@@ -101,7 +101,7 @@ func isStream(r *http.Request) bool {
 // limits returns next behind the per-listener cap on open event streams and
 // the per-request deadline on reading the body. The cap on requests in flight
 // is requestCap's, inside the guard.
-func limits(next http.Handler, maxStreams int, readTimeout time.Duration) http.Handler {
+func limits(next http.Handler, maxStreams int, readTimeout time.Duration, observer Observer) http.Handler {
 	streams := make(semaphore, maxStreams)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// First, so that every body, whoever reads or discards it, is bound.
@@ -117,6 +117,8 @@ func limits(next http.Handler, maxStreams int, readTimeout time.Duration) http.H
 				return
 			}
 			defer streams.release()
+			observer.StreamsChanged(1)
+			defer observer.StreamsChanged(-1)
 		}
 		next.ServeHTTP(w, r)
 	})

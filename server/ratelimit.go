@@ -37,6 +37,7 @@ type rateLimiter struct {
 	unit      string // what a key names, for the refusal: "session" or "caller"
 	now       func() time.Time
 	max       int
+	refused   func() // told of each refusal; nil: no one
 
 	mu       sync.Mutex
 	lru      *list.List // of *bucket, most recently used first
@@ -137,6 +138,9 @@ func (l *rateLimiter) middleware(next server.ToolHandlerFunc) server.ToolHandler
 		b := l.bucket(l.key(ctx, req))
 		if b.Allow() {
 			return next(ctx, req)
+		}
+		if l.refused != nil {
+			l.refused()
 		}
 		r := b.Reserve()
 		wait := r.Delay()

@@ -32,14 +32,18 @@ type Options struct {
 	// Resources are resource templates to serve; with any, the server
 	// declares the resources capability.
 	Resources []server.ServerResourceTemplate
+	// Observer, when set, is told of rate-limit refusals, sessions and event
+	// streams, for metrics.
+	Observer Observer
 }
 
 // Server is an MCP server built by New, ready for ServeStdio or ServeHTTP.
 // Besides mcp-go's server it holds the count of the tool calls in flight,
 // which a graceful end waits for.
 type Server struct {
-	mcp   *server.MCPServer
-	calls *inflight
+	mcp      *server.MCPServer
+	calls    *inflight
+	observer Observer // never nil
 }
 
 // New returns an MCP server that serves the given tools. It declares the tools
@@ -54,12 +58,21 @@ func New(o Options, tools ...server.ServerTool) *Server {
 	if o.Instructions != "" {
 		opts = append(opts, server.WithInstructions(o.Instructions))
 	}
+	observer := o.Observer
+	if observer == nil {
+		observer = nopObserver{}
+	}
+	hooks := &server.Hooks{}
+	if o.Observer != nil {
+		observeSessions(hooks, observer)
+	}
 	if o.RateLimit > 0 {
 		l := newRateLimiter(o.RateLimit, o.RateLimitKey)
-		hooks := &server.Hooks{}
+		l.refused = observer.RateLimited
 		hooks.AddOnUnregisterSession(func(_ context.Context, s server.ClientSession) { l.forget(s.SessionID()) })
-		opts = append(opts, server.WithToolHandlerMiddleware(l.middleware), server.WithHooks(hooks))
+		opts = append(opts, server.WithToolHandlerMiddleware(l.middleware))
 	}
+	opts = append(opts, server.WithHooks(hooks))
 	if len(o.Resources) > 0 {
 		// No subscriptions or list changes: resources come and go with tool
 		// calls, which name them in their results.
@@ -73,7 +86,7 @@ func New(o Options, tools ...server.ServerTool) *Server {
 	if len(o.Resources) > 0 {
 		s.AddResourceTemplates(o.Resources...)
 	}
-	return &Server{mcp: s, calls: calls}
+	return &Server{mcp: s, calls: calls, observer: observer}
 }
 
 func orDiscard(l *slog.Logger) *slog.Logger {

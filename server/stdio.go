@@ -50,6 +50,9 @@ type StdioOptions struct {
 	MaxQueuedBytes int64
 	// Logger receives mcp-go's own error lines; nil discards.
 	Logger *slog.Logger
+	// Metrics are served on their own listener when Metrics.Listen is set;
+	// stdout carries nothing of them.
+	Metrics Metrics
 }
 
 // ServeStdio serves s over in and out (newline-delimited JSON-RPC) until in
@@ -76,6 +79,11 @@ func ServeStdio(ctx context.Context, s *Server, in io.Reader, out io.Writer, o S
 	if budget <= 0 {
 		budget = max(DefaultStdioQueueBytes, 4*limit)
 	}
+	stopMetrics, merr := serveMetrics(ctx, o.Metrics, logger)
+	if merr != nil {
+		return merr
+	}
+	defer stopMetrics()
 	parent := ctx
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)

@@ -94,6 +94,8 @@ type Config struct {
 	CallerSecrets func(http.Header) []string
 	// Audit, when set, receives one entry per tool call.
 	Audit *audit.Log
+	// Observe, when set, is told of every finished tool call, for metrics.
+	Observe CallObserver
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -188,8 +190,8 @@ func New(cfg Config) (*Set, error) {
 		}
 		t := row.build(e)
 		h := e.masker.wrap(t.Handle)
-		if cfg.Audit != nil {
-			h = audited(cfg.Audit, e.log, e.now, row.name, h)
+		if cfg.Audit != nil || cfg.Observe != nil {
+			h = audited(cfg.Audit, cfg.Observe, e.log, e.now, row.name, h)
 		}
 		s.tools = append(s.tools, server.ServerTool{Tool: t.Tool(), Handler: h})
 		s.instructions += row.instruction

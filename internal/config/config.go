@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/metrics"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/store"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
 )
@@ -110,6 +111,11 @@ type Config struct {
 	// ConnectWait bounds the wait for the person to connect an account a
 	// call lacks; 0 turns the repair off.
 	ConnectWait time.Duration
+
+	// metricsListen is --metrics-listen; metrics is made on first use (see
+	// Metrics).
+	metricsListen string
+	metrics       *metrics.Metrics
 }
 
 // envPrefix is the prefix of the environment variable that backs each flag

@@ -117,6 +117,10 @@ func (c *Config) UpstreamCallsPerCaller() int {
 // one new limiter of calls in flight, which every client made from them
 // shares: call it once per process.
 func (c *Config) ClientOptions(userAgent string) []client.Option {
+	var observe client.Observer
+	if m := c.Metrics(); m != nil {
+		observe = m.Upstream
+	}
 	return []client.Option{
 		client.WithBaseURL(c.BaseURL),
 		client.WithAPIKey(c.APIKey),
@@ -126,6 +130,7 @@ func (c *Config) ClientOptions(userAgent string) []client.Option {
 		client.WithUserAgent(userAgent),
 		client.WithAPIVersion(c.APIVersion),
 		client.WithCallLimiter(client.NewCallLimiter(c.maxUpstreamCalls, c.UpstreamCallsPerCaller())),
+		client.WithObserver(observe),
 	}
 }
 
@@ -154,6 +159,7 @@ func (c *Config) StdioOptions(logger *slog.Logger) server.StdioOptions {
 		WriteGrace:     c.stdioWriteGrace,
 		MaxQueuedBytes: c.stdioQueueBytes,
 		Logger:         logger,
+		Metrics:        c.serverMetrics(),
 	}
 }
 
@@ -169,6 +175,7 @@ func (c *Config) ServerOptions(name, version string, set *tools.Set, logger *slo
 		RateLimit:    c.RateLimitPerMinute(),
 		RateLimitKey: tenant.RateLimitKey(c.MultiTenant),
 		Resources:    set.Templates(),
+		Observer:     c.ServerObserver(),
 	}
 }
 
@@ -191,6 +198,7 @@ func (c *Config) HTTPOptions(logger *slog.Logger) server.HTTPOptions {
 		MaxSessions:        c.maxSessions,
 		SessionIdleTimeout: c.sessionIdleTimeout,
 		MaxStreams:         c.maxStreams,
+		Metrics:            c.serverMetrics(),
 	}
 }
 
@@ -209,8 +217,12 @@ func (c *Config) ToolsConfig(logger *slog.Logger) tools.Config {
 		ConnectWait:        c.ConnectWait, CallTimeout: c.Timeout,
 		ConfirmKey: c.ConfirmKey(),
 	}
+	rc := results.Config{MaxBytes: c.ResultStoreBytes, TTL: c.ResultTTL, Owner: tenant.ResultOwner(c.MultiTenant)}
+	if m := c.Metrics(); m != nil {
+		tc.Observe, rc.Observer = m.ToolCall, m
+	}
 	if c.MaxResultBytes > 0 {
-		tc.Results = results.New(results.Config{MaxBytes: c.ResultStoreBytes, TTL: c.ResultTTL, Owner: tenant.ResultOwner(c.MultiTenant)})
+		tc.Results = results.New(rc)
 	}
 	if c.MultiTenant {
 		tc.CallerSecrets = tenant.Secrets

@@ -126,6 +126,8 @@ func (c *Config) flags() []flagDef {
 			return nil
 		}},
 		{name: "listen", bind: stringFlag(&c.Listen, "127.0.0.1:8080"), help: "address for the sse and http transports (host:port; a bare :port is refused)", check: c.checkListen},
+		// Metrics: the one row, and its check, in internal/config/metrics.go.
+		{name: "metrics-listen", bind: stringFlag(&c.metricsListen, ""), help: "also serve /metrics (Prometheus) on this address, with no token, for a scraper; the only way on stdio. A bare :port binds 127.0.0.1; another host must be named, and is warned of at start", check: c.checkMetricsListen},
 		{name: "tools", bind: c.toolsFlag, help: "comma-separated tools to serve (default: " + strings.Join(tools.Names(), ",") + ")", readme: "`" + strings.Join(tools.Names(), ",") + "`", check: func() error {
 			if len(c.tools) == 0 {
 				return fmt.Errorf("--tools names no tool: want some of %s", strings.Join(tools.Names(), ", "))

@@ -62,7 +62,11 @@ func (c *Config) StoreConfig(logger *slog.Logger) (cfg store.Config, ok bool) {
 	if c.StoreURL == "" {
 		return store.Config{}, false
 	}
-	return store.Config{URL: c.StoreURL, Password: c.StorePassword, Logger: logger}, true
+	cfg = store.Config{URL: c.StoreURL, Password: c.StorePassword, Logger: logger}
+	if m := c.Metrics(); m != nil {
+		cfg.OnError = m.StoreError
+	}
+	return cfg, true
 }
 
 // ConfirmKey is the key that signs confirmation state: the state key when

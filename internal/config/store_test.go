@@ -2,6 +2,7 @@ package config
 
 import (
 	"io"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -81,5 +82,24 @@ func TestStoreSecrets(t *testing.T) {
 	c2, _ := Parse(nil, env(nil), io.Discard)
 	if c2.ToolsConfig(nil).ConfirmKey != nil {
 		t.Error("without a state key, ConfirmKey should be nil (random per process)")
+	}
+}
+
+// A failed store command is counted in store_errors_total.
+func TestStoreErrorsAreCounted(t *testing.T) {
+	t.Parallel()
+	c, err := Parse([]string{"--transport", "http", "--store", "redis://127.0.0.1:1/0"}, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, ok := c.StoreConfig(nil)
+	if !ok || sc.OnError == nil {
+		t.Fatal("StoreConfig has no OnError with metrics on")
+	}
+	sc.OnError("ping")
+	rec := httptest.NewRecorder()
+	c.Metrics().Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if !strings.Contains(rec.Body.String(), `composio_mcp_store_errors_total{operation="ping"} 1`) {
+		t.Errorf("store error not counted:\n%s", rec.Body.String())
 	}
 }

@@ -55,7 +55,27 @@ type Config struct {
 	Owner func(ctx context.Context, header http.Header) string
 	// Now is the clock that results expire by; nil means time.Now.
 	Now func() time.Time
+	// Observer, when set, is told of the bytes held and of each result
+	// dropped unread, for metrics.
+	Observer Observer
 }
+
+// Observer is told of a Store's changes, for metrics. Its methods run with
+// the store's lock held and must return quickly.
+type Observer interface {
+	// StoredBytes reports the bytes all kept results now hold.
+	StoredBytes(n int64)
+	// Evicted reports a result dropped: EvictTTL or EvictCapacity.
+	Evicted(reason string)
+}
+
+// Reasons of Observer.Evicted.
+const (
+	// EvictTTL is a result dropped as it expired.
+	EvictTTL = "ttl"
+	// EvictCapacity is a result dropped to make room for a new one.
+	EvictCapacity = "capacity"
+)
 
 // Store keeps the full tool results that were too large to return whole. It
 // is bounded: entries expire after a TTL, and when the total size would pass
@@ -66,6 +86,7 @@ type Store struct {
 	ttl      time.Duration
 	owner    func(ctx context.Context, header http.Header) string
 	now      func() time.Time
+	observer Observer
 
 	mu    sync.Mutex
 	lru   *list.List // of *Result, most recently used first
@@ -75,7 +96,7 @@ type Store struct {
 
 // New returns a store configured by cfg.
 func New(cfg Config) *Store {
-	s := &Store{maxBytes: cfg.MaxBytes, ttl: cfg.TTL, owner: cfg.Owner, now: cfg.Now, lru: list.New(), byID: map[string]*list.Element{}}
+	s := &Store{maxBytes: cfg.MaxBytes, ttl: cfg.TTL, owner: cfg.Owner, now: cfg.Now, observer: cfg.Observer, lru: list.New(), byID: map[string]*list.Element{}}
 	if s.maxBytes <= 0 {
 		s.maxBytes = DefaultMaxBytes
 	}
@@ -134,10 +155,13 @@ func (s *Store) put(owner, name, mime string, data []byte, starts []int) *Result
 	r.expires = now.Add(s.ttl)
 	s.expireLocked(now)
 	for s.bytes+int64(len(data)) > s.maxBytes {
-		s.removeLocked(s.lru.Back())
+		s.removeLocked(s.lru.Back(), EvictCapacity)
 	}
 	s.byID[r.id] = s.lru.PushFront(r)
 	s.bytes += int64(len(data))
+	if s.observer != nil {
+		s.observer.StoredBytes(s.bytes)
+	}
 	return r
 }
 
@@ -178,16 +202,20 @@ func (s *Store) expireLocked(now time.Time) {
 	for e := s.lru.Back(); e != nil; {
 		prev := e.Prev()
 		if !now.Before(e.Value.(*Result).expires) {
-			s.removeLocked(e)
+			s.removeLocked(e, EvictTTL)
 		}
 		e = prev
 	}
 }
 
-func (s *Store) removeLocked(e *list.Element) {
+func (s *Store) removeLocked(e *list.Element, reason string) {
 	r := s.lru.Remove(e).(*Result)
 	delete(s.byID, r.id)
 	s.bytes -= int64(len(r.data))
+	if s.observer != nil {
+		s.observer.Evicted(reason)
+		s.observer.StoredBytes(s.bytes)
+	}
 }
 
 // newID is 128 random bits, in characters that a URI template variable
