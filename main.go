@@ -99,6 +99,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		logger.Info("serving MCP over stdio", "version", programVersion())
 		return server.ServeStdio(ctx, s, stdin, stdout, cfg.StdioOptions(logger))
 	}
+	opts, err := cfg.HTTPOptions(ctx, logger)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
@@ -107,8 +111,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if cfg.Transport == server.TransportSSE {
 		path = "/sse"
 	}
-	logger.Info("serving MCP over HTTP", "transport", cfg.Transport, "url", "http://"+ln.Addr().String()+path, "version", programVersion(), "auth", cfg.AuthToken != "", "multi_tenant", cfg.MultiTenant)
-	return server.ServeHTTP(ctx, s, ln, cfg.HTTPOptions(logger))
+	logger.Info("serving MCP over HTTP", "transport", cfg.Transport, "url", "http://"+ln.Addr().String()+path, "version", programVersion(), "auth", cfg.AuthToken != "", "multi_tenant", cfg.MultiTenant, "sign_in", cfg.SignIn())
+	return server.ServeHTTP(ctx, s, ln, opts)
 }
 
 // startupGarbageDelay is how long after it starts serving the server returns

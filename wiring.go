@@ -9,20 +9,19 @@ import (
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/audit"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/config"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/session"
-	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/tenant"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
 )
 
 // buildTools wires the tools the config names to where their calls go: the
-// server's own client and session, or each multi-tenant caller's, and to the
-// audit log. A server given a user id and no session id creates the session
+// server's own client and session, or each caller's (multi-tenant or
+// signed in), and to the audit log. A server given a user id and no session id creates the session
 // now, so that a bad key or user id fails at start rather than on the first
 // call. The returned function closes the audit log.
 func buildTools(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*tools.Set, func(), error) {
 	clientOpts := cfg.ClientOptions("composio-proxy-mcp/" + programVersion())
 	tc := cfg.ToolsConfig(logger)
-	if cfg.MultiTenant {
-		tc.Tenants = tenant.NewResolver(clientOpts, cfg.SessionConfig(logger))
+	if t := cfg.Tenants(clientOpts, logger); t != nil {
+		tc.Tenants = t
 	} else {
 		c, err := client.New(clientOpts...)
 		if err != nil {

@@ -60,6 +60,18 @@ type HTTPOptions struct {
 	// Metrics are served at GET /metrics behind the guard, and on a
 	// listener of their own when Metrics.Listen is set.
 	Metrics Metrics
+
+	// Auth, when set, checks the caller of every MCP request before the
+	// guard, so that a caller it refuses gets no body read; it may put
+	// values in the request's context, which ContextFunc carries to the
+	// tools.
+	Auth func(http.Handler) http.Handler
+	// ContextFunc, when set, makes the context of an MCP request's handling
+	// from the HTTP request (mcp-go's HTTPContextFunc, SSEContextFunc).
+	ContextFunc func(context.Context, *http.Request) context.Context
+	// Routes are more handlers, by ServeMux pattern, behind the guard but
+	// not Auth: what a caller needs before it can authenticate.
+	Routes map[string]http.Handler
 }
 
 // handler returns the HTTP handler for s: the chosen MCP transport behind the
@@ -75,10 +87,19 @@ func handler(srv *Server, o HTTPOptions) (http.Handler, func(context.Context) er
 	s := srv.mcp
 	capped := requestCap(o.MaxInflight, srv.calls.running)
 	guard := func(next http.Handler) http.Handler { return o.Guard.wrap(capped(next)) }
+	if o.Auth != nil {
+		guard = func(next http.Handler) http.Handler { return o.Auth(o.Guard.wrap(capped(next))) }
+	}
+	for pattern, h := range o.Routes {
+		mux.Handle(pattern, o.Guard.wrap(h))
+	}
 	var shutdown func(context.Context) error
 	switch o.Transport {
 	case TransportSSE:
 		opts := []server.SSEOption{server.WithKeepAliveInterval(25 * time.Second)}
+		if o.ContextFunc != nil {
+			opts = append(opts, server.WithSSEContextFunc(o.ContextFunc))
+		}
 		if len(o.Guard.AllowedOrigins) > 0 {
 			opts = append(opts, server.WithSSECORS(server.WithCORSAllowedOrigins(o.Guard.AllowedOrigins...)))
 		}
@@ -98,6 +119,9 @@ func handler(srv *Server, o HTTPOptions) (http.Handler, func(context.Context) er
 		}
 		if o.Stateless {
 			opts = append(opts, server.WithStateLess(true))
+		}
+		if o.ContextFunc != nil {
+			opts = append(opts, server.WithHTTPContextFunc(o.ContextFunc))
 		}
 		if len(o.Guard.AllowedOrigins) > 0 {
 			opts = append(opts, server.WithStreamableHTTPCORS(server.WithCORSAllowedOrigins(o.Guard.AllowedOrigins...)))

@@ -95,6 +95,8 @@ type Config struct {
 	// AuditLog is the file the audit log is appended to; "" for none.
 	AuditLog    string
 	MultiTenant bool
+	// oauth is sign-in: the --oauth-* flags.
+	oauth signIn
 
 	// Result shaping and safety features of proxy_execute (see tools.Proxy).
 	MaxResultBytes   int

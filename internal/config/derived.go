@@ -25,6 +25,12 @@ func (c *Config) Validate() error {
 	if c.Sandbox || c.MultiTenant {
 		return nil
 	}
+	if c.SignIn() && c.APIKey == "" {
+		return errors.New("--oauth-issuer: set COMPOSIO_API_KEY (the Composio project API key, ak_…) in the environment: the server creates each signed-in person's session with it")
+	}
+	if c.SignIn() {
+		return nil
+	}
 	if c.APIKey == "" && c.UserAPIKey == "" {
 		return errors.New("set COMPOSIO_API_KEY (your Composio project API key, ak_…) in the environment, or run with --sandbox to try the server without one")
 	}
@@ -173,14 +179,15 @@ func (c *Config) ServerOptions(name, version string, set *tools.Set, logger *slo
 		Instructions: set.Instructions(),
 		Logger:       logger,
 		RateLimit:    c.RateLimitPerMinute(),
-		RateLimitKey: tenant.RateLimitKey(c.MultiTenant),
+		RateLimitKey: tenant.RateLimitKey(c.ManyCallers()),
 		Resources:    set.Templates(),
 		Observer:     c.ServerObserver(),
 	}
 }
 
-// HTTPOptions are the settings of the sse and http transports.
-func (c *Config) HTTPOptions(logger *slog.Logger) server.HTTPOptions {
+// httpOptions are the settings of the sse and http transports but sign-in
+// (see HTTPOptions).
+func (c *Config) httpOptions(logger *slog.Logger) server.HTTPOptions {
 	return server.HTTPOptions{
 		Transport: c.Transport,
 		Guard: server.Guard{
@@ -190,7 +197,7 @@ func (c *Config) HTTPOptions(logger *slog.Logger) server.HTTPOptions {
 			MaxRequestBytes:      c.maxRequestBytes,
 		},
 		Logger:             logger,
-		Stateless:          c.MultiTenant,
+		Stateless:          c.ManyCallers(),
 		ShutdownTimeout:    c.ShutdownTimeout(),
 		MaxConnections:     c.maxConnections,
 		MaxInflight:        c.maxInflight,
@@ -200,6 +207,20 @@ func (c *Config) HTTPOptions(logger *slog.Logger) server.HTTPOptions {
 		MaxStreams:         c.maxStreams,
 		Metrics:            c.serverMetrics(),
 	}
+}
+
+// Tenants is where the calls of a server with many callers go: each
+// multi-tenant caller's own key, or each signed-in person's session under the
+// server's key; nil for a server with one user. Its clients are built with
+// clientOpts.
+func (c *Config) Tenants(clientOpts []client.Option, logger *slog.Logger) tools.Tenants {
+	switch {
+	case c.MultiTenant:
+		return tenant.NewResolver(clientOpts, c.SessionConfig(logger))
+	case c.SignIn():
+		return tenant.NewSignedIn(clientOpts, c.SessionConfig(logger))
+	}
+	return nil
 }
 
 // ToolsConfig is the part of the tools' configuration that flags decide:
@@ -217,7 +238,7 @@ func (c *Config) ToolsConfig(logger *slog.Logger) tools.Config {
 		ConnectWait:        c.ConnectWait, CallTimeout: c.Timeout,
 		ConfirmKey: c.ConfirmKey(),
 	}
-	rc := results.Config{MaxBytes: c.ResultStoreBytes, TTL: c.ResultTTL, Owner: tenant.ResultOwner(c.MultiTenant)}
+	rc := results.Config{MaxBytes: c.ResultStoreBytes, TTL: c.ResultTTL, Owner: tenant.ResultOwner(c.ManyCallers())}
 	if m := c.Metrics(); m != nil {
 		tc.Observe, rc.Observer = m.ToolCall, m
 	}

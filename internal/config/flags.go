@@ -142,6 +142,12 @@ func (c *Config) flags() []flagDef {
 		}},
 		{name: "multi-tenant", bind: boolFlag(&c.MultiTenant), help: "on the sse and http transports: hold no Composio key; each MCP client sends X-Composio-Api-Key and X-Composio-User-Id (or X-Composio-Session-Id) headers. Streamable HTTP then runs stateless", check: c.checkMultiTenant},
 		{name: "store", bind: stringFlag(&c.StoreURL, ""), help: "redis:// or rediss:// URL of the Redis or Valkey that a fleet of replicas shares (stored results, rate limits, sessions, confirmations); its password goes in COMPOSIO_MCP_STORE_PASSWORD. Empty: this process's memory", check: c.checkStore},
+		// Sign-in (OAuth resource server): one check for the block.
+		{name: "oauth-issuer", bind: stringFlag(&c.oauth.issuer, ""), help: "on the sse and http transports: require sign-in with this OAuth/OIDC issuer (https, or http on loopback; discovered at start): each request carries an access token, and each person gets a Composio session for the user id in its --oauth-user-claim. Streamable HTTP then runs stateless", check: c.checkOAuth},
+		{name: "oauth-audience", bind: stringFlag(&c.oauth.audience, ""), help: "with --oauth-issuer (required): the audience (aud claim) access tokens must be issued for"},
+		{name: "oauth-user-claim", bind: stringFlag(&c.oauth.userClaim, "sub"), help: "with --oauth-issuer: the token claim giving the Composio user id"},
+		{name: "oauth-required-scope", bind: stringFlag(&c.oauth.requiredScope, ""), help: "with --oauth-issuer: a scope every access token must grant (else 403 insufficient_scope)"},
+		{name: "oauth-resource-url", bind: stringFlag(&c.oauth.resourceURL, ""), help: "with --oauth-issuer: the public URL of the MCP endpoint, for a server behind a proxy (default: from each request's Host)"},
 		{name: "max-result-bytes", bind: intFlag(&c.MaxResultBytes, tools.DefaultMaxResultBytes), help: "budget of a tool result, in characters of its text block (framing included; isError texts at most 10000): a larger response is cut to fit, its data kept valid JSON, and kept whole as a stored result (query_result, MCP resource) in pages of this many bytes (0: never cut)", check: func() error {
 			if c.MaxResultBytes < 0 || (c.MaxResultBytes > 0 && c.MaxResultBytes < minResultBytes) {
 				return fmt.Errorf("--max-result-bytes %d: want 0 (never cut) or at least %d", c.MaxResultBytes, minResultBytes)
@@ -212,8 +218,9 @@ func (c *Config) checkListen() error {
 		return fmt.Errorf("--listen %q binds every interface; name a host, such as 127.0.0.1%s", c.Listen, c.Listen)
 	}
 	// A multi-tenant server holds no credential a stranger could use: each
-	// caller brings its own Composio key.
-	if !loopback.Addr(c.Listen) && c.AuthToken == "" && !c.MultiTenant {
+	// caller brings its own Composio key. With sign-in each caller shows a
+	// token.
+	if !loopback.Addr(c.Listen) && c.AuthToken == "" && !c.MultiTenant && !c.SignIn() {
 		return fmt.Errorf("--listen %s is reachable from other machines: set COMPOSIO_MCP_AUTH_TOKEN so that clients must send it as a bearer token, or listen on 127.0.0.1", c.Listen)
 	}
 	return nil

@@ -52,7 +52,7 @@ func TestMetricsOnlyWhereServed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := c.HTTPOptions(nil)
+	o := c.httpOptions(nil)
 	if o.Metrics.Handler == nil || o.Metrics.Listen != "" || c.ServerObserver() == nil || c.ToolsConfig(nil).Observe == nil {
 		t.Errorf("an HTTP server's metrics: %+v", o.Metrics)
 	}

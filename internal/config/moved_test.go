@@ -75,7 +75,7 @@ func TestHTTPShutdownOutlastsCallTimeout(t *testing.T) {
 		if got := cfg.ShutdownTimeout(); got <= cfg.Timeout {
 			t.Errorf("--timeout %s: shutdown drains %s", cfg.Timeout, got)
 		}
-		if got := cfg.HTTPOptions(nil).ShutdownTimeout; got != cfg.ShutdownTimeout() {
+		if got := cfg.httpOptions(nil).ShutdownTimeout; got != cfg.ShutdownTimeout() {
 			t.Errorf("--timeout %s: the HTTP server drains %s", cfg.Timeout, got)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/oauth"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/results"
 )
 
@@ -36,18 +37,23 @@ func callerIdentity(h http.Header) string {
 	return key(c.key, c.userKey, c.userID)
 }
 
-// RateLimitKey is the rate-limit bucket of a call on a multi-tenant server,
-// whose stateless transport makes every request a new session: the caller's
-// credential alone. The user id and session id headers are values a caller
-// may change on every request, so neither is part of the key: one key is one
-// allowance, however many users it names. Callers without credentials share
-// one bucket; their calls are refused anyway. Without multiTenant it is nil,
-// which leaves the bucket to the server (the MCP session).
-func RateLimitKey(multiTenant bool) func(context.Context, mcp.CallToolRequest) string {
-	if !multiTenant {
+// RateLimitKey is the rate-limit bucket of a call on a server with many
+// callers (perCaller: multi-tenant, or sign-in), whose stateless transport
+// makes every request a new session. A signed-in call's bucket is its user
+// (hashed); a multi-tenant call's is its credential alone. The user id and
+// session id headers are values a caller may change on every request, so
+// neither is part of that key: one key is one allowance, however many users
+// it names. Callers without credentials share one bucket; their calls are
+// refused anyway. Without perCaller it is nil, which leaves the bucket to the
+// server (the MCP session).
+func RateLimitKey(perCaller bool) func(context.Context, mcp.CallToolRequest) string {
+	if !perCaller {
 		return nil
 	}
-	return func(_ context.Context, req mcp.CallToolRequest) string {
+	return func(ctx context.Context, req mcp.CallToolRequest) string {
+		if u := oauth.User(ctx); u != "" {
+			return signedInKey(u)
+		}
 		c := credentialsOf(req.Header)
 		return key(c.key, c.userKey, "")
 	}
@@ -55,15 +61,21 @@ func RateLimitKey(multiTenant bool) func(context.Context, mcp.CallToolRequest) s
 
 // ResultOwner is who owns the results a request keeps, and may read them:
 // the caller, never the MCP session, so that a client that opens a new
-// session finds its results again. On a multi-tenant server that is the
-// caller's identity (its credential and user id); without multiTenant the
-// process (results.ProcessOwner), acting for the one user whose key the
-// server holds: on stdio its one client, over HTTP any caller past the guard.
-func ResultOwner(multiTenant bool) func(context.Context, http.Header) string {
-	if !multiTenant {
+// session finds its results again. On a server with many callers
+// (perCaller) that is the signed-in user (hashed), or the multi-tenant
+// caller's identity (its credential and user id); otherwise the process
+// (results.ProcessOwner), acting for the one user whose key the server
+// holds: on stdio its one client, over HTTP any caller past the guard.
+func ResultOwner(perCaller bool) func(context.Context, http.Header) string {
+	if !perCaller {
 		return results.ProcessOwner
 	}
-	return func(_ context.Context, h http.Header) string { return callerIdentity(h) }
+	return func(ctx context.Context, h http.Header) string {
+		if u := oauth.User(ctx); u != "" {
+			return signedInKey(u)
+		}
+		return callerIdentity(h)
+	}
 }
 
 // Secrets are the credentials a multi-tenant caller sent, to be masked in its

@@ -1,12 +1,15 @@
-// Package tenant serves many callers from one multi-tenant server: every MCP
-// request carries its caller's own Composio credentials in HTTP headers, so
-// the server holds none and replicas share no state. It turns those headers
-// into the call's client and session (Resolver, a tools.Tenants), and into
-// the names under which a caller is rate-limited (RateLimitKey), owns the
+// Package tenant serves many callers from one server. On a multi-tenant
+// server every MCP request carries its caller's own Composio credentials in
+// HTTP headers, so the server holds none and replicas share no state; it
+// turns those headers into the call's client and session (Resolver, a
+// tools.Tenants). With sign-in the server holds the project key and each
+// signed-in person gets a session of their own (SignedIn). It also gives the
+// names under which a caller is rate-limited (RateLimitKey), owns the
 // results it keeps (ResultOwner), and has its credentials masked (Secrets).
 //
-// A caller is known by a hash of its credential and user id, never by the
-// credential itself; a request without a credential is nobody.
+// A caller is known by a hash of its credential and user id (or of its
+// signed-in user id), never by the credential itself; a request without a
+// credential is nobody.
 package tenant
 
 import (

@@ -37,18 +37,18 @@ export function freePort() {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Start `CPM_BIN --sandbox --transport <transport> --listen 127.0.0.1:<port>` and
+ * Start `CPM_BIN --sandbox --transport <transport> --listen 127.0.0.1:<port> <extraArgs…>` and
  * wait until GET /healthz answers 200. Retries on a new port if the process dies
  * before it is healthy (e.g. the port was taken in between).
  *
  * Returns { port, baseUrl, proc, stderr(): string, stop(): Promise<void> }.
  */
-export async function startHttpServer(transport, { attempts = 3, healthTimeoutMs = 20000 } = {}) {
+export async function startHttpServer(transport, { attempts = 3, healthTimeoutMs = 20000, extraArgs = [] } = {}) {
   const bin = serverBinary();
   let lastError;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const port = await freePort();
-    const args = ['--sandbox', '--transport', transport, '--listen', `127.0.0.1:${port}`];
+    const args = ['--sandbox', '--transport', transport, '--listen', `127.0.0.1:${port}`, ...extraArgs];
     const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
