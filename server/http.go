@@ -72,10 +72,14 @@ type HTTPOptions struct {
 	// Routes are more handlers, by ServeMux pattern, behind the guard but
 	// not Auth: what a caller needs before it can authenticate.
 	Routes map[string]http.Handler
+
+	// Ready reports whether the server can serve what needs its store, for
+	// GET /readyz; nil means always ready.
+	Ready func(context.Context) error
 }
 
 // handler returns the HTTP handler for s: the chosen MCP transport behind the
-// guard, and GET /healthz. The returned shutdown function closes the
+// guard, GET /healthz (liveness) and GET /readyz (readiness). The returned shutdown function closes the
 // transport's sessions.
 func handler(srv *Server, o HTTPOptions) (http.Handler, func(context.Context) error, error) {
 	o = o.withDefaults()
@@ -83,6 +87,17 @@ func handler(srv *Server, o HTTPOptions) (http.Handler, func(context.Context) er
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
+	})
+	// Readiness, for probes that send no token: it says only whether the
+	// store answers, never where it is or what it said.
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if o.Ready != nil && o.Ready(r.Context()) != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte("not ready: results store unavailable\n"))
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
 	})
 	s := srv.mcp
 	capped := requestCap(o.MaxInflight, srv.calls.running)

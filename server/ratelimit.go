@@ -3,12 +3,9 @@ package server
 import (
 	"container/list"
 	"context"
-	"fmt"
-	"math"
 	"sync"
 	"time"
 
-	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"golang.org/x/time/rate"
 )
@@ -33,11 +30,8 @@ const maxBuckets = 10_000
 type rateLimiter struct {
 	perMinute int
 	refill    time.Duration
-	key       func(context.Context, mcp.CallToolRequest) string
-	unit      string // what a key names, for the refusal: "session" or "caller"
 	now       func() time.Time
 	max       int
-	refused   func() // told of each refusal; nil: no one
 
 	mu       sync.Mutex
 	lru      *list.List // of *bucket, most recently used first
@@ -52,18 +46,11 @@ type bucket struct {
 	used time.Time
 }
 
-func newRateLimiter(perMinute int, key func(context.Context, mcp.CallToolRequest) string) *rateLimiter {
-	unit := "caller" // a key function names callers (a multi-tenant server)
-	if key == nil {
-		key = func(ctx context.Context, _ mcp.CallToolRequest) string { return sessionKey(ctx) }
-		unit = "session"
-	}
+func newRateLimiter(perMinute int) *rateLimiter {
 	return &rateLimiter{
 		perMinute: perMinute,
 		// perMinute tokens at perMinute/60 a second: a minute, whatever the rate.
 		refill:  time.Minute,
-		key:     key,
-		unit:    unit,
 		now:     time.Now,
 		max:     maxBuckets,
 		lru:     list.New(),
@@ -131,28 +118,17 @@ func (l *rateLimiter) forget(key string) {
 	l.mu.Unlock()
 }
 
-// middleware refuses a tool call past the key's rate with an isError result
-// that says when to retry; the call's handler does not run.
-func (l *rateLimiter) middleware(next server.ToolHandlerFunc) server.ToolHandlerFunc {
-	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		b := l.bucket(l.key(ctx, req))
-		if b.Allow() {
-			return next(ctx, req)
-		}
-		if l.refused != nil {
-			l.refused()
-		}
-		r := b.Reserve()
-		wait := r.Delay()
-		r.Cancel() // only asking when: the refused call takes no token
-		secs := int(math.Ceil(wait.Seconds()))
-		return &mcp.CallToolResult{
-			IsError: true,
-			Content: []mcp.Content{mcp.NewTextContent(fmt.Sprintf(
-				"Rate limit: this server allows %d tool calls per minute per %s, and this call was over it; nothing was sent. Retry in %d s (%s). If you are repeating a call in a loop, stop and reconsider.",
-				l.perMinute, l.unit, secs, time.Now().Add(wait).UTC().Format(time.RFC3339)))},
-		}, nil
+// Allow implements Limiter: the key's bucket takes a token, or, when it is
+// empty, says how long until it has one. It never fails.
+func (l *rateLimiter) Allow(_ context.Context, key string) (bool, time.Duration, error) {
+	b := l.bucket(key)
+	if b.Allow() {
+		return true, 0, nil
 	}
+	r := b.Reserve()
+	wait := r.Delay()
+	r.Cancel() // only asking when: the refused call takes no token
+	return false, wait, nil
 }
 
 // sessionKey names the MCP session a call belongs to; calls with none (which

@@ -1,8 +1,11 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -24,22 +27,7 @@ func TestRateLimitPerSession(t *testing.T) {
 	}
 	s := New(Options{Name: "t", Version: "0", RateLimit: 3}, tool)
 	ctx := context.Background()
-	connect := func() *client.Client {
-		c, err := client.NewInProcessClient(s.mcp)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		var init mcp.InitializeRequest
-		init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-		if _, err := c.Initialize(ctx, init); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		return c
-	}
+	connect := func() *client.Client { return inProcessClient(t, s) }
 	callOnce := func(c *client.Client) *mcp.CallToolResult {
 		var req mcp.CallToolRequest
 		req.Params.Name = "count"
@@ -85,19 +73,7 @@ func TestRateLimitKeyedByCaller(t *testing.T) {
 	var refused int
 	for range 2 {
 		// A new session each time, as on a stateless transport.
-		c, err := client.NewInProcessClient(s.mcp)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		if err := c.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		var init mcp.InitializeRequest
-		init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-		if _, err := c.Initialize(ctx, init); err != nil {
-			t.Fatal(err)
-		}
+		c := inProcessClient(t, s)
 		var req mcp.CallToolRequest
 		req.Params.Name = "noop"
 		res, err := c.CallTool(ctx, req)
@@ -119,7 +95,7 @@ func TestRateLimitKeyedByCaller(t *testing.T) {
 // its debt while fewer than maxBuckets other keys come and go.
 func TestRateLimitBucketsBounded(t *testing.T) {
 	t.Parallel()
-	l := newRateLimiter(5, nil)
+	l := newRateLimiter(5)
 	clock := time.Unix(1_700_000_000, 0)
 	l.now = func() time.Time { return clock }
 
@@ -158,7 +134,7 @@ func TestRateLimitBucketsBounded(t *testing.T) {
 // made-up keys cannot reset a caller's limit, and limits itself.
 func TestRateLimitFloodCannotEvictDrainedBucket(t *testing.T) {
 	t.Parallel()
-	l := newRateLimiter(5, nil)
+	l := newRateLimiter(5)
 	clock := time.Unix(1_700_000_000, 0)
 	l.now = func() time.Time { return clock }
 
@@ -183,5 +159,87 @@ func TestRateLimitFloodCannotEvictDrainedBucket(t *testing.T) {
 	// maxBuckets-1 junk keys got buckets of their own; the rest shared one.
 	if want := (maxBuckets-1)*5 + 5; allowed > want {
 		t.Errorf("%d junk calls allowed, want at most %d", allowed, want)
+	}
+}
+
+// failingLimiter is a store that does not answer.
+type failingLimiter struct{}
+
+func (failingLimiter) Allow(context.Context, string) (bool, time.Duration, error) {
+	return false, 0, errors.New("store unavailable (ratelimit): connection refused")
+}
+
+func gateClient(t *testing.T, o Options) *client.Client {
+	t.Helper()
+	return inProcessClient(t, New(o, server.ServerTool{Tool: mcp.NewTool("noop"), Handler: func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		return mcp.NewToolResultText("ok"), nil
+	}}))
+}
+
+// inProcessClient is an initialized client of s; the test's cleanup closes
+// it.
+func inProcessClient(t *testing.T, s *Server) *client.Client {
+	t.Helper()
+	c, err := client.NewInProcessClient(s.mcp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	ctx := context.Background()
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var init mcp.InitializeRequest
+	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	if _, err := c.Initialize(ctx, init); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func callNoop(t *testing.T, c *client.Client) *mcp.CallToolResult {
+	t.Helper()
+	var req mcp.CallToolRequest
+	req.Params.Name = "noop"
+	res, err := c.CallTool(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// A limiter that fails lets every call through, and says so in one log line,
+// not one per call.
+func TestRateLimitFailsOpen(t *testing.T) {
+	t.Parallel()
+	var log bytes.Buffer // written by the handler, read once every call has returned
+	c := gateClient(t, Options{Name: "t", Version: "0", RateLimit: 1, Limiter: failingLimiter{},
+		Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	for i := range 5 {
+		if res := callNoop(t, c); res.IsError {
+			t.Fatalf("call %d refused with the store down: %+v", i, res.Content)
+		}
+	}
+	if n := strings.Count(log.String(), "rate limit not applied"); n != 1 {
+		t.Errorf("%d warnings for 5 calls, want 1:\n%s", n, log.String())
+	}
+}
+
+// refusingLimiter refuses every call, for a minute.
+type refusingLimiter struct{}
+
+func (refusingLimiter) Allow(context.Context, string) (bool, time.Duration, error) {
+	return false, 42 * time.Second, nil
+}
+
+// A limiter's refusal is the server's one text, with its wait.
+func TestRateLimitLimiterRefusal(t *testing.T) {
+	t.Parallel()
+	c := gateClient(t, Options{Name: "t", Version: "0", RateLimit: 7, Limiter: refusingLimiter{},
+		RateLimitKey: func(context.Context, mcp.CallToolRequest) string { return "k" }})
+	res := callNoop(t, c)
+	txt := res.Content[0].(mcp.TextContent).Text
+	if !res.IsError || !strings.Contains(txt, "7 tool calls per minute per caller") || !strings.Contains(txt, "Retry in 42 s") {
+		t.Errorf("refusal: %v %s", res.IsError, txt)
 	}
 }

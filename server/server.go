@@ -29,6 +29,10 @@ type Options struct {
 	// session. A stateless HTTP server, where every request is a new session,
 	// keys by caller instead.
 	RateLimitKey func(context.Context, mcp.CallToolRequest) string
+	// Limiter keeps the allowances; nil keeps a token bucket per key in this
+	// process's memory. A fleet shares one in its store, and should key by
+	// caller, since an MCP session lives on one replica.
+	Limiter Limiter
 	// Resources are resource templates to serve; with any, the server
 	// declares the resources capability.
 	Resources []server.ServerResourceTemplate
@@ -67,10 +71,16 @@ func New(o Options, tools ...server.ServerTool) *Server {
 		observeSessions(hooks, observer)
 	}
 	if o.RateLimit > 0 {
-		l := newRateLimiter(o.RateLimit, o.RateLimitKey)
-		l.refused = observer.RateLimited
-		hooks.AddOnUnregisterSession(func(_ context.Context, s server.ClientSession) { l.forget(s.SessionID()) })
-		opts = append(opts, server.WithToolHandlerMiddleware(l.middleware))
+		lim := o.Limiter
+		if lim == nil {
+			l := newRateLimiter(o.RateLimit)
+			// The one Hooks given below: mcp-go keeps only the last.
+			hooks.AddOnUnregisterSession(func(_ context.Context, s server.ClientSession) { l.forget(s.SessionID()) })
+			lim = l
+		}
+		g := newRateGate(o.RateLimit, lim, o.RateLimitKey, orDiscard(o.Logger))
+		g.refused = observer.RateLimited
+		opts = append(opts, server.WithToolHandlerMiddleware(g.middleware))
 	}
 	opts = append(opts, server.WithHooks(hooks))
 	if len(o.Resources) > 0 {

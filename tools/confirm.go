@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -50,18 +51,20 @@ type confirmer struct {
 // check returns nil when the call may go ahead (a read, a server
 // without --confirm-writes, or an accepted confirmation), else the result to
 // answer with: declined, cancelled, or refused because the client cannot ask.
+// byState reports a confirmation accepted across round trips, whose request
+// state a client may present again: such a call is made once (replayer).
 //
 // A client on protocol 2026-07-28 or later gets no server-initiated request:
 // the question goes back as an input_required result, and the client repeats
 // the call with the answer, which is accepted only for the same call (the
 // request state is a MAC of the call) and for a limited time.
-func (c confirmer) check(ctx context.Context, req mcp.CallToolRequest, pc proxyCall) *mcp.CallToolResult {
+func (c confirmer) check(ctx context.Context, req mcp.CallToolRequest, pc proxyCall) (res *mcp.CallToolResult, byState bool) {
 	call := pc.req
 	if !c.enabled || slices.Contains(ReadOnlyMethods(), call.Method) {
-		return nil
+		return nil, false
 	}
 	if !clientCanElicit(ctx) {
-		return errorResult(fmt.Sprintf("Refused, and nothing was sent: this server runs with --confirm-writes, so a %s needs the person's confirmation through MCP elicitation, and this MCP client does not support elicitation. Tell the person: use a client that supports elicitation, or have the operator restart the server without --confirm-writes (or with --read-only to allow reads only).", call.Method))
+		return errorResult(fmt.Sprintf("Refused, and nothing was sent: this server runs with --confirm-writes, so a %s needs the person's confirmation through MCP elicitation, and this MCP client does not support elicitation. Tell the person: use a client that supports elicitation, or have the operator restart the server without --confirm-writes (or with --read-only to allow reads only).", call.Method)), false
 	}
 	params := mcp.ElicitationParams{
 		Message: confirmMessage(call, pc.file),
@@ -74,12 +77,13 @@ func (c confirmer) check(ctx context.Context, req mcp.CallToolRequest, pc proxyC
 			answer = server.ElicitationResponse(req.Params.InputResponses, confirmID)
 		}
 		if answer == nil {
-			return server.NewInputRequestBuilder(confirmState(c.key, call, c.now())).Elicit(confirmID, params).ToolResult()
+			return server.NewInputRequestBuilder(confirmState(c.key, call, c.now())).Elicit(confirmID, params).ToolResult(), false
 		}
+		byState = true
 	} else {
 		srv := server.ServerFromContext(ctx)
 		if srv == nil {
-			return errorResult("Refused, and nothing was sent: this server runs with --confirm-writes, and this call came without an MCP session to ask the person through.")
+			return errorResult("Refused, and nothing was sent: this server runs with --confirm-writes, and this call came without an MCP session to ask the person through."), false
 		}
 		var err error
 		answer, err = srv.RequestElicitation(ctx, mcp.ElicitationRequest{
@@ -88,20 +92,20 @@ func (c confirmer) check(ctx context.Context, req mcp.CallToolRequest, pc proxyC
 		})
 		switch {
 		case errors.Is(err, server.ErrElicitationNotSupported):
-			return errorResult(fmt.Sprintf("Refused, and nothing was sent: this server runs with --confirm-writes, so a %s needs the person's confirmation through MCP elicitation, and this MCP client could not be asked. Tell the person: use a client that supports elicitation, or have the operator restart the server without --confirm-writes.", call.Method))
+			return errorResult(fmt.Sprintf("Refused, and nothing was sent: this server runs with --confirm-writes, so a %s needs the person's confirmation through MCP elicitation, and this MCP client could not be asked. Tell the person: use a client that supports elicitation, or have the operator restart the server without --confirm-writes.", call.Method)), false
 		case err != nil:
 			c.log.InfoContext(ctx, "proxy_execute: confirmation failed", "err", err)
-			return errorResult(fmt.Sprintf("The person could not be asked to confirm this %s (%v), so nothing was sent. This server runs with --confirm-writes; try again, or ask the person.", call.Method, err))
+			return errorResult(fmt.Sprintf("The person could not be asked to confirm this %s (%v), so nothing was sent. This server runs with --confirm-writes; try again, or ask the person.", call.Method, err)), false
 		}
 	}
 	what := fmt.Sprintf("%s %s on %s", call.Method, call.Endpoint, call.ToolkitSlug)
 	switch answer.Action {
 	case mcp.ElicitationResponseActionAccept:
-		return nil
+		return nil, byState
 	case mcp.ElicitationResponseActionDecline:
-		return errorResult(fmt.Sprintf("The person declined this call (%s), so nothing was sent. Do not repeat it unless they ask you to; ask them what they want instead.", what))
+		return errorResult(fmt.Sprintf("The person declined this call (%s), so nothing was sent. Do not repeat it unless they ask you to; ask them what they want instead.", what)), false
 	default:
-		return errorResult(fmt.Sprintf("The person dismissed the confirmation of this call (%s) without approving it, so nothing was sent. Ask them before trying again.", what))
+		return errorResult(fmt.Sprintf("The person dismissed the confirmation of this call (%s) without approving it, so nothing was sent. Ask them before trying again.", what)), false
 	}
 }
 
@@ -219,19 +223,26 @@ func isShownPlain(r rune) bool {
 	return r == ' ' || (strconv.IsPrint(r) && !unicode.Is(unicode.Cf, r))
 }
 
-// confirmState is the request state of a confirmation: when it was asked,
-// and a MAC under key binding that time to the exact call.
+// confirmState is the request state of a confirmation: when it was asked, a
+// nonce, and a MAC under key binding both to the exact call. The nonce makes
+// each question's state its own, so that a call confirmed twice (asked
+// twice, even within a second) is made twice, while a repeat of one answer
+// is recognised as such (replayer).
 func confirmState(key []byte, call *client.ProxyRequest, t time.Time) string {
 	ts := strconv.FormatInt(t.Unix(), 10)
-	return ts + "." + confirmMAC(key, ts, call)
+	nonce := make([]byte, 8)
+	_, _ = rand.Read(nonce)
+	n := hex.EncodeToString(nonce)
+	return ts + "." + n + "." + confirmMAC(key, ts, n, call)
 }
 
 // checkConfirmState reports whether state is a live confirmation state for call.
 func checkConfirmState(key []byte, state string, call *client.ProxyRequest, now time.Time) bool {
-	ts, mac, ok := strings.Cut(state, ".")
-	if !ok {
+	parts := strings.Split(state, ".")
+	if len(parts) != 3 {
 		return false
 	}
+	ts, nonce, mac := parts[0], parts[1], parts[2]
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
 		return false
@@ -240,12 +251,14 @@ func checkConfirmState(key []byte, state string, call *client.ProxyRequest, now 
 	if age < -time.Minute || age > confirmStateTTL {
 		return false
 	}
-	return hmac.Equal([]byte(mac), []byte(confirmMAC(key, ts, call)))
+	return hmac.Equal([]byte(mac), []byte(confirmMAC(key, ts, nonce, call)))
 }
 
-func confirmMAC(key []byte, ts string, call *client.ProxyRequest) string {
+func confirmMAC(key []byte, ts, nonce string, call *client.ProxyRequest) string {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(ts))
+	m.Write([]byte{0})
+	m.Write([]byte(nonce))
 	m.Write([]byte{0})
 	b, _ := json.Marshal(call)
 	m.Write(b)

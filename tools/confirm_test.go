@@ -166,7 +166,10 @@ func TestConfirmState(t *testing.T) {
 	if checkConfirmState([]byte("another key"), st, a, now) {
 		t.Error("a state was accepted under another key")
 	}
-	for _, bad := range []string{"", "x", "1.2", st + "0"} {
+	if other := confirmState(key, a, now); other == st || !checkConfirmState(key, other, a, now) {
+		t.Error("two questions about one call share a state")
+	}
+	for _, bad := range []string{"", "x", "1.2", "1.2.3", st + "0", strings.Replace(st, ".", "..", 1)} {
 		if checkConfirmState(key, bad, a, now) {
 			t.Errorf("state %q accepted", bad)
 		}

@@ -180,7 +180,7 @@ func cutSummary(t truncatedOutput, budget int, kept keptData) string {
 	if r := kept.stored; r != nil {
 		fmt.Fprintf(&b, " The whole response is kept for %s as the stored result %q (MCP resource %s, %d pages).", kept.store.TTL(), r.ID(), r.URI(), r.Pages())
 	} else {
-		b.WriteString(" The whole response could not be kept for reading later (it is larger than this server's store).")
+		b.WriteString(notKeptText("response", kept.err))
 	}
 	return b.String()
 }

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/results"
 )
 
 // ErrorText says what went wrong in a failed Composio call and what to do
@@ -339,4 +340,21 @@ func connectionState(tk, status string) string {
 		}
 	}
 	return "the user's " + tk + " connection is " + status + ", not ACTIVE"
+}
+
+// storeUnavailableText is the answer of a call that needs the results store
+// while it does not answer: nothing is wrong with the call, and the store
+// may be back in a moment.
+func storeUnavailableText() string {
+	return "The stored result could not be read: " + results.UnavailableText + ". (This server keeps stored results in a shared store, which did not answer; if it comes back without them, call proxy_execute again, with jq to ask for less.)"
+}
+
+// notKeptText says, after a cut, that the whole of what could not be kept
+// for reading later, and why: the store did not answer (err), or it is
+// larger than this server keeps for one caller.
+func notKeptText(what string, err error) string {
+	if err != nil {
+		return fmt.Sprintf(" The whole %s could not be kept for reading later: the results store is unavailable. To see more of it, repeat the call if it is a read, asking for less (a narrower query, or a jq filter); a write has already been made, so do not repeat it for this.", what)
+	}
+	return fmt.Sprintf(" The whole %s could not be kept for reading later (it is larger than this server keeps for one caller).", what)
 }

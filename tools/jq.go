@@ -178,6 +178,13 @@ func (f *jqFilter) run(ctx context.Context, data []byte, slots jqSlots) ([]byte,
 	case o := <-done:
 		return o.out, o.err
 	case <-run.Done(): // not sl.Done: that is the run's goroutine's to call
+		// The goroutine ends run once it has sent its outcome, so both can
+		// be ready: the outcome wins.
+		select {
+		case o := <-done:
+			return o.out, o.err
+		default:
+		}
 		return nil, f.stopped(run)
 	}
 }

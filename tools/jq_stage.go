@@ -36,12 +36,14 @@ func (s shaper) filtered(ctx context.Context, call *client.ProxyRequest, f *jqFi
 	if err != nil {
 		return nil, err
 	}
-	stored := s.keepWhole(ctx, call, whole.StructuredContent.(json.RawMessage))
+	stored, keepErr := s.keepWhole(ctx, call, whole.StructuredContent.(json.RawMessage))
 	if runErr != nil {
 		text := fmt.Sprintf("%s %s %s → HTTP %s, but %v", call.ToolkitSlug, call.Method, call.Endpoint, statusText(resp.Status), runErr)
 		if stored != nil {
 			text += fmt.Sprintf("\nThe whole response is kept for %s as result %s: fix the filter and call %s with {\"result\": %q, \"jq\": …} instead of calling the API again.",
 				s.keep.store.TTL(), stored.ID(), QueryResultName, stored.ID())
+		} else if keepErr != nil {
+			text += "\n" + strings.TrimSpace(notKeptText("response", keepErr))
 		}
 		return errorResult(text), nil
 	}
@@ -51,13 +53,14 @@ func (s shaper) filtered(ctx context.Context, call *client.ProxyRequest, f *jqFi
 	if err != nil {
 		return nil, err
 	}
-	noteFilter(res, f, len(data), len(out), stored, s.keep.store)
+	noteFilter(res, f, len(data), len(out), keptData{store: s.keep.store, stored: stored, err: keepErr})
 	return s.inline.inlineBinary(ctx, s.keep.limitResult(ctx, call, res), resp.BinaryData), nil
 }
 
 // keepWhole stores the whole structured content of a response in pages of
-// the limit; nil when it could not be kept.
-func (s shaper) keepWhole(ctx context.Context, call *client.ProxyRequest, structured []byte) *results.Result {
+// the limit; nil when it could not be kept, with an error when the store did
+// not answer.
+func (s shaper) keepWhole(ctx context.Context, call *client.ProxyRequest, structured []byte) (*results.Result, error) {
 	name := call.ToolkitSlug + " " + call.Method + " " + logEndpoint(call.Endpoint)
 	return s.keep.store.Keep(ctx, name, "application/json", structured, cutPoints(structured, max(s.keep.limit, DefaultMaxResultBytes), true))
 }
@@ -65,7 +68,8 @@ func (s shaper) keepWhole(ctx context.Context, call *client.ProxyRequest, struct
 // noteFilter says in res what the filter kept, and where the whole is: a
 // line before the structured content in the text, and its id as
 // structuredContent's "result".
-func noteFilter(res *mcp.CallToolResult, f *jqFilter, total, kept int, stored *results.Result, store *results.Store) {
+func noteFilter(res *mcp.CallToolResult, f *jqFilter, total, kept int, whole keptData) {
+	stored, store := whole.stored, whole.store
 	tc, ok := res.Content[0].(mcp.TextContent)
 	structured, isRaw := res.StructuredContent.(json.RawMessage)
 	if !ok || !isRaw {
@@ -83,7 +87,7 @@ func noteFilter(res *mcp.CallToolResult, f *jqFilter, total, kept int, stored *r
 		}
 		res.StructuredContent = json.RawMessage(withID)
 	} else {
-		note += " The whole response could not be kept."
+		note += notKeptText("response", whole.err)
 		rest, _ := strings.CutSuffix(tc.Text, string(structured))
 		tc.Text = rest + note + "\n" + tc.Text[len(rest):]
 	}

@@ -80,6 +80,8 @@ type keptData struct {
 	total  int
 	shown  []byte
 	stored *results.Result
+	// err is why it could not be kept when the store did not answer.
+	err error
 }
 
 // over reports whether n bytes are too many to return whole.
@@ -94,7 +96,7 @@ func (k keeper) keep(ctx context.Context, name, mime string, data []byte, isJSON
 		end = starts[1]
 	}
 	kd := keptData{limit: k.limit, store: k.store, total: len(data), shown: data[:end]}
-	kd.stored = k.store.Keep(ctx, name, mime, data, starts)
+	kd.stored, kd.err = k.store.Keep(ctx, name, mime, data, starts)
 	return kd
 }
 
@@ -114,7 +116,7 @@ func (k keptData) note(what string) string {
 		fmt.Fprintf(&b, " The whole %s is kept for %s as the MCP resource %s (%s): the text below is page 1 of %d; read the rest with resources/read on %s to %s (the pages join into the exact bytes), or all at once from %s.",
 			what, k.store.TTL(), r.URI(), r.MIME(), r.Pages(), r.PageURI(2), r.PageURI(r.Pages()), r.URI())
 	} else {
-		fmt.Fprintf(&b, " The whole %s could not be kept for reading later (it is larger than this server's store).", what)
+		b.WriteString(notKeptText(what, k.err))
 	}
 	b.WriteString("\nTo get what you need in one result, ask for less: use the API's pagination (a page size such as maxResults, per_page, limit or pageSize, then the next-page token or cursor it returns) or its field selection (such as fields), then call again.")
 	return b.String()

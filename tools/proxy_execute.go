@@ -33,6 +33,7 @@ type proxyTool struct {
 	policy  Policy
 	route   router
 	confirm confirmer
+	replay  replayer
 	dryRun  *dryRunner // nil unless every call is a dry run
 	send    sender
 	repair  *repairer
@@ -50,11 +51,15 @@ func newProxyTool(e *env) *proxyTool {
 		policy:  cfg.Policy,
 		route:   router{tenants: e.tenants, connectTool: e.connectTool},
 		confirm: confirmer{enabled: cfg.ConfirmWrites, key: cfg.ConfirmKey, now: e.now, log: e.log},
+		replay:  replayer{store: cfg.Replays, callerSecrets: cfg.CallerSecrets, log: e.log},
 		send:    sender{log: e.log},
 		shape: shaper{keep: keep, now: e.now, jq: e.jq,
 			inline: newInliner(cfg.InlineImagesMax, cfg.DownloadClient, cfg.DownloadTimeout, keep, e.masker, e.log)},
 		masker: e.masker,
 		log:    e.log,
+	}
+	if t.replay.store == nil {
+		t.replay.store = newMemoryReplays(e.now)
 	}
 	t.shape.inline.save = newSaver(cfg.DownloadDir, cfg.DownloadMaxBytes, cfg.DownloadClient, cfg.DownloadTimeout, e.log)
 	if t.shape.inline.save != nil && cfg.downloadBudget > 0 {
@@ -104,9 +109,19 @@ func (t *proxyTool) Handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.C
 	if t.dryRun != nil {
 		return t.dryRun.run(ctx, ex, sessions, call.req), nil
 	}
-	if res := t.confirm.check(ctx, req, call); res != nil {
+	res, byState := t.confirm.check(ctx, req, call)
+	switch {
+	case res != nil:
 		return res, nil
+	case byState:
+		return t.replay.once(ctx, req, func() (*mcp.CallToolResult, error) { return t.execute(ctx, req, call, ex, sessions) })
 	}
+	return t.execute(ctx, req, call, ex, sessions)
+}
+
+// execute sends a call that may go ahead, mends it when it can, and shapes
+// its answer.
+func (t *proxyTool) execute(ctx context.Context, req mcp.CallToolRequest, call proxyCall, ex executor, sessions Sessions) (*mcp.CallToolResult, error) {
 	ctx = withProgressSeq(ctx) // a repaired call reports from each stage
 	start := time.Now()
 	resp, err := t.send.run(ctx, req, ex, sessions, call.req)

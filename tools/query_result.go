@@ -69,7 +69,10 @@ func (q *queryResult) Handle(ctx context.Context, req mcp.CallToolRequest) (*mcp
 		return errorResult("This server keeps no results (it runs with --max-result-bytes 0), so there is nothing to query: call proxy_execute instead, with jq to ask for less."), nil
 	}
 	ctx = results.WithCallHeader(ctx, req.Header) // a result is its caller's only
-	r, ok := q.store.Get(ctx, strings.TrimSpace(in.Result))
+	r, ok, err := q.store.Get(ctx, strings.TrimSpace(in.Result))
+	if err != nil {
+		return errorResult(storeUnavailableText()), nil
+	}
 	if !ok {
 		return errorResult(fmt.Sprintf("No stored result %q: it has expired (results are kept for %s), been evicted, or the id is wrong; a result is readable only by the caller that made it. Call proxy_execute again, with jq to ask for less.", in.Result, q.store.TTL())), nil
 	}

@@ -21,8 +21,15 @@ import (
 // kept per the X-Caller header.
 func jqSet(t *testing.T, limit int) (*composiotest.Server, map[string]func(h http.Header, args string) *mcp.CallToolResult) {
 	t.Helper()
+	return jqSetWith(t, limit, results.Config{})
+}
+
+// jqSetWith is jqSet with a results store of cfg (its Owner set).
+func jqSetWith(t *testing.T, limit int, cfg results.Config) (*composiotest.Server, map[string]func(h http.Header, args string) *mcp.CallToolResult) {
+	t.Helper()
 	fake, c := fakeBackend(t)
-	store := results.New(results.Config{Owner: func(_ context.Context, h http.Header) string { return "caller " + h.Get("X-Caller") }})
+	cfg.Owner = func(_ context.Context, h http.Header) string { return "caller " + h.Get("X-Caller") }
+	store := results.New(cfg)
 	set, err := New(Config{Client: c, Sessions: FixedSession(composiotest.SessionID), MaxResultBytes: limit, Results: store})
 	if err != nil {
 		t.Fatal(err)

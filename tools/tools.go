@@ -76,6 +76,12 @@ type Config struct {
 	// nil makes a random key for this Set, so that a state from before a
 	// restart is simply asked again. Servers that share it share states.
 	ConfirmKey []byte
+	// Replays records each call confirmed across round trips, so that a
+	// client repeating it (a retry after a lost answer, here or on another
+	// replica with the same ConfirmKey) gets the recorded result and the
+	// write is not sent twice; nil keeps them in this process's memory,
+	// bounded. A fleet shares one in its store.
+	Replays Replays
 	// ConnectWait, when positive, lets proxy_execute mend a missing, expired
 	// or failed connection: on a client with URL-mode elicitation it asks the
 	// person to open the connect link, waits up to this long for the

@@ -101,9 +101,11 @@ type Config struct {
 	// Result shaping and safety features of proxy_execute (see tools.Proxy).
 	MaxResultBytes   int
 	ResultStoreBytes int64
-	ResultTTL        time.Duration
-	InlineImagesMax  int64
-	UploadRoots      []string
+	// ResultQuotaPerCaller bounds one caller's stored results together.
+	ResultQuotaPerCaller int64
+	ResultTTL            time.Duration
+	InlineImagesMax      int64
+	UploadRoots          []string
 	// DownloadDir is where binary responses are also saved (stdio only).
 	DownloadDir   string
 	DryRun        bool

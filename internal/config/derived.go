@@ -141,13 +141,16 @@ func (c *Config) ClientOptions(userAgent string) []client.Option {
 }
 
 // SessionConfig is how the server's sessions are made: for the user id
-// given, with the session options of the flags.
+// given, with the session options of the flags; with a store, kept in the
+// cache the fleet shares, under the server's credential (a multi-tenant
+// server's Resolver puts each caller's in its place).
 func (c *Config) SessionConfig(logger *slog.Logger) session.Config {
 	return session.Config{
 		SessionID: c.SessionID, UserID: c.UserID,
 		Toolkits: c.Toolkits, DisableToolkits: c.DisableToolkits,
 		AuthConfigs: c.AuthConfigs, ConnectedAccounts: c.ConnectedAccounts,
 		Logger: logger,
+		Shared: c.sharedSessions(), Owner: c.sharedCaller(),
 	}
 }
 
@@ -179,7 +182,8 @@ func (c *Config) ServerOptions(name, version string, set *tools.Set, logger *slo
 		Instructions: set.Instructions(),
 		Logger:       logger,
 		RateLimit:    c.RateLimitPerMinute(),
-		RateLimitKey: tenant.RateLimitKey(c.ManyCallers()),
+		RateLimitKey: tenant.RateLimitKey(c.ManyCallers(), c.sharedCaller()),
+		Limiter:      c.sharedLimiter(),
 		Resources:    set.Templates(),
 		Observer:     c.ServerObserver(),
 	}
@@ -196,8 +200,11 @@ func (c *Config) httpOptions(logger *slog.Logger) server.HTTPOptions {
 			Token:                c.AuthToken,
 			MaxRequestBytes:      c.maxRequestBytes,
 		},
-		Logger:             logger,
-		Stateless:          c.ManyCallers(),
+		Logger: logger,
+		// A fleet sends each request to any replica, and MCP sessions live
+		// in one process: with a shared store every request stands alone.
+		Stateless:          c.ManyCallers() || c.StoreURL != "",
+		Ready:              c.ready(),
 		ShutdownTimeout:    c.ShutdownTimeout(),
 		MaxConnections:     c.maxConnections,
 		MaxInflight:        c.maxInflight,
@@ -236,9 +243,14 @@ func (c *Config) ToolsConfig(logger *slog.Logger) tools.Config {
 		APIVersion:         c.APIVersion,
 		Secrets:            c.Secrets(),
 		ConnectWait:        c.ConnectWait, CallTimeout: c.Timeout,
-		ConfirmKey: c.ConfirmKey(),
+		ConfirmKey: c.ConfirmKey(), Replays: c.sharedReplays(),
 	}
-	rc := results.Config{MaxBytes: c.ResultStoreBytes, TTL: c.ResultTTL, Owner: tenant.ResultOwner(c.ManyCallers())}
+	rc := results.Config{
+		MaxBytes: c.ResultStoreBytes, QuotaPerCaller: c.ResultQuotaPerCaller, TTL: c.ResultTTL,
+		Owner: tenant.ResultOwner(c.ManyCallers()),
+		// nil without --store: the results stay in this process.
+		Redis: c.Store(),
+	}
 	if m := c.Metrics(); m != nil {
 		tc.Observe, rc.Observer = m.ToolCall, m
 	}

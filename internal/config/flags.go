@@ -73,7 +73,7 @@ func (c *Config) flags() []flagDef {
 				}
 				return nil
 			}},
-		{name: "rate-limit", bind: intFlag(&c.rateLimit, -1), help: "tool calls per minute per MCP session; 0 turns it off (default: off on stdio, 600 on sse and http)", readme: "off on stdio, 600 on HTTP", check: func() error {
+		{name: "rate-limit", bind: intFlag(&c.rateLimit, -1), help: "tool calls per minute per MCP session (per caller with --multi-tenant, or with --store, where the fleet shares it); 0 turns it off (default: off on stdio, 600 on sse and http)", readme: "off on stdio, 600 on HTTP", check: func() error {
 			if c.rateLimit < -1 {
 				return fmt.Errorf("--rate-limit %d: want a number of calls per minute, or 0 for no limit", c.rateLimit)
 			}
@@ -154,7 +154,8 @@ func (c *Config) flags() []flagDef {
 			}
 			return nil
 		}},
-		{name: "result-store-bytes", bind: int64Flag(&c.ResultStoreBytes, results.DefaultMaxBytes), help: "memory for responses kept as resources; the least recently read go first", check: positive(&c.ResultStoreBytes, "--result-store-bytes %d: want a positive number of bytes")},
+		{name: "result-store-bytes", bind: int64Flag(&c.ResultStoreBytes, results.DefaultMaxBytes), help: "memory for responses kept as resources, all callers together; the least recently read go first. With --store it does not apply: the store's own maxmemory does", check: positive(&c.ResultStoreBytes, "--result-store-bytes %d: want a positive number of bytes")},
+		{name: "result-quota-per-caller", bind: int64Flag(&c.ResultQuotaPerCaller, results.DefaultQuotaPerCaller), help: "bytes of stored results one caller may hold together (in memory and in --store alike); past it that caller's oldest go first, and a response larger than it is not kept. In memory the default is --result-store-bytes when that is smaller", check: c.checkResultQuota},
 		{name: "result-ttl", bind: durationFlag(&c.ResultTTL, results.DefaultTTL), help: "how long a response kept as a resource stays readable", check: positive(&c.ResultTTL, "--result-ttl %s: want a positive duration such as 30m")},
 		{name: "inline-images-max", bind: int64Flag(&c.InlineImagesMax, tools.DefaultInlineImagesMax), help: "largest binary response (image, text or JSON) downloaded and shown inline (0: never)", check: func() error {
 			if c.InlineImagesMax < 0 {

@@ -1,12 +1,21 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
 
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/ratelimit"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/replays"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/results"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/session"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/sessioncache"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/store"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/tenant"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/server"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
 )
 
 // minStateKey is the shortest COMPOSIO_MCP_STATE_KEY taken: 32 characters,
@@ -88,4 +97,65 @@ func storeURLPassword(raw string) string {
 	}
 	p, _ := u.User.Password()
 	return p
+}
+
+// ready is the readiness check of the HTTP transports: the store answers;
+// nil without a store, which is always ready.
+func (c *Config) ready() func(context.Context) error {
+	st := c.Store()
+	if st == nil {
+		return nil
+	}
+	return st.Ping
+}
+
+// checkResultQuota checks --result-quota-per-caller: positive, and in
+// memory at most --result-store-bytes (the default is lowered to it).
+func (c *Config) checkResultQuota() error {
+	if c.ResultQuotaPerCaller <= 0 {
+		return fmt.Errorf("--result-quota-per-caller %d: want a positive number of bytes", c.ResultQuotaPerCaller)
+	}
+	if c.StoreURL == "" && c.ResultQuotaPerCaller > c.ResultStoreBytes && c.ResultQuotaPerCaller != results.DefaultQuotaPerCaller {
+		return fmt.Errorf("--result-quota-per-caller %d: want at most --result-store-bytes (%d), which holds every caller's results together", c.ResultQuotaPerCaller, c.ResultStoreBytes)
+	}
+	return nil
+}
+
+// sharedCaller is the server's own credential as a caller (tenant.Credential)
+// when state is shared by a fleet, "" otherwise: with a store, the rate limit
+// and the session cache are keyed by it, since an MCP session lives on one
+// replica.
+func (c *Config) sharedCaller() string {
+	if c.store == nil {
+		return ""
+	}
+	return tenant.Credential(c.APIKey, c.UserAPIKey)
+}
+
+// sharedLimiter is the rate limiter the fleet shares in the store; nil
+// without one (or without a limit), which keeps it in memory.
+func (c *Config) sharedLimiter() server.Limiter {
+	if c.store == nil || c.RateLimitPerMinute() <= 0 {
+		return nil
+	}
+	return ratelimit.New(c.store, c.RateLimitPerMinute())
+}
+
+// sharedSessions is the session cache the fleet shares in the store; nil
+// without one.
+func (c *Config) sharedSessions() session.Shared {
+	if c.store == nil {
+		return nil
+	}
+	return sessioncache.New(c.store)
+}
+
+// sharedReplays is where the fleet records its confirmed calls, so that one
+// repeated on any replica is not sent twice; nil without a store, which
+// keeps them in memory.
+func (c *Config) sharedReplays() tools.Replays {
+	if c.store == nil {
+		return nil
+	}
+	return replays.New(c.store)
 }

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/audit"
@@ -105,16 +106,19 @@ func (m *Metrics) Evicted(reason string) {
 	m.evictions.WithLabelValues(bounded(reason, []string{EvictTTL, EvictCapacity})).Inc()
 }
 
-// storeOps are the shared store's operations that store_errors_total names.
+// storeOps are the parts of the server that store_errors_total names: what
+// a failed store command was for.
 func storeOps() []string {
-	return []string{"get", "put", "delete", "ratelimit", "session", "confirm", "ping"}
+	return []string{"results", "ratelimit", "session", "confirm", "ping"}
 }
 
-// StoreError counts a failed operation on the shared store: get, put,
-// delete, ratelimit, session, confirm or ping; anything else counts as
-// "other".
+// StoreError counts a failed command on the shared store by its operation,
+// "area.command" (results.keep, session.lock, …) or "ping": the label is the
+// area (results, ratelimit, session, confirm, ping), and anything else
+// counts as "other".
 func (m *Metrics) StoreError(op string) {
-	m.storeErrors.WithLabelValues(bounded(op, storeOps())).Inc()
+	area, _, _ := strings.Cut(op, ".")
+	m.storeErrors.WithLabelValues(bounded(area, storeOps())).Inc()
 }
 
 // bounded is v when it is one of known, else "other".

@@ -71,7 +71,7 @@ func TestEachSeriesMovesWithItsEvent(t *testing.T) {
 	m.Evicted(EvictTTL)
 	m.Evicted(EvictCapacity)
 	m.Evicted(EvictCapacity)
-	m.StoreError("get")
+	m.StoreError("results.get")
 	m.SessionsChanged(1)
 	m.SessionsChanged(1)
 	m.SessionsChanged(-1)
@@ -91,7 +91,7 @@ func TestEachSeriesMovesWithItsEvent(t *testing.T) {
 		`composio_mcp_stored_result_bytes`:                                                                        "1234",
 		`composio_mcp_stored_result_evictions_total{reason="ttl"}`:                                                "1",
 		`composio_mcp_stored_result_evictions_total{reason="capacity"}`:                                           "2",
-		`composio_mcp_store_errors_total{operation="get"}`:                                                        "1",
+		`composio_mcp_store_errors_total{operation="results"}`:                                                    "1",
 		`composio_mcp_sessions`:     "1",
 		`composio_mcp_open_streams`: "1",
 	} {
@@ -167,7 +167,7 @@ func TestResultStoreHook(t *testing.T) {
 	wantValue(t, body, "composio_mcp_stored_result_bytes", "50")
 	wantValue(t, body, `composio_mcp_stored_result_evictions_total{reason="capacity"}`, "1")
 	now = now.Add(2 * time.Minute)
-	s.Get(ctx, "anything") // b has expired
+	s.Get(ctx, strings.Repeat("0", 32)) // any lookup drops what has expired: b
 	body = scrape(t, m)
 	wantValue(t, body, "composio_mcp_stored_result_bytes", "0")
 	wantValue(t, body, `composio_mcp_stored_result_evictions_total{reason="ttl"}`, "1")

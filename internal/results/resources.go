@@ -56,27 +56,42 @@ func (s *Store) read(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.Re
 		return nil, fmt.Errorf("%s: %w", uri, server.ErrResourceNotFound)
 	}
 	id, pageText, paged := strings.Cut(rest, "/")
-	r, ok := s.get(s.owner(ctx, req.Header), id)
-	if !ok {
+	owner := s.owner(ctx, req.Header)
+	if owner == "" || !validID(id) {
 		return nil, fmt.Errorf("%s: %w (%w)", uri, errGone, server.ErrResourceNotFound)
 	}
-	if !paged {
-		return []mcp.ResourceContents{r.contents(uri, r.data, nil)}, nil
+	n, badPage := 0, false
+	if paged {
+		var err error
+		n, err = strconv.Atoi(pageText)
+		if badPage = err != nil || n < 1; badPage {
+			n = 1 // to tell the pages there are
+		}
 	}
-	n, err := strconv.Atoi(pageText)
-	if err != nil || n < 1 || n > r.Pages() {
+	r, b, ok, err := s.b.load(ctx, owner, id, n)
+	switch {
+	case err != nil:
+		// A JSON-RPC error the client can act on; the store's own error
+		// (its address) is not the client's business.
+		return nil, fmt.Errorf("%s: %s", uri, UnavailableText)
+	case r == nil:
+		return nil, fmt.Errorf("%s: %w (%w)", uri, errGone, server.ErrResourceNotFound)
+	case badPage || !ok:
 		return nil, fmt.Errorf("%s: no page %q: this result has pages 1 to %d", uri, pageText, r.Pages())
+	}
+	if !paged {
+		return []mcp.ResourceContents{r.contents(uri, b, nil)}, nil
 	}
 	meta := map[string]any{
 		"page":       n,
 		"pages":      r.Pages(),
 		"offset":     r.starts[n-1],
-		"totalBytes": len(r.data),
+		"totalBytes": r.size,
 	}
 	if n < r.Pages() {
 		meta["next"] = r.PageURI(n + 1)
 	}
-	return []mcp.ResourceContents{r.contents(uri, r.page(n), meta)}, nil
+	return []mcp.ResourceContents{r.contents(uri, b, meta)}, nil
 }
 
 // contents wraps bytes of the result: as text when the result is valid UTF-8

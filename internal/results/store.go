@@ -1,6 +1,6 @@
-// Package results keeps, in memory, the tool responses that were too large to
-// return whole, and serves them back to the caller that made them, page by
-// page, as MCP resources:
+// Package results keeps the tool responses that were too large to return
+// whole, and serves them back to the caller that made them, page by page,
+// as MCP resources:
 //
 //	composio-proxy://results/{id}          the whole result
 //	composio-proxy://results/{id}/{page}   page 1, 2, … of it
@@ -9,43 +9,61 @@
 // ids are random and unguessable, and a result is readable only by the
 // caller whose call produced it: who that is, the Owner given to New decides.
 //
-//	store := results.New(results.Config{Owner: results.ProcessOwner})
+// Results live in memory (the default, bounded), or in the Redis a fleet of
+// replicas shares (Config.Redis), so that a result cut on one replica is
+// read on any other. A store that is down makes Keep and Get fail with an
+// error that Is store.ErrUnavailable; they never wait past the store's
+// command bound or the call's context.
+//
+//	st := results.New(results.Config{Owner: results.ProcessOwner})
 //	ctx = results.WithCallHeader(ctx, req.Header) // in the tool handler
-//	r := store.Keep(ctx, "github GET /user", "application/json", data, []int{0, 4096})
+//	r, err := st.Keep(ctx, "github GET /user", "application/json", data, []int{0, 4096})
 //	// r.URI(), r.PageURI(2): what the tool result points at
-//	srv.AddResourceTemplates(store.Templates()...)
+//	srv.AddResourceTemplates(st.Templates()...)
 package results
 
 import (
-	"container/list"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/store"
 )
 
 // URIPrefix starts the URI of every kept result.
 const URIPrefix = "composio-proxy://results/"
 
+// UnavailableText is what a caller is told when the results store does not
+// answer: the call may be retried, and nothing else is wrong.
+const UnavailableText = "results store unavailable, retry in a few seconds"
+
 // Defaults of a Store.
 const (
 	// DefaultMaxBytes bounds the memory all kept results take together.
 	DefaultMaxBytes = 64 << 20
+	// DefaultQuotaPerCaller bounds what one caller's results take, so that
+	// one caller's large responses do not evict everyone else's.
+	DefaultQuotaPerCaller = 16 << 20
 	// DefaultTTL is how long a result stays readable: long enough for a
 	// model to page through it, short enough that data does not linger.
 	DefaultTTL = 30 * time.Minute
 )
 
-// Config configures a Store; its zero value is a store of the defaults whose
-// results belong to the process (ProcessOwner).
+// Config configures a Store; its zero value is an in-memory store of the
+// defaults whose results belong to the process (ProcessOwner).
 type Config struct {
-	// MaxBytes bounds all kept results together; 0 means DefaultMaxBytes.
+	// MaxBytes bounds all kept results together, in memory; 0 means
+	// DefaultMaxBytes. A Redis store is bounded by its own maxmemory.
 	MaxBytes int64
+	// QuotaPerCaller bounds one owner's results together; 0 means
+	// DefaultQuotaPerCaller, and in memory it is at most MaxBytes. When a
+	// result would pass it, that owner's oldest results go first.
+	QuotaPerCaller int64
 	// TTL is how long a result stays readable; 0 means DefaultTTL.
 	TTL time.Duration
 	// Owner names who a request is, from its context and HTTP headers (none
@@ -53,10 +71,14 @@ type Config struct {
 	// only that owner may read it. "" is nobody: a call with no owner keeps
 	// nothing, and a read with none finds nothing. nil means ProcessOwner.
 	Owner func(ctx context.Context, header http.Header) string
-	// Now is the clock that results expire by; nil means time.Now.
+	// Now is the clock that in-memory results expire by; nil means
+	// time.Now. Redis expires keys by its own clock.
 	Now func() time.Time
-	// Observer, when set, is told of the bytes held and of each result
-	// dropped unread, for metrics.
+	// Redis, when set, keeps the results there instead of in memory.
+	Redis *store.Redis
+	// Observer, when set, is told of the bytes held in memory and of each
+	// result dropped unread, for metrics. A Redis store is observed through
+	// Redis itself (INFO memory, evicted_keys).
 	Observer Observer
 }
 
@@ -77,39 +99,53 @@ const (
 	EvictCapacity = "capacity"
 )
 
-// Store keeps the full tool results that were too large to return whole. It
-// is bounded: entries expire after a TTL, and when the total size would pass
-// its cap the least recently used entries go first. It is safe for
-// concurrent use.
-type Store struct {
-	maxBytes int64
-	ttl      time.Duration
-	owner    func(ctx context.Context, header http.Header) string
-	now      func() time.Time
-	observer Observer
+// backend holds the results of a Store.
+type backend interface {
+	// keep stores r, evicting its owner's oldest results when r would pass
+	// the owner's quota; false when r is larger than the quota. It sets
+	// r.expires.
+	keep(ctx context.Context, r *Result) (bool, error)
+	// load returns owner's live result id with the bytes of page n (from
+	// 1), or all of them when n is 0; ok is false when there is none, or no
+	// page n.
+	load(ctx context.Context, owner, id string, n int) (r *Result, b []byte, ok bool, err error)
+}
 
-	mu    sync.Mutex
-	lru   *list.List // of *Result, most recently used first
-	byID  map[string]*list.Element
-	bytes int64
+// Store keeps the full tool results that were too large to return whole. It
+// is bounded: entries expire after a TTL, and each owner has a byte quota.
+// It is safe for concurrent use.
+type Store struct {
+	ttl   time.Duration
+	owner func(ctx context.Context, header http.Header) string
+	b     backend
 }
 
 // New returns a store configured by cfg.
 func New(cfg Config) *Store {
-	s := &Store{maxBytes: cfg.MaxBytes, ttl: cfg.TTL, owner: cfg.Owner, now: cfg.Now, observer: cfg.Observer, lru: list.New(), byID: map[string]*list.Element{}}
-	if s.maxBytes <= 0 {
-		s.maxBytes = DefaultMaxBytes
+	cfg.MaxBytes = positiveOr(cfg.MaxBytes, DefaultMaxBytes)
+	cfg.QuotaPerCaller = positiveOr(cfg.QuotaPerCaller, DefaultQuotaPerCaller)
+	cfg.TTL = positiveOr(cfg.TTL, DefaultTTL)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
-	if s.ttl <= 0 {
-		s.ttl = DefaultTTL
-	}
+	s := &Store{ttl: cfg.TTL, owner: cfg.Owner}
 	if s.owner == nil {
 		s.owner = ProcessOwner
 	}
-	if s.now == nil {
-		s.now = time.Now
+	if cfg.Redis != nil {
+		s.b = newRedisBackend(cfg.Redis, cfg.QuotaPerCaller, cfg.TTL)
+	} else {
+		s.b = newMemory(cfg.MaxBytes, min(cfg.QuotaPerCaller, cfg.MaxBytes), cfg.TTL, cfg.Now, cfg.Observer)
 	}
 	return s
+}
+
+// positiveOr is v, or def when v is not positive (unset).
+func positiveOr[T int64 | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 // TTL is how long a stored result stays readable.
@@ -122,7 +158,8 @@ type Result struct {
 	owner   string // who made it (Config.Owner); never ""
 	name    string // says what call it came from
 	mime    string
-	data    []byte
+	data    []byte // nil when only a page was read
+	size    int
 	starts  []int // offset of each page
 	text    bool  // valid UTF-8: served as text, else as base64 blob
 	expires time.Time
@@ -132,90 +169,51 @@ type Result struct {
 // first is 0), for the owner of the call with ctx (see WithCallHeader). name
 // says what call it came from; mime is its media type. It returns nil, and
 // keeps nothing, when s is nil, when the call has no owner, or when data
-// alone is larger than the whole store.
-func (s *Store) Keep(ctx context.Context, name, mime string, data []byte, starts []int) *Result {
+// alone is larger than an owner may keep; an error, which Is
+// store.ErrUnavailable, when the store did not answer.
+func (s *Store) Keep(ctx context.Context, name, mime string, data []byte, starts []int) (*Result, error) {
 	if s == nil {
-		return nil
+		return nil, nil
 	}
-	return s.put(s.owner(ctx, CallHeader(ctx)), name, mime, data, starts)
+	return s.put(ctx, s.owner(ctx, CallHeader(ctx)), name, mime, data, starts)
 }
 
 // put keeps data for owner; see Keep.
-func (s *Store) put(owner, name, mime string, data []byte, starts []int) *Result {
-	if owner == "" || int64(len(data)) > s.maxBytes {
-		return nil
+func (s *Store) put(ctx context.Context, owner, name, mime string, data []byte, starts []int) (*Result, error) {
+	if owner == "" {
+		return nil, nil
 	}
 	r := &Result{
 		id: newID(), owner: owner, name: name, mime: mime,
-		data: data, starts: starts, text: utf8.Valid(data),
+		data: data, size: len(data), starts: starts, text: utf8.Valid(data),
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	r.expires = now.Add(s.ttl)
-	s.expireLocked(now)
-	for s.bytes+int64(len(data)) > s.maxBytes {
-		s.removeLocked(s.lru.Back(), EvictCapacity)
+	ok, err := s.b.keep(ctx, r)
+	if !ok || err != nil {
+		return nil, err
 	}
-	s.byID[r.id] = s.lru.PushFront(r)
-	s.bytes += int64(len(data))
-	if s.observer != nil {
-		s.observer.StoredBytes(s.bytes)
-	}
-	return r
+	return r, nil
 }
 
 // Get returns the live result named by ref, an id or a result or page URI,
-// when the caller of ctx (see WithCallHeader) owns it, and marks it used.
-// Another caller's result is not there, as an unknown or expired one is not.
-func (s *Store) Get(ctx context.Context, ref string) (*Result, bool) {
+// when the caller of ctx (see WithCallHeader) owns it. Another caller's
+// result is not there, as an unknown or expired one is not. The error Is
+// store.ErrUnavailable when the store did not answer.
+func (s *Store) Get(ctx context.Context, ref string) (*Result, bool, error) {
 	if s == nil {
-		return nil, false
+		return nil, false, nil
 	}
 	id, _, _ := strings.Cut(strings.TrimPrefix(ref, URIPrefix), "/")
-	return s.get(s.owner(ctx, CallHeader(ctx)), id)
+	return s.get(ctx, s.owner(ctx, CallHeader(ctx)), id)
 }
 
-// get returns the live result id if owner may read it, and marks it used.
-func (s *Store) get(owner, id string) (*Result, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.expireLocked(s.now())
-	e, ok := s.byID[id]
-	if !ok {
-		return nil, false
+// get returns the live result id, whole, if owner may read it.
+func (s *Store) get(ctx context.Context, owner, id string) (*Result, bool, error) {
+	if owner == "" || !validID(id) {
+		// A caller who is nobody owns nothing.
+		return nil, false, nil
 	}
-	r := e.Value.(*Result)
-	if owner == "" || r.owner != owner {
-		// Another caller's result is none of this one's business, and a
-		// caller who is nobody owns nothing; say only that it is not there.
-		return nil, false
-	}
-	s.lru.MoveToFront(e)
-	return r, true
-}
-
-// expireLocked drops entries past their TTL. All entries share one TTL, so
-// the oldest stored are the first to expire; but use moves entries forward,
-// so every entry is checked.
-func (s *Store) expireLocked(now time.Time) {
-	for e := s.lru.Back(); e != nil; {
-		prev := e.Prev()
-		if !now.Before(e.Value.(*Result).expires) {
-			s.removeLocked(e, EvictTTL)
-		}
-		e = prev
-	}
-}
-
-func (s *Store) removeLocked(e *list.Element, reason string) {
-	r := s.lru.Remove(e).(*Result)
-	delete(s.byID, r.id)
-	s.bytes -= int64(len(r.data))
-	if s.observer != nil {
-		s.observer.Evicted(reason)
-		s.observer.StoredBytes(s.bytes)
-	}
+	r, _, ok, err := s.b.load(ctx, owner, id, 0)
+	return r, ok, err
 }
 
 // newID is 128 random bits, in characters that a URI template variable
@@ -224,6 +222,16 @@ func newID() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// validID reports whether id could be one newID made: anything else names
+// no result, and never reaches a store key.
+func validID(id string) bool {
+	if len(id) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(id)
+	return err == nil
 }
 
 // ID is the result's random id, part of its URI.
@@ -236,7 +244,7 @@ func (r *Result) Name() string { return r.name }
 func (r *Result) MIME() string { return r.mime }
 
 // Size is the length of the whole result, in bytes.
-func (r *Result) Size() int { return len(r.data) }
+func (r *Result) Size() int { return r.size }
 
 // Expires is when the result stops being readable.
 func (r *Result) Expires() time.Time { return r.expires }
@@ -247,18 +255,18 @@ func (r *Result) URI() string { return URIPrefix + r.id }
 // PageURI is the URI of page n, from 1.
 func (r *Result) PageURI(n int) string { return r.URI() + "/" + strconv.Itoa(n) }
 
-// Data is the whole result. It is shared, not copied: the caller must not
-// change it.
+// Data is the whole result, as Keep and Get return it. It is shared, not
+// copied: the caller must not change it.
 func (r *Result) Data() []byte { return r.data }
 
 // Pages is how many pages the result has.
 func (r *Result) Pages() int { return len(r.starts) }
 
-// page returns the bytes of page n, from 1.
-func (r *Result) page(n int) []byte {
-	end := len(r.data)
+// pageRange is where page n (from 1) is in the data: [start, end).
+func (r *Result) pageRange(n int) (start, end int) {
+	end = r.size
 	if n < len(r.starts) {
 		end = r.starts[n]
 	}
-	return r.data[r.starts[n-1]:end]
+	return r.starts[n-1], end
 }

@@ -30,24 +30,24 @@ func newTestStore(maxBytes int64, ttl time.Duration) (*Store, *clock) {
 func TestStoreEvictsLeastRecentlyUsed(t *testing.T) {
 	t.Parallel()
 	s, _ := newTestStore(100, time.Hour)
-	a := s.put("s1", "a", "text/plain", bytes.Repeat([]byte("a"), 40), []int{0})
-	b := s.put("s1", "b", "text/plain", bytes.Repeat([]byte("b"), 40), []int{0})
-	if _, ok := s.get("s1", a.id); !ok { // a is now the most recently used
+	a := put(t, s, "s1", "a", "text/plain", bytes.Repeat([]byte("a"), 40), []int{0})
+	b := put(t, s, "s1", "b", "text/plain", bytes.Repeat([]byte("b"), 40), []int{0})
+	if _, ok := get(t, s, "s1", a.id); !ok { // a is now the most recently used
 		t.Fatal("a is missing")
 	}
-	c := s.put("s1", "c", "text/plain", bytes.Repeat([]byte("c"), 40), []int{0})
-	if _, ok := s.get("s1", b.id); ok {
+	c := put(t, s, "s1", "c", "text/plain", bytes.Repeat([]byte("c"), 40), []int{0})
+	if _, ok := get(t, s, "s1", b.id); ok {
 		t.Error("b, the least recently used, was not evicted")
 	}
 	for _, r := range []*Result{a, c} {
-		if _, ok := s.get("s1", r.id); !ok {
+		if _, ok := get(t, s, "s1", r.id); !ok {
 			t.Errorf("%s was evicted", r.name)
 		}
 	}
-	if s.bytes != 80 {
-		t.Errorf("bytes = %d, want 80", s.bytes)
+	if mem(s).bytes != 80 {
+		t.Errorf("bytes = %d, want 80", mem(s).bytes)
 	}
-	if big := s.put("s1", "big", "text/plain", make([]byte, 101), []int{0}); big != nil {
+	if big := put(t, s, "s1", "big", "text/plain", make([]byte, 101), []int{0}); big != nil {
 		t.Error("an entry larger than the whole store was kept")
 	}
 }
@@ -55,17 +55,17 @@ func TestStoreEvictsLeastRecentlyUsed(t *testing.T) {
 func TestStoreExpires(t *testing.T) {
 	t.Parallel()
 	s, clock := newTestStore(0, time.Minute)
-	r := s.put("s1", "r", "text/plain", []byte("hello"), []int{0})
+	r := put(t, s, "s1", "r", "text/plain", []byte("hello"), []int{0})
 	clock.advance(59 * time.Second)
-	if _, ok := s.get("s1", r.id); !ok {
+	if _, ok := get(t, s, "s1", r.id); !ok {
 		t.Fatal("gone before its TTL")
 	}
 	clock.advance(time.Second)
-	if _, ok := s.get("s1", r.id); ok {
+	if _, ok := get(t, s, "s1", r.id); ok {
 		t.Fatal("still there after its TTL")
 	}
-	if s.bytes != 0 || s.lru.Len() != 0 {
-		t.Errorf("expired entry still counted: %d bytes, %d entries", s.bytes, s.lru.Len())
+	if mem(s).bytes != 0 || mem(s).lru.Len() != 0 {
+		t.Errorf("expired entry still counted: %d bytes, %d entries", mem(s).bytes, mem(s).lru.Len())
 	}
 }
 
@@ -75,17 +75,17 @@ func TestStoreExpires(t *testing.T) {
 func TestStoreIsPerOwner(t *testing.T) {
 	t.Parallel()
 	s, _ := newTestStore(0, 0)
-	r := s.put("session-1", "r", "text/plain", []byte("secret"), []int{0})
-	if _, ok := s.get("session-2", r.id); ok {
+	r := put(t, s, "session-1", "r", "text/plain", []byte("secret"), []int{0})
+	if _, ok := get(t, s, "session-2", r.id); ok {
 		t.Error("another session read the result")
 	}
-	if _, ok := s.get("", r.id); ok {
+	if _, ok := get(t, s, "", r.id); ok {
 		t.Error("a caller without a session read the result")
 	}
-	if _, ok := s.get("session-1", r.id); !ok {
+	if _, ok := get(t, s, "session-1", r.id); !ok {
 		t.Error("the owner cannot read its result")
 	}
-	if r := s.put("", "r", "text/plain", []byte("secret"), []int{0}); r != nil {
+	if r := put(t, s, "", "r", "text/plain", []byte("secret"), []int{0}); r != nil {
 		t.Error("a result without an owner was kept")
 	}
 }
@@ -96,7 +96,7 @@ func TestStoreReadByNobody(t *testing.T) {
 	t.Parallel()
 	owner := "caller-a"
 	s := New(Config{Owner: func(context.Context, http.Header) string { return owner }})
-	r := s.put("caller-a", "r", "text/plain", []byte("secret"), []int{0})
+	r := put(t, s, "caller-a", "r", "text/plain", []byte("secret"), []int{0})
 	var req mcp.ReadResourceRequest
 	req.Params.URI = r.URI()
 	if _, err := s.read(context.Background(), req); err != nil {
@@ -114,7 +114,7 @@ func TestStoreServesBlobsForNonUTF8(t *testing.T) {
 	t.Parallel()
 	s, _ := newTestStore(0, 0)
 	data := []byte("ab\xffcd\xfe")
-	r := s.put(processOwner, "bin", "application/octet-stream", data, []int{0, 3})
+	r := put(t, s, processOwner, "bin", "application/octet-stream", data, []int{0, 3})
 	var req mcp.ReadResourceRequest
 	req.Params.URI = r.PageURI(2)
 	got, err := s.read(context.Background(), req)
@@ -155,14 +155,14 @@ func TestKeepOwnsByCallHeader(t *testing.T) {
 	call := func(who string) context.Context {
 		return WithCallHeader(context.Background(), http.Header{"X-Caller": {who}})
 	}
-	r := s.Keep(call("alice"), "r", "application/json", []byte(`{"a":1}`), []int{0})
+	r := keep(t, s, call("alice"), "r", "application/json", []byte(`{"a":1}`), []int{0})
 	if r == nil || r.owner != "alice" || r.Name() != "r" || r.MIME() != "application/json" || r.Size() != 7 || r.Pages() != 1 || r.ID() == "" {
 		t.Fatalf("kept %+v", r)
 	}
-	if r := s.Keep(context.Background(), "r", "text/plain", []byte("x"), []int{0}); r != nil {
+	if r := keep(t, s, context.Background(), "r", "text/plain", []byte("x"), []int{0}); r != nil {
 		t.Error("a call without headers, so without an owner, kept a result")
 	}
-	if r := (*Store)(nil).Keep(call("alice"), "r", "text/plain", []byte("x"), []int{0}); r != nil {
+	if r := keep(t, (*Store)(nil), call("alice"), "r", "text/plain", []byte("x"), []int{0}); r != nil {
 		t.Error("a nil store kept a result")
 	}
 	for who, want := range map[string]bool{"alice": true, "bob": false, "": false} {
@@ -193,11 +193,11 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("ProcessOwner = %q, want %q", got, processOwner)
 	}
 	s := New(Config{})
-	if s.TTL() != DefaultTTL || s.maxBytes != DefaultMaxBytes {
-		t.Errorf("ttl %s, max %d", s.TTL(), s.maxBytes)
+	if s.TTL() != DefaultTTL || mem(s).maxBytes != DefaultMaxBytes {
+		t.Errorf("ttl %s, max %d", s.TTL(), mem(s).maxBytes)
 	}
 	before := time.Now()
-	r := s.Keep(context.Background(), "r", "text/plain", []byte("x"), []int{0})
+	r := keep(t, s, context.Background(), "r", "text/plain", []byte("x"), []int{0})
 	if r == nil || r.Expires().Before(before.Add(DefaultTTL)) {
 		t.Errorf("kept %+v", r)
 	}
@@ -220,18 +220,18 @@ func TestDefaultOwnerOutlivesTheSession(t *testing.T) {
 	s := New(Config{})
 	one := srv.WithContext(context.Background(), idSession{"one"})
 	two := srv.WithContext(context.Background(), idSession{"two"})
-	r := s.Keep(one, "r", "application/json", []byte(`{"a":1}`), []int{0})
+	r := keep(t, s, one, "r", "application/json", []byte(`{"a":1}`), []int{0})
 	for _, ref := range []string{r.ID(), r.URI(), r.PageURI(1)} {
-		got, ok := s.Get(two, ref)
+		got, ok := getRef(t, s, two, ref)
 		if !ok || string(got.Data()) != `{"a":1}` {
 			t.Errorf("Get(%q) from another session = %v, %v", ref, got, ok)
 		}
 	}
-	if _, ok := s.Get(two, "0123"); ok {
+	if _, ok := getRef(t, s, two, "0123"); ok {
 		t.Error("an unknown id was found")
 	}
 	var nilStore *Store
-	if _, ok := nilStore.Get(one, r.ID()); ok {
+	if _, ok := getRef(t, nilStore, one, r.ID()); ok {
 		t.Error("a nil store found a result")
 	}
 }
@@ -242,14 +242,57 @@ func TestGetIsPerOwner(t *testing.T) {
 	s := New(Config{Owner: func(_ context.Context, h http.Header) string { return h.Get("X-Caller") }})
 	a := WithCallHeader(context.Background(), http.Header{"X-Caller": {"a"}})
 	b := WithCallHeader(context.Background(), http.Header{"X-Caller": {"b"}})
-	r := s.Keep(a, "r", "application/json", []byte(`1`), []int{0})
-	if _, ok := s.Get(b, r.ID()); ok {
+	r := keep(t, s, a, "r", "application/json", []byte(`1`), []int{0})
+	if _, ok := getRef(t, s, b, r.ID()); ok {
 		t.Error("another caller got the result")
 	}
-	if _, ok := s.Get(context.Background(), r.ID()); ok {
+	if _, ok := getRef(t, s, context.Background(), r.ID()); ok {
 		t.Error("nobody got the result")
 	}
-	if _, ok := s.Get(a, r.ID()); !ok {
+	if _, ok := getRef(t, s, a, r.ID()); !ok {
 		t.Error("the owner did not get its result")
 	}
 }
+
+// put keeps data for owner in s, failing t on a store error.
+func put(t *testing.T, s *Store, owner, name, mime string, data []byte, starts []int) *Result {
+	t.Helper()
+	r, err := s.put(context.Background(), owner, name, mime, data, starts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// get reads owner's result id from s, failing t on a store error.
+func get(t *testing.T, s *Store, owner, id string) (*Result, bool) {
+	t.Helper()
+	r, ok, err := s.get(context.Background(), owner, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, ok
+}
+
+// keep is Keep, failing t on a store error.
+func keep(t *testing.T, s *Store, ctx context.Context, name, mime string, data []byte, starts []int) *Result {
+	t.Helper()
+	r, err := s.Keep(ctx, name, mime, data, starts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// getRef is Get, failing t on a store error.
+func getRef(t *testing.T, s *Store, ctx context.Context, ref string) (*Result, bool) {
+	t.Helper()
+	r, ok, err := s.Get(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, ok
+}
+
+// mem is the memory backend of s.
+func mem(s *Store) *memory { return s.b.(*memory) }

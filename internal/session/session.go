@@ -17,7 +17,11 @@
 //		return err
 //	})
 //
-// It imports only the client package and the standard library.
+// With Config.Shared, the session is also kept in a cache the replicas of a
+// fleet share (see Shared).
+//
+// It imports only the client package, internal/logging and the standard
+// library.
 package session
 
 import (
@@ -30,6 +34,7 @@ import (
 	"sync"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/logging"
 )
 
 // Creator creates tool-router sessions; *client.Client is one.
@@ -55,6 +60,13 @@ type Config struct {
 	AuthConfigs, ConnectedAccounts map[string]string
 	// Logger receives a line for every session created; nil discards.
 	Logger *slog.Logger
+	// Shared, when set, is the cache of session ids a fleet shares; the
+	// Manager's session is keyed there by Owner, the user id and the
+	// options. Without a user id it is not used.
+	Shared Shared
+	// Owner names the credential sessions are created with, already hashed
+	// (never the credential itself): part of the Shared key.
+	Owner string
 }
 
 // ErrNoSession is returned when there is no session id and no user id to
@@ -67,6 +79,11 @@ type Manager struct {
 	creator Creator
 	req     client.CreateSessionRequest // every creation's body; never changed
 	logger  *slog.Logger
+	shared  Shared // nil without a cache, or without a user id
+	// sharedKey is the Manager's key in shared; warn spaces out the lines
+	// logged while the store is down.
+	sharedKey string
+	warn      *logging.Every
 
 	mu      sync.Mutex
 	id      string
@@ -86,7 +103,7 @@ func New(c Creator, cfg Config) *Manager {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Manager{
+	m := &Manager{
 		creator: c,
 		req: client.CreateSessionRequest{
 			UserID:            cfg.UserID,
@@ -97,7 +114,12 @@ func New(c Creator, cfg Config) *Manager {
 		},
 		logger: logger,
 		id:     cfg.SessionID,
+		warn:   logging.NewEvery(logging.StoreWarnEvery),
 	}
+	if cfg.Shared != nil && cfg.UserID != "" {
+		m.shared, m.sharedKey = cfg.Shared, sharedKey(cfg.Owner, &m.req)
+	}
+	return m
 }
 
 // UserID returns the user sessions are created for, "" when unknown.
@@ -118,6 +140,14 @@ func (m *Manager) ID() string {
 // Current returns the current session id, creating a session first when there
 // is none and the user id is known.
 func (m *Manager) Current(ctx context.Context) (string, error) {
+	if m.shared != nil {
+		return m.currentShared(ctx)
+	}
+	return m.currentLocal(ctx)
+}
+
+// currentLocal is Current from the Manager's memory alone.
+func (m *Manager) currentLocal(ctx context.Context) (string, error) {
 	m.mu.Lock()
 	id := m.id
 	m.mu.Unlock()
@@ -190,17 +220,34 @@ func (m *Manager) replace(ctx context.Context, stale string) (string, error) {
 	}
 }
 
-// create runs one CreateSession and publishes its outcome to every waiter.
-func (m *Manager) create(ctx context.Context, c *creation, stale string) {
+// createSession runs one CreateSession.
+func (m *Manager) createSession(ctx context.Context) (*client.Session, error) {
 	req := m.req // a copy of the struct, so the creator cannot swap our fields
 	s, err := m.creator.CreateSession(ctx, &req)
 	if err == nil && s.SessionID == "" {
 		err = errors.New("composio answered without a session id")
 	}
+	return s, err
+}
+
+// create obtains a session other than stale (a new one, or with a shared
+// cache perhaps another replica's) and publishes it to every waiter.
+func (m *Manager) create(ctx context.Context, c *creation, stale string) {
+	var (
+		id  string
+		s   *client.Session
+		err error
+	)
+	if m.shared != nil {
+		id, s, err = m.obtainShared(ctx, stale)
+	} else {
+		s, err = m.createSession(ctx)
+		id = sessionID(s)
+	}
 	m.mu.Lock()
 	if err == nil {
-		m.id = s.SessionID
-		c.id = s.SessionID
+		m.id = id
+		c.id = id
 	} else {
 		c.err = err
 	}
@@ -213,6 +260,8 @@ func (m *Manager) create(ctx context.Context, c *creation, stale string) {
 		// The first session: the callers report the failure themselves.
 	case err != nil:
 		m.logger.Warn("replacing the expired tool-router session failed", "expired", stale, "user", m.req.UserID, "err", err)
+	case s == nil:
+		m.logger.Info("using the tool-router session another replica created", "session", id, "user", m.req.UserID)
 	case stale == "":
 		m.logger.Info("created tool-router session", "session", s.SessionID, "user", m.req.UserID, "toolkits", s.Config.Toolkits.Enabled)
 	default:

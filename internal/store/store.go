@@ -124,6 +124,10 @@ func Open(cfg Config) (*Redis, error) {
 	// One retry covers a pooled connection the server closed (a restart);
 	// more would only hold the call longer against a store that is down.
 	opts.MaxRetries = 1
+	// One dial per attempt: go-redis's default of five, 100 ms apart, makes
+	// each command against a store that is down cost most of a second, on
+	// every call that works around it (the rate limit, the session cache).
+	opts.DialerRetries = 1
 	// No CLIENT SETINFO: Valkey and older Redis log it as an error.
 	opts.DisableIdentity = true
 	setLogger(cfg.Logger)

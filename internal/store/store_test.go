@@ -85,3 +85,43 @@ func TestPassword(t *testing.T) {
 		t.Fatalf("without a password: %v", err)
 	}
 }
+
+// A hung store (it accepts connections and answers nothing) holds a command
+// no longer than the command bound, and answers again once it runs.
+func TestHungStoreIsBounded(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	st, err := store.Open(store.Config{URL: srv.URL(), OpTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	if err := st.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv.Pause(t)
+	start := time.Now()
+	err = st.Client().Set(ctx, store.Key("t", "hung"), "v", 0).Err()
+	if err == nil {
+		t.Fatal("a SET on a hung store succeeded")
+	}
+	if err := st.Err("t.set", err); !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("%v: want ErrUnavailable", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("a command on a hung store took %s; the bound is 300ms (one retry)", d)
+	}
+	// The caller's deadline ends a command sooner than the bound.
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	start = time.Now()
+	_ = st.Client().Get(short, store.Key("t", "hung")).Err()
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("a command under a 50ms deadline took %s", d)
+	}
+	srv.Resume(t)
+	if err := st.Ping(ctx); err != nil {
+		t.Fatalf("ping after the store resumed: %v", err)
+	}
+}

@@ -37,25 +37,40 @@ func callerIdentity(h http.Header) string {
 	return key(c.key, c.userKey, c.userID)
 }
 
-// RateLimitKey is the rate-limit bucket of a call on a server with many
-// callers (perCaller: multi-tenant, or sign-in), whose stateless transport
-// makes every request a new session. A signed-in call's bucket is its user
-// (hashed); a multi-tenant call's is its credential alone. The user id and
-// session id headers are values a caller may change on every request, so
-// neither is part of that key: one key is one allowance, however many users
+// Credential names a Composio credential (a project key, or a user key) as a
+// caller, hashed: the rate-limit key of its calls, and the owner of the
+// sessions a fleet shares for it. The server's own credential is one.
+func Credential(apiKey, userAPIKey string) string { return key(apiKey, userAPIKey, "") }
+
+// RateLimitKey is the rate-limit bucket of a call.
+//
+// On a server with many callers (perCaller: multi-tenant, or sign-in), whose
+// stateless transport makes every request a new session, a signed-in call's
+// bucket is its user (hashed), and a multi-tenant call's is the caller's
+// credential alone (Credential). The user id
+// and session id headers are values a caller may change on every request, so
+// neither is part of the key: one key is one allowance, however many users
 // it names. Callers without credentials share one bucket; their calls are
-// refused anyway. Without perCaller it is nil, which leaves the bucket to the
+// refused anyway.
+//
+// Otherwise the server acts for its one user, and the key is server, the
+// Credential of its own key, for every call: set when the limit is shared by
+// a fleet (--store), where an MCP session lives on one replica and cannot
+// name a caller. With server "" it is nil, which leaves the bucket to the
 // server (the MCP session).
-func RateLimitKey(perCaller bool) func(context.Context, mcp.CallToolRequest) string {
+func RateLimitKey(perCaller bool, server string) func(context.Context, mcp.CallToolRequest) string {
 	if !perCaller {
-		return nil
+		if server == "" {
+			return nil
+		}
+		return func(context.Context, mcp.CallToolRequest) string { return server }
 	}
 	return func(ctx context.Context, req mcp.CallToolRequest) string {
 		if u := oauth.User(ctx); u != "" {
 			return signedInKey(u)
 		}
 		c := credentialsOf(req.Header)
-		return key(c.key, c.userKey, "")
+		return Credential(c.key, c.userKey)
 	}
 }
 

@@ -71,8 +71,9 @@ type Resolver struct {
 // NewResolver returns a Resolver whose clients are built with clientOpts
 // (the base URL, timeouts: no key, since each caller sends its own) and whose
 // sessions are made as sessions says (toolkits, auth configs, pinned
-// accounts, its Logger receiving the managers' lines); its user and session
-// ids are ignored, each caller names its own. A caller's
+// accounts, its Logger receiving the managers' lines, its Shared cache of a
+// fleet); its user and session ids and Owner are ignored, each caller names
+// its own. A caller's
 // X-Composio-Auth-Configs and X-Composio-Connected-Accounts headers replace
 // the auth configs and pinned accounts.
 func NewResolver(clientOpts []client.Option, sessions session.Config) *Resolver {
@@ -114,6 +115,9 @@ func (r *Resolver) Tenant(_ context.Context, h http.Header) (tools.Tenant, error
 		return tools.Tenant{}, err
 	}
 	cfg.SessionID, cfg.UserID = c.sessionID, c.userID
+	// With a shared cache, the caller's session is the fleet's: keyed by its
+	// credential (hashed), its user id and its options.
+	cfg.Owner = Credential(c.key, c.userKey)
 	// The options are part of the key: the same user asking for other auth
 	// configs or accounts needs another session. The caller is the group, so
 	// that its option sets are counted against MaxOptionSets.

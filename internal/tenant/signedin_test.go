@@ -72,7 +72,7 @@ func TestSignedInIdentity(t *testing.T) {
 	alice := oauth.WithUser(context.Background(), "alice")
 	var req mcp.CallToolRequest
 	req.Header = header(headerAPIKey, keyA, headerUserID, "bob")
-	rl, owner := RateLimitKey(true), ResultOwner(true)
+	rl, owner := RateLimitKey(true, ""), ResultOwner(true)
 	a := rl(alice, req)
 	if a == "" || strings.Contains(a, "alice") || a == rl(context.Background(), req) || a == rl(oauth.WithUser(context.Background(), "bob"), req) {
 		t.Errorf("rate-limit key %q", a)

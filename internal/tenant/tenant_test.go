@@ -128,13 +128,18 @@ func TestCallerIdentity(t *testing.T) {
 // naming another user or session.
 func TestRateLimitKey(t *testing.T) {
 	t.Parallel()
-	if RateLimitKey(false) != nil {
+	if RateLimitKey(false, "") != nil {
 		t.Error("a single-tenant server's key is not left to the server")
+	}
+	// With a shared store, every call of a single-tenant server is its one
+	// user's, whatever session it comes in.
+	if one := RateLimitKey(false, Credential(keyA, "")); one(context.Background(), mcp.CallToolRequest{}) != Credential(keyA, "") {
+		t.Error("a fleet's single-tenant calls are not keyed by the server's credential")
 	}
 	keyOf := func(h http.Header) string {
 		var req mcp.CallToolRequest
 		req.Header = h
-		return RateLimitKey(true)(context.Background(), req)
+		return RateLimitKey(true, "ignored")(context.Background(), req)
 	}
 	a := keyOf(header("X-Composio-Api-Key", keyA, "X-Composio-User-Id", "alice"))
 	if a == "" || strings.Contains(a, keyA) {

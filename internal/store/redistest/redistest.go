@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -84,6 +85,32 @@ func (s *Server) Stop() {
 	_ = s.cmd.Process.Kill()
 	_ = s.cmd.Wait()
 	s.cmd = nil
+}
+
+// Pause stops the server's process (SIGSTOP) without closing its
+// connections: a hung store, which accepts and answers nothing, until
+// Resume.
+func (s *Server) Pause(t testing.TB) {
+	t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.signal(syscall.SIGCONT) })
+}
+
+// Resume lets a paused server run again.
+func (s *Server) Resume(t testing.TB) {
+	t.Helper()
+	if err := s.signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (s *Server) signal(sig os.Signal) error {
+	if s.cmd == nil {
+		return nil
+	}
+	return s.cmd.Process.Signal(sig)
 }
 
 // Restart stops the server and starts it again on the same port: without

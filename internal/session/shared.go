@@ -1,0 +1,170 @@
+package session
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
+)
+
+// Shared is a cache of session ids that the replicas of a fleet share, so
+// that N replicas do not create N sessions for one user, and a session
+// replaced by one replica is replaced for all. Keys are hashes (see
+// sharedKey); a store error Is what the store says it is, and the Manager
+// then keeps its session in memory.
+type Shared interface {
+	// Load returns the session id under key, "" when there is none.
+	Load(ctx context.Context, key string) (string, error)
+	// CompareAndSwap sets key to id unless it holds an id other than old:
+	// it reports false, changing nothing, when someone else has already
+	// replaced old.
+	CompareAndSwap(ctx context.Context, key, old, id string) (bool, error)
+	// Lock takes key's creation lock, held for at most ttl: ok is false when
+	// another replica holds it. unlock releases it if it is still ours.
+	Lock(ctx context.Context, key string, ttl time.Duration) (unlock func(), ok bool, err error)
+}
+
+// creationLockTTL bounds how long a replica holds the creation lock, and how
+// long the others wait for its session before creating one themselves: a
+// creation is one request to Composio, well within it.
+const creationLockTTL = 30 * time.Second
+
+// sharedPoll is how often a replica waiting for another's creation looks
+// for the new id.
+const sharedPoll = 25 * time.Millisecond
+
+// sharedKey names a Manager's session in the shared cache: a hash of the
+// owner (the credential identity, already hashed) and of everything a
+// creation sends (the user id and the session options), so that neither
+// appears in the store, and managers that would create the same session
+// share it.
+func sharedKey(owner string, req *client.CreateSessionRequest) string {
+	b, _ := json.Marshal(req)
+	sum := sha256.Sum256(append([]byte(owner+"\x00"), b...))
+	return hex.EncodeToString(sum[:])
+}
+
+// currentShared is Current with a shared cache: the shared id when there is
+// one, else the Manager's own published, else a new session. With the store
+// down it is the Manager's own, as without a cache.
+func (m *Manager) currentShared(ctx context.Context) (string, error) {
+	id, err := m.shared.Load(ctx, m.sharedKey)
+	if err != nil {
+		m.storeDown("using this replica's tool-router session", err)
+		return m.currentLocal(ctx)
+	}
+	if id != "" {
+		m.adopt(id)
+		return id, nil
+	}
+	if own := m.ID(); own != "" {
+		// Ours (given at start, or the cache forgot it): publish it, unless
+		// another replica published first.
+		ok, err := m.shared.CompareAndSwap(ctx, m.sharedKey, "", own)
+		if err != nil || ok {
+			return own, nil
+		}
+		if id, err := m.shared.Load(ctx, m.sharedKey); err == nil && id != "" {
+			m.adopt(id)
+			return id, nil
+		}
+		return own, nil
+	}
+	return m.replace(ctx, "")
+}
+
+// adopt makes id, found in the shared cache, the Manager's own.
+func (m *Manager) adopt(id string) {
+	m.mu.Lock()
+	m.id = id
+	m.mu.Unlock()
+}
+
+// obtainShared is a creation with a shared cache: another replica's
+// replacement of stale when there is one, else, under the creation lock, a
+// new session published for all. A replica that does not get the lock waits
+// for the holder's session. Any store fault falls back to a creation of our
+// own, as without a cache. s is nil when the id is another replica's.
+func (m *Manager) obtainShared(ctx context.Context, stale string) (id string, s *client.Session, err error) {
+	if id, ok := m.sharedOther(ctx, stale); ok {
+		return id, nil, nil
+	}
+	unlock, ok, err := m.shared.Lock(ctx, m.sharedKey, creationLockTTL)
+	switch {
+	case err != nil:
+		m.storeDown("creating a tool-router session for this replica alone", err)
+		s, err := m.createSession(ctx)
+		return sessionID(s), s, err
+	case !ok:
+		if id, err := m.awaitShared(ctx, stale); err == nil {
+			return id, nil, nil
+		}
+	default:
+		defer unlock()
+		if id, ok := m.sharedOther(ctx, stale); ok { // published while we took the lock
+			return id, nil, nil
+		}
+	}
+	s, err = m.createSession(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	if ok, err := m.shared.CompareAndSwap(ctx, m.sharedKey, stale, s.SessionID); err == nil && !ok {
+		// Another replica replaced it meanwhile (its lock had run out): use
+		// theirs, so that the fleet agrees on one.
+		if id, ok := m.sharedOther(ctx, stale); ok {
+			return id, nil, nil
+		}
+	}
+	return s.SessionID, s, nil
+}
+
+// sharedOther returns the shared id when there is one other than stale.
+func (m *Manager) sharedOther(ctx context.Context, stale string) (string, bool) {
+	id, err := m.shared.Load(ctx, m.sharedKey)
+	return id, err == nil && id != "" && id != stale
+}
+
+// errNoSharedSession is a wait for another replica's creation that saw none.
+var errNoSharedSession = errors.New("no shared session appeared")
+
+// awaitShared polls the cache for the session another replica is creating,
+// for at most creationLockTTL.
+func (m *Manager) awaitShared(ctx context.Context, stale string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, creationLockTTL)
+	defer cancel()
+	t := time.NewTicker(sharedPoll)
+	defer t.Stop()
+	for {
+		id, err := m.shared.Load(ctx, m.sharedKey)
+		switch {
+		case err != nil:
+			return "", err
+		case id != "" && id != stale:
+			return id, nil
+		}
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return "", errNoSharedSession
+		}
+	}
+}
+
+// storeDown logs a store fault worked around, at most once per interval.
+func (m *Manager) storeDown(doing string, err error) {
+	if m.warn.Allow() {
+		m.logger.Warn("the shared store did not answer: "+doing+" until it does", "err", err)
+	}
+}
+
+func sessionID(s *client.Session) string {
+	if s == nil {
+		return ""
+	}
+	return s.SessionID
+}
