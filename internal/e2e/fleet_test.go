@@ -497,8 +497,9 @@ func TestFleetReplicaKilledLosesNothingStored(t *testing.T) {
 }
 
 // TestFleetRedisRestarted: while Redis is down, calls that need the store
-// fail with an error that says so, calls that do not still work, and /readyz
-// says 503; once Redis is back the same replicas serve again by themselves.
+// fail with an error that says so (a cut answer comes back saying its whole
+// could not be kept), calls that do not still work, and /readyz says 503;
+// once Redis is back the same replicas serve again by themselves.
 func TestFleetRedisRestarted(t *testing.T) {
 	t.Parallel()
 	f := startFleet(t, "--max-result-bytes", "4096", "--timeout", "10s")
@@ -528,7 +529,17 @@ func TestFleetRedisRestarted(t *testing.T) {
 		}
 	}
 	for range 3 {
-		needStore(f.tool("proxy_execute", map[string]any{"toolkit_slug": "github", "endpoint": "/bytes/30000", "method": "GET"}), "proxy_execute GET /bytes/30000 (to be kept)")
+		// The call was made (it may have been a write): its answer comes back
+		// cut, saying that the whole could not be kept, and linking nothing.
+		cut := f.tool("proxy_execute", map[string]any{"toolkit_slug": "github", "endpoint": "/bytes/30000", "method": "GET"})
+		kept := "not kept"
+		if strings.Contains(cut.text(), "the results store is unavailable") {
+			kept += ": the results store is unavailable"
+		}
+		t.Logf("%-2s %-58s → %s, cut, %s", cut.replica, "proxy_execute GET /bytes/30000 (to be kept)", cut.outcome(), kept)
+		if !cut.ok() || resultURI.MatchString(cut.text()) || !strings.Contains(cut.text(), "the results store is unavailable") {
+			t.Errorf("a cut call with Redis down, on %s: %s\n%.600s", cut.replica, cut.outcome(), cut.text())
+		}
 		needStore(f.tool("query_result", map[string]any{"result": before, "jq": ".size"}), "query_result of the result kept before")
 		small := f.tool("proxy_execute", map[string]any{"toolkit_slug": "github", "endpoint": "/user", "method": "GET"})
 		logStep(t, small, "proxy_execute GET /user (needs no store)")
