@@ -87,23 +87,29 @@ func (c *mcpHTTP) call(method string, params []byte) ([]byte, error) {
 	if err := c.post(c.req[:len(c.req)-1]); err != nil {
 		return nil, err
 	}
-	body := c.buf.Bytes()
+	return answerIn(c.buf.Bytes(), c.next)
+}
+
+// answerIn is the response to request id in an HTTP answer's body: the body
+// itself, or the data line carrying it in an SSE stream; it fails as
+// checkResponse does.
+func answerIn(body []byte, id int64) ([]byte, error) {
 	if bytes.HasPrefix(body, []byte("event:")) || bytes.HasPrefix(body, []byte("data:")) || bytes.HasPrefix(body, []byte("id:")) {
 		// An SSE stream: the response is the data line carrying our id.
 		var found []byte
 		for line := range bytes.SplitSeq(body, []byte("\n")) {
 			if d, ok := bytes.CutPrefix(line, []byte("data: ")); ok {
-				if id, ok := responseID(d); ok && id == c.next {
+				if got, ok := responseID(d); ok && got == id {
 					found = d
 				}
 			}
 		}
 		if found == nil {
-			return nil, fmt.Errorf("no response with id %d in the SSE stream: %.300s", c.next, body)
+			return nil, fmt.Errorf("no response with id %d in the SSE stream: %.300s", id, body)
 		}
 		body = found
-	} else if id, ok := responseID(bytes.TrimSpace(body)); !ok || id != c.next {
-		return nil, fmt.Errorf("response is not for id %d: %.300s", c.next, body)
+	} else if got, ok := responseID(bytes.TrimSpace(body)); !ok || got != id {
+		return nil, fmt.Errorf("response is not for id %d: %.300s", id, body)
 	}
 	return body, checkResponse(body)
 }

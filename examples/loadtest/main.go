@@ -20,7 +20,13 @@
 //   - streamable HTTP throughput from -sessions sessions for -duration:
 //     calls/s, p99 and the share of the floor's calls/s;
 //   - idle and peak RSS of the server, and its CPU time per call, in every
-//     scenario, one of which forwards a 4 MiB base64 binary_body.
+//     scenario, one of which forwards a 4 MiB base64 binary_body;
+//   - a fleet (-run fleet): 3 replicas sharing one redis-server (--store)
+//     behind a round-robin proxy with no affinity, -fleet-clients clients
+//     making -fleet-calls 2026-07-28 tool calls in all (small answers, large
+//     ones cut and stored, query_result reads of stored results landing on
+//     any replica): failures, calls/s, p50/p99, and each replica's RSS before
+//     and after. Skipped without redis-server, except under CI.
 //
 // Every scenario runs a fresh server process, so each peak (VmHWM) belongs to
 // one scenario. The stdio client is raw pipes and the HTTP client reads bytes
@@ -86,6 +92,8 @@ type options struct {
 	static     bool
 	profileDir string
 	only       *regexp.Regexp
+
+	fleetCalls, fleetClients int
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -110,7 +118,9 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.binary, "binary-bytes", 4<<20, "decoded size of the base64 binary_body upload")
 	fs.BoolVar(&o.static, "static", false, "build the server with CGO_ENABLED=0 (a static binary, as release builds are) instead of as go build does by default")
 	fs.StringVar(&o.profileDir, "profile", "", "write the server's CPU and allocation profiles per scenario to this directory")
-	only := fs.String("run", "", "run only the scenarios whose names match this regular expression: cold, startup, stdio-1KiB, stdio-256KiB, stdio-256KiB-cut, inflight, http, binary")
+	fs.IntVar(&o.fleetCalls, "fleet-calls", 10000, "tool calls in all in the fleet scenario")
+	fs.IntVar(&o.fleetClients, "fleet-clients", 32, "concurrent clients in the fleet scenario")
+	only := fs.String("run", "", "run only the scenarios whose names match this regular expression: cold, startup, stdio-1KiB, stdio-256KiB, stdio-256KiB-cut, inflight, http, binary, fleet")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -125,7 +135,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		}
 		o.only = re
 	}
-	if o.cold < 1 || o.calls < 1 || o.largeCalls < 1 || o.inflight < 1 || o.rounds < 1 || o.sessions < 1 || o.duration <= 0 || o.binary < 1 {
+	if o.cold < 1 || o.calls < 1 || o.largeCalls < 1 || o.inflight < 1 || o.rounds < 1 || o.sessions < 1 || o.duration <= 0 || o.binary < 1 || o.fleetCalls < 1 || o.fleetClients < 1 {
 		return o, errors.New("counts and durations must be positive")
 	}
 	return o, nil
@@ -215,6 +225,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		{"inflight", b.inflightCalls},
 		{"http", b.httpThroughput},
 		{"binary", b.binaryUpload},
+		{"fleet", b.fleet},
 	}
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {

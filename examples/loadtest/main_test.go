@@ -32,11 +32,16 @@ func TestLoadTestRuns(t *testing.T) {
 	err := run(ctx, []string{
 		"-cold", "2", "-calls", "20", "-large-calls", "5", "-inflight", "5", "-delay", "20ms",
 		"-rounds", "1", "-sessions", "2", "-duration", "300ms", "-binary-bytes", "65536",
+		"-fleet-calls", "60", "-fleet-clients", "4",
 	}, &out, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| cold start", "| start-up against plain mcp-go: cold start", "| start-up against plain mcp-go: idle RSS", "| stdio, 1 KiB", "| stdio, 256 KiB", "calls in flight", "| streamable HTTP", "binary_body upload", "| stdio-1KiB |", "| http |"} {
+	wants := []string{"| cold start", "| start-up against plain mcp-go: cold start", "| start-up against plain mcp-go: idle RSS", "| stdio, 1 KiB", "| stdio, 256 KiB", "calls in flight", "| streamable HTTP", "binary_body upload", "| stdio-1KiB |", "| http |"}
+	if redisBinary() != "" {
+		wants = append(wants, "| fleet: 3 replicas", "| fleet replica C")
+	}
+	for _, want := range wants {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}

@@ -4,7 +4,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -78,53 +77,6 @@ func TestHTTPShutdownOutlastsCallTimeout(t *testing.T) {
 		}
 		if got := cfg.httpOptions(nil).ShutdownTimeout; got != cfg.ShutdownTimeout() {
 			t.Errorf("--timeout %s: the HTTP server drains %s", cfg.Timeout, got)
-		}
-	}
-}
-
-// The deployment examples start the server with flags it accepts.
-func TestDeployExamplesParse(t *testing.T) {
-	t.Parallel()
-	unit, err := os.ReadFile("../../examples/deploy/systemd/composio-proxy-mcp.service")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var unitArgs []string
-	for line := range strings.SplitSeq(string(unit), "\n") {
-		if rest, ok := strings.CutPrefix(line, "ExecStart="); ok {
-			unitArgs = strings.Fields(rest)[1:]
-		}
-	}
-	manifest, err := os.ReadFile("../../examples/deploy/kubernetes/composio-proxy-mcp.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var podArgs []string
-	inArgs := false
-	for line := range strings.SplitSeq(string(manifest), "\n") {
-		trimmed := strings.TrimSpace(line)
-		switch {
-		case trimmed == "args:":
-			inArgs = true
-		case inArgs && strings.HasPrefix(trimmed, "- "):
-			podArgs = append(podArgs, strings.Trim(strings.TrimPrefix(trimmed, "- "), `"`))
-		case inArgs && !strings.HasPrefix(trimmed, "#"):
-			inArgs = false
-		}
-	}
-	if !strings.Contains(string(manifest), "path: /healthz") || !strings.Contains(string(manifest), "readinessProbe:") {
-		t.Error("the Deployment has no readiness probe on /healthz")
-	}
-	for name, args := range map[string][]string{"systemd": unitArgs, "kubernetes": podArgs} {
-		if !slices.Contains(args, "--multi-tenant") {
-			t.Errorf("%s: args %v lack --multi-tenant", name, args)
-		}
-		cfg, err := Parse(args, func(string) string { return "" }, io.Discard)
-		if err == nil {
-			err = cfg.Validate()
-		}
-		if err != nil {
-			t.Errorf("%s: %v: %v", name, args, err)
 		}
 	}
 }
