@@ -33,12 +33,12 @@ func (rs *ResourceServer) Middleware(next http.Handler) http.Handler {
 		}
 		id, err := rs.verify(r.Context(), raw)
 		if err != nil {
-			rs.log.Info("refused an access token", "reason", err.Error())
+			rs.log.Debug("refused an access token", "reason", err.Error())
 			rs.refuse(w, r, http.StatusUnauthorized, "invalid_token", err.Error(), "Unauthorized: "+err.Error())
 			return
 		}
 		if s := rs.cfg.RequiredScope; s != "" && !slices.Contains(id.scopes, s) {
-			rs.log.Info("refused an access token", "reason", "no required scope", "scope", s)
+			rs.log.Debug("refused an access token", "reason", "no required scope", "scope", s)
 			rs.refuse(w, r, http.StatusForbidden, "insufficient_scope", "the token does not grant the scope "+quotable(s),
 				"Forbidden: the access token does not grant the scope "+s)
 			return
