@@ -83,7 +83,7 @@ func TestBadTokensRefused(t *testing.T) {
 	f := newFixture(t, Config{UserClaim: "email"})
 	good := func() map[string]any {
 		c := f.iss.Claims("alice", audience)
-		c["email"] = "alice@example.test"
+		c["email"], c["email_verified"] = "alice@example.test", true
 		return c
 	}
 	with := func(name string, v any) string {
@@ -104,7 +104,8 @@ func TestBadTokensRefused(t *testing.T) {
 		"unknown key id": {unknown.Sign(good()), "signature does not verify"},
 		"bad signature":  {stranger.Sign(good()), "signature does not verify"},
 		"missing claim":  {with("email", nil), `no email claim`},
-		"empty claim":    {with("email", " "), `no email claim`},
+		"empty claim":    {with("email", ""), `no email claim`},
+		"spaced claim":   {with("email", " "), `email claim begins or ends with a space`},
 		"non-string":     {with("email", 42), `no email claim`},
 		"not a jwt":      {"not-a-jwt", "not a JWT"},
 		"not yet valid":  {with("nbf", time.Now().Add(time.Hour).Unix()), "not valid yet"},
