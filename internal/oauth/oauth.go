@@ -50,8 +50,14 @@ type Config struct {
 	// space-separated scope claim, or its scp array).
 	RequiredScope string
 	// ResourceURL is the public URL of the MCP endpoint, for a server behind
-	// a proxy; when empty it is derived from each request's Host.
+	// a proxy; when empty it is derived from each request's Host when that is
+	// a loopback host, else from Listen: a Host a client sends is never
+	// reflected to another.
 	ResourceURL string
+	// Listen is the server's listen address (host:port), the host of the
+	// resource URL when ResourceURL is empty and a request's Host is not
+	// loopback.
+	Listen string
 	// EndpointPath is the MCP endpoint's path on this server, such as /mcp;
 	// its metadata is served at the path form of the well-known URL too.
 	EndpointPath string

@@ -33,6 +33,9 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 	t.Cleanup(iss.Close)
 	var log bytes.Buffer
 	cfg.Issuer, cfg.Audience, cfg.EndpointPath = iss.URL, audience, "/mcp"
+	if cfg.Listen == "" {
+		cfg.Listen = "mcp.example.test"
+	}
 	cfg.Logger = slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	rs, err := New(context.Background(), cfg)
 	if err != nil {
@@ -193,12 +196,12 @@ func TestMetadata(t *testing.T) {
 	}
 	for _, path := range []string{"/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"} {
 		w := httptest.NewRecorder()
-		mux.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "http://mcp.example.test:8080"+path, nil))
+		mux.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "http://[::1]:8080"+path, nil))
 		var m map[string]any
 		if err := json.Unmarshal(w.Body.Bytes(), &m); err != nil || w.Code != 200 {
 			t.Fatalf("%s: %d %s", path, w.Code, w.Body)
 		}
-		want := `map[authorization_servers:[` + f.iss.URL + `] bearer_methods_supported:[header] resource:http://mcp.example.test:8080/mcp scopes_supported:[mcp:tools]]`
+		want := `map[authorization_servers:[` + f.iss.URL + `] bearer_methods_supported:[header] resource:http://[::1]:8080/mcp scopes_supported:[mcp:tools]]`
 		if got := fmt.Sprint(m); got != want {
 			t.Errorf("%s:\n got %s\nwant %s", path, got, want)
 		}

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -84,5 +85,35 @@ func TestNoExpSaysSo(t *testing.T) {
 	delete(c, "exp")
 	if ch := f.refused(t, "no exp", f.iss.Token(c)); !strings.Contains(ch, `error_description="the token has no exp"`) {
 		t.Errorf("%q", ch)
+	}
+}
+
+// Without a resource URL, a request's Host names the resource only when it
+// is loopback; any other (a forged header, DNS rebinding) gets the listen
+// address, in the challenge and in the metadata alike.
+func TestForgedHostNotReflected(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, Config{Listen: "127.0.0.1:8080"})
+	meta := f.rs.Routes()["GET /.well-known/oauth-protected-resource/mcp"]
+	for host, want := range map[string]string{
+		"attacker.example":   "http://127.0.0.1:8080",
+		"attacker.example:1": "http://127.0.0.1:8080",
+		"localhost:9000":     "http://localhost:9000",
+		"[::1]:9000":         "http://[::1]:9000",
+	} {
+		r := httptest.NewRequest(http.MethodPost, "http://x/mcp", strings.NewReader("{}"))
+		r.Host = host
+		w := httptest.NewRecorder()
+		f.h.ServeHTTP(w, r)
+		if ch := w.Header().Get("WWW-Authenticate"); ch != `Bearer resource_metadata="`+want+`/.well-known/oauth-protected-resource/mcp"` {
+			t.Errorf("%s: challenge %q", host, ch)
+		}
+		r = httptest.NewRequest(http.MethodGet, "http://x/.well-known/oauth-protected-resource/mcp", nil)
+		r.Host = host
+		w = httptest.NewRecorder()
+		meta.ServeHTTP(w, r)
+		if !strings.Contains(w.Body.String(), `"resource":"`+want+`/mcp"`) {
+			t.Errorf("%s: metadata %s", host, w.Body)
+		}
 	}
 }
