@@ -72,6 +72,11 @@ type HTTPOptions struct {
 	// Routes are more handlers, by ServeMux pattern, behind the guard but
 	// not Auth: what a caller needs before it can authenticate.
 	Routes map[string]http.Handler
+	// CallerID, when set, names the caller of a request past Auth (a hash,
+	// never a credential): an SSE session is bound to the caller that
+	// opened its stream, and a POST /message from another is answered as
+	// one for an unknown session (404).
+	CallerID func(*http.Request) string
 }
 
 // handler returns the HTTP handler for s: the chosen MCP transport behind the
@@ -103,8 +108,13 @@ func handler(srv *Server, o HTTPOptions) (http.Handler, func(context.Context) er
 		if len(o.Guard.AllowedOrigins) > 0 {
 			opts = append(opts, server.WithSSECORS(server.WithCORSAllowedOrigins(o.Guard.AllowedOrigins...)))
 		}
+		var bind func(http.Handler) http.Handler = func(h http.Handler) http.Handler { return h }
+		if o.CallerID != nil {
+			owners := newSSEOwners(o.CallerID, o.MaxStreams)
+			opts, bind = append(opts, server.WithSessionIDGenerator(owners.newID)), owners.wrap
+		}
 		sse := server.NewSSEServer(s, opts...)
-		guarded := guard(sse)
+		guarded := guard(bind(sse))
 		mux.Handle("/sse", guarded)
 		mux.Handle("/message", guarded)
 		// sse.Shutdown stops only a server it started itself; this one is
