@@ -70,13 +70,31 @@ type HTTPOptions struct {
 	// from the HTTP request (mcp-go's HTTPContextFunc, SSEContextFunc).
 	ContextFunc func(context.Context, *http.Request) context.Context
 	// Routes are more handlers, by ServeMux pattern, behind the guard but
-	// not Auth: what a caller needs before it can authenticate.
+	// not Auth: what a caller needs before it can authenticate. A GET one
+	// answers CORS preflights of the allowed origins.
 	Routes map[string]http.Handler
 	// CallerID, when set, names the caller of a request past Auth (a hash,
 	// never a credential): an SSE session is bound to the caller that
 	// opened its stream, and a POST /message from another is answered as
 	// one for an unknown session (404).
 	CallerID func(*http.Request) string
+}
+
+// checks returns the wrapping of an MCP endpoint: the Origin check (403),
+// the in-flight cap (503), Auth and the bearer token (401, 403), then the
+// body size (413), so that neither a page of another origin nor a flood of
+// bad tokens gets work out of the server. A CORS preflight of an allowed
+// origin, which never carries a token, skips Auth and the token.
+func checks(o HTTPOptions, capped func(http.Handler) http.Handler) func(http.Handler) http.Handler {
+	cors := newCORS(o.Guard)
+	auth := o.Auth
+	if auth == nil {
+		auth = func(h http.Handler) http.Handler { return h }
+	}
+	return func(next http.Handler) http.Handler {
+		open := o.Guard.size(next)
+		return o.Guard.origin(cors.headers(capped(cors.skipForPreflight(auth(o.Guard.token(open)), open))))
+	}
 }
 
 // handler returns the HTTP handler for s: the chosen MCP transport behind the
@@ -90,14 +108,9 @@ func handler(srv *Server, o HTTPOptions) (http.Handler, func(context.Context) er
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	s := srv.mcp
-	capped := requestCap(o.MaxInflight, srv.calls.running)
-	guard := func(next http.Handler) http.Handler { return o.Guard.wrap(capped(next)) }
-	if o.Auth != nil {
-		guard = func(next http.Handler) http.Handler { return o.Auth(o.Guard.wrap(capped(next))) }
-	}
-	for pattern, h := range o.Routes {
-		mux.Handle(pattern, o.Guard.wrap(h))
-	}
+	guard := checks(o, requestCap(o.MaxInflight, srv.calls.running))
+	cors := newCORS(o.Guard)
+	cors.routes(mux, o.Guard, o.Routes)
 	var shutdown func(context.Context) error
 	switch o.Transport {
 	case TransportSSE:
@@ -106,7 +119,8 @@ func handler(srv *Server, o HTTPOptions) (http.Handler, func(context.Context) er
 			opts = append(opts, server.WithSSEContextFunc(o.ContextFunc))
 		}
 		if len(o.Guard.AllowedOrigins) > 0 {
-			opts = append(opts, server.WithSSECORS(server.WithCORSAllowedOrigins(o.Guard.AllowedOrigins...)))
+			opts = append(opts, server.WithSSECORS(server.WithCORSAllowedOrigins(o.Guard.AllowedOrigins...),
+				server.WithCORSExposedHeaders(exposedHeaders...)))
 		}
 		var bind func(http.Handler) http.Handler = func(h http.Handler) http.Handler { return h }
 		if o.CallerID != nil {
@@ -134,7 +148,8 @@ func handler(srv *Server, o HTTPOptions) (http.Handler, func(context.Context) er
 			opts = append(opts, server.WithHTTPContextFunc(o.ContextFunc))
 		}
 		if len(o.Guard.AllowedOrigins) > 0 {
-			opts = append(opts, server.WithStreamableHTTPCORS(server.WithCORSAllowedOrigins(o.Guard.AllowedOrigins...)))
+			opts = append(opts, server.WithStreamableHTTPCORS(server.WithCORSAllowedOrigins(o.Guard.AllowedOrigins...),
+				server.WithCORSExposedHeaders(exposedHeaders...)))
 		}
 		if o.Stateless {
 			h := server.NewStreamableHTTPServer(s, opts...)
