@@ -179,9 +179,10 @@ func handler(srv *Server, o HTTPOptions) (http.Handler, func(context.Context) er
 		return nil, nil, fmt.Errorf("unknown HTTP transport %q (want %q or %q)", o.Transport, TransportSSE, TransportHTTP)
 	}
 	if o.Metrics.Handler != nil {
-		// Behind whatever guards the MCP endpoints (the token, or sign-in);
-		// a listener of its own, when asked for, serves them without.
-		mux.Handle("GET /metrics", guard(o.Metrics.Handler))
+		// Behind whatever guards the MCP endpoints (the token, or sign-in),
+		// or, unguarded, on loopback only; a listener of its own, when asked
+		// for, serves them without.
+		mux.Handle("GET /metrics", guard(unguardedOnLoopback(o.Guard.Token != "" || o.Auth != nil, o.Metrics.Handler)))
 		stop, err := serveMetrics(context.Background(), o.Metrics, orDiscard(o.Logger))
 		if err != nil {
 			_ = shutdown(context.Background())
