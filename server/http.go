@@ -81,19 +81,22 @@ type HTTPOptions struct {
 }
 
 // checks returns the wrapping of an MCP endpoint: the Origin check (403),
-// the in-flight cap (503), Auth and the bearer token (401, 403), then the
-// body size (413), so that neither a page of another origin nor a flood of
-// bad tokens gets work out of the server. A CORS preflight of an allowed
-// origin, which never carries a token, skips Auth and the token.
+// then the caller (Auth, the bearer token: 401, 403) within a cap of its
+// own on requests being checked (503), then the body size (413), then the
+// cap on requests in flight (capped), so that neither a page of another
+// origin nor a flood of bad tokens gets work out of the server. A CORS
+// preflight of an allowed origin, which never carries a token, skips Auth
+// and the token.
 func checks(o HTTPOptions, capped func(http.Handler) http.Handler) func(http.Handler) http.Handler {
 	cors := newCORS(o.Guard)
 	auth := o.Auth
 	if auth == nil {
 		auth = func(h http.Handler) http.Handler { return h }
 	}
+	checked := checkCap(o.MaxInflight, func(h http.Handler) http.Handler { return auth(o.Guard.token(h)) })
 	return func(next http.Handler) http.Handler {
-		open := o.Guard.size(next)
-		return o.Guard.origin(cors.headers(capped(cors.skipForPreflight(auth(o.Guard.token(open)), open))))
+		open := o.Guard.size(capped(next))
+		return o.Guard.origin(cors.headers(cors.skipForPreflight(checked(open), open)))
 	}
 }
 
