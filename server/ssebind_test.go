@@ -8,9 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/mark3labs/mcp-go/mcp"
-	"github.com/mark3labs/mcp-go/server"
 )
 
 // An SSE session belongs to the caller that opened its stream: another
@@ -19,23 +16,8 @@ import (
 // stream; the owner's own calls still do.
 func TestSSESessionBoundToCaller(t *testing.T) {
 	t.Parallel()
-	who := server.ServerTool{
-		Tool: mcp.NewTool("who"),
-		Handler: func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-			v, _ := ctx.Value(callerKey{}).(string)
-			return mcp.NewToolResultText("caller=" + v), nil
-		},
-	}
-	s := New(Options{Name: "t", Version: "0"}, who)
-	auth := func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Header.Get("X-Caller") == "" {
-				http.Error(w, "no caller", http.StatusUnauthorized)
-				return
-			}
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, r.Header.Get("X-Caller"))))
-		})
-	}
+	s := New(Options{Name: "t", Version: "0"}, whoTool())
+	auth := callerAuth
 	h, shutdown, err := handler(s, HTTPOptions{
 		Transport: TransportSSE, Auth: auth,
 		ContextFunc: func(ctx context.Context, r *http.Request) context.Context {
