@@ -14,28 +14,36 @@ import (
 
 type callerKey struct{}
 
-// HTTPOptions.Auth runs before the guard and the transport, what it puts in
-// the request's context reaches the tools through ContextFunc, and Routes are
-// served behind the guard but not Auth.
-func TestAuthContextAndRoutes(t *testing.T) {
-	t.Parallel()
-	who := server.ServerTool{
+// whoTool answers with the caller its context holds.
+func whoTool() server.ServerTool {
+	return server.ServerTool{
 		Tool: mcp.NewTool("who"),
 		Handler: func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			v, _ := ctx.Value(callerKey{}).(string)
 			return mcp.NewToolResultText("caller=" + v), nil
 		},
 	}
-	s := New(Options{Name: "t", Version: "0"}, who)
-	auth := func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Header.Get("X-Caller") == "" {
-				http.Error(w, "no caller", http.StatusUnauthorized)
-				return
-			}
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, r.Header.Get("X-Caller"))))
-		})
-	}
+}
+
+// callerAuth is an Auth taking the caller from X-Caller, refusing a request
+// without one.
+func callerAuth(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Caller") == "" {
+			http.Error(w, "no caller", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, r.Header.Get("X-Caller"))))
+	})
+}
+
+// HTTPOptions.Auth runs before the guard and the transport, what it puts in
+// the request's context reaches the tools through ContextFunc, and Routes are
+// served behind the guard but not Auth.
+func TestAuthContextAndRoutes(t *testing.T) {
+	t.Parallel()
+	s := New(Options{Name: "t", Version: "0"}, whoTool())
+	auth := callerAuth
 	h, shutdown, err := handler(s, HTTPOptions{
 		Transport: TransportHTTP, Stateless: true, Auth: auth,
 		ContextFunc: func(ctx context.Context, r *http.Request) context.Context {

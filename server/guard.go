@@ -33,30 +33,63 @@ type Guard struct {
 
 // wrap returns next behind the guard's checks, in this order: Origin (403),
 // bearer token (401), body size (413). It also drops the wildcard
-// Access-Control-Allow-Origin that mcp-go's SSE transport sets.
+// Access-Control-Allow-Origin that mcp-go's SSE transport sets. The HTTP
+// handler uses the three checks apart, to put the caller's own checks
+// (Auth) and the in-flight cap between them.
 func (g Guard) wrap(next http.Handler) http.Handler {
-	limit := g.MaxRequestBytes
-	if limit <= 0 {
-		limit = DefaultMaxRequestBytes
-	}
-	allowed := make(map[string]bool, len(g.AllowedOrigins))
-	for _, o := range g.AllowedOrigins {
-		allowed[strings.ToLower(strings.TrimRight(o, "/"))] = true
-	}
-	token := []byte(g.Token)
+	return g.origin(g.token(g.size(next)))
+}
+
+// A refused request's body is never read, and its connection is closed,
+// rather than drained, after the answer: a stranger gets no work out of the
+// server beyond reading the headers.
+
+// origin refuses (403) a request whose Origin is not allowed, and drops the
+// wildcard Access-Control-Allow-Origin of the answers to the others.
+func (g Guard) origin(next http.Handler) http.Handler {
+	allowed := g.allowedOrigins()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// A refused request's body is never read, and its connection is
-		// closed, rather than drained, after the answer: a stranger gets no
-		// work out of the server beyond reading the headers.
 		if origin := r.Header.Get("Origin"); origin != "" && !g.originAllowed(origin, allowed) {
 			refuse(w, fmt.Sprintf("Forbidden: origin %q is not allowed", origin), http.StatusForbidden)
 			return
 		}
-		if len(token) > 0 && !bearerMatches(r.Header.Get("Authorization"), token) {
+		next.ServeHTTP(noWildcardCORS{w}, r)
+	})
+}
+
+func (g Guard) allowedOrigins() map[string]bool {
+	allowed := make(map[string]bool, len(g.AllowedOrigins))
+	for _, o := range g.AllowedOrigins {
+		allowed[normalOrigin(o)] = true
+	}
+	return allowed
+}
+
+func normalOrigin(o string) string { return strings.ToLower(strings.TrimRight(o, "/")) }
+
+// token refuses (401) a request without the bearer token, when one is set.
+func (g Guard) token(next http.Handler) http.Handler {
+	token := []byte(g.Token)
+	if len(token) == 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !bearerMatches(r.Header.Get("Authorization"), token) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="composio-proxy-mcp"`)
 			refuse(w, "Unauthorized: send Authorization: Bearer <token>", http.StatusUnauthorized)
 			return
 		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// size refuses (413) a body over the cap, and reads the others whole.
+func (g Guard) size(next http.Handler) http.Handler {
+	limit := g.MaxRequestBytes
+	if limit <= 0 {
+		limit = DefaultMaxRequestBytes
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil && r.Body != http.NoBody {
 			if r.ContentLength > limit {
 				refuse(w, fmt.Sprintf("Request body over %d bytes", limit), http.StatusRequestEntityTooLarge)
@@ -80,7 +113,7 @@ func (g Guard) wrap(next http.Handler) http.Handler {
 			}
 			r.Body = io.NopCloser(bytes.NewReader(b))
 		}
-		next.ServeHTTP(noWildcardCORS{w}, r)
+		next.ServeHTTP(w, r)
 	})
 }
 
@@ -100,7 +133,7 @@ func refuse(w http.ResponseWriter, msg string, code int) {
 }
 
 func (g Guard) originAllowed(origin string, allowed map[string]bool) bool {
-	if allowed[strings.ToLower(strings.TrimRight(origin, "/"))] {
+	if allowed[normalOrigin(origin)] {
 		return true
 	}
 	if !g.AllowLoopbackOrigins {

@@ -70,12 +70,38 @@ type HTTPOptions struct {
 	// from the HTTP request (mcp-go's HTTPContextFunc, SSEContextFunc).
 	ContextFunc func(context.Context, *http.Request) context.Context
 	// Routes are more handlers, by ServeMux pattern, behind the guard but
-	// not Auth: what a caller needs before it can authenticate.
+	// not Auth: what a caller needs before it can authenticate. A GET one
+	// answers CORS preflights of the allowed origins.
 	Routes map[string]http.Handler
 
 	// Ready reports whether the server can serve what needs its store, for
 	// GET /readyz; nil means always ready.
 	Ready func(context.Context) error
+	// CallerID, when set, names the caller of a request past Auth (a hash,
+	// never a credential): an SSE session is bound to the caller that
+	// opened its stream, and a POST /message from another is answered as
+	// one for an unknown session (404).
+	CallerID func(*http.Request) string
+}
+
+// checks returns the wrapping of an MCP endpoint: the Origin check (403),
+// then the caller (Auth, the bearer token: 401, 403) within a cap of its
+// own on requests being checked (503), then the body size (413), then the
+// cap on requests in flight (capped), so that neither a page of another
+// origin nor a flood of bad tokens gets work out of the server. A CORS
+// preflight of an allowed origin, which never carries a token, skips Auth
+// and the token.
+func checks(o HTTPOptions, capped func(http.Handler) http.Handler) func(http.Handler) http.Handler {
+	cors := newCORS(o.Guard)
+	auth := o.Auth
+	if auth == nil {
+		auth = func(h http.Handler) http.Handler { return h }
+	}
+	checked := checkCap(o.MaxInflight, func(h http.Handler) http.Handler { return auth(o.Guard.token(h)) })
+	return func(next http.Handler) http.Handler {
+		open := o.Guard.size(capped(next))
+		return o.Guard.origin(cors.headers(cors.skipForPreflight(checked(open), open)))
+	}
 }
 
 // handler returns the HTTP handler for s: the chosen MCP transport behind the
@@ -100,14 +126,9 @@ func handler(srv *Server, o HTTPOptions) (http.Handler, func(context.Context) er
 		_, _ = w.Write([]byte("ready\n"))
 	})
 	s := srv.mcp
-	capped := requestCap(o.MaxInflight, srv.calls.running)
-	guard := func(next http.Handler) http.Handler { return o.Guard.wrap(capped(next)) }
-	if o.Auth != nil {
-		guard = func(next http.Handler) http.Handler { return o.Auth(o.Guard.wrap(capped(next))) }
-	}
-	for pattern, h := range o.Routes {
-		mux.Handle(pattern, o.Guard.wrap(h))
-	}
+	guard := checks(o, requestCap(o.MaxInflight, srv.calls.running))
+	cors := newCORS(o.Guard)
+	cors.routes(mux, o.Guard, o.Routes)
 	var shutdown func(context.Context) error
 	switch o.Transport {
 	case TransportSSE:
@@ -116,10 +137,16 @@ func handler(srv *Server, o HTTPOptions) (http.Handler, func(context.Context) er
 			opts = append(opts, server.WithSSEContextFunc(o.ContextFunc))
 		}
 		if len(o.Guard.AllowedOrigins) > 0 {
-			opts = append(opts, server.WithSSECORS(server.WithCORSAllowedOrigins(o.Guard.AllowedOrigins...)))
+			opts = append(opts, server.WithSSECORS(server.WithCORSAllowedOrigins(o.Guard.AllowedOrigins...),
+				server.WithCORSExposedHeaders(exposedHeaders...)))
+		}
+		var bind func(http.Handler) http.Handler = func(h http.Handler) http.Handler { return h }
+		if o.CallerID != nil {
+			owners := newSSEOwners(o.CallerID, o.MaxStreams)
+			opts, bind = append(opts, server.WithSessionIDGenerator(owners.newID)), owners.wrap
 		}
 		sse := server.NewSSEServer(s, opts...)
-		guarded := guard(sse)
+		guarded := guard(bind(sse))
 		mux.Handle("/sse", guarded)
 		mux.Handle("/message", guarded)
 		// sse.Shutdown stops only a server it started itself; this one is
@@ -139,7 +166,8 @@ func handler(srv *Server, o HTTPOptions) (http.Handler, func(context.Context) er
 			opts = append(opts, server.WithHTTPContextFunc(o.ContextFunc))
 		}
 		if len(o.Guard.AllowedOrigins) > 0 {
-			opts = append(opts, server.WithStreamableHTTPCORS(server.WithCORSAllowedOrigins(o.Guard.AllowedOrigins...)))
+			opts = append(opts, server.WithStreamableHTTPCORS(server.WithCORSAllowedOrigins(o.Guard.AllowedOrigins...),
+				server.WithCORSExposedHeaders(exposedHeaders...)))
 		}
 		if o.Stateless {
 			h := server.NewStreamableHTTPServer(s, opts...)
@@ -169,9 +197,10 @@ func handler(srv *Server, o HTTPOptions) (http.Handler, func(context.Context) er
 		return nil, nil, fmt.Errorf("unknown HTTP transport %q (want %q or %q)", o.Transport, TransportSSE, TransportHTTP)
 	}
 	if o.Metrics.Handler != nil {
-		// Behind whatever guards the MCP endpoints (the token, or sign-in);
-		// a listener of its own, when asked for, serves them without.
-		mux.Handle("GET /metrics", guard(o.Metrics.Handler))
+		// Behind whatever guards the MCP endpoints (the token, or sign-in),
+		// or, unguarded, on loopback only; a listener of its own, when asked
+		// for, serves them without.
+		mux.Handle("GET /metrics", guard(unguardedOnLoopback(o.Guard.Token != "" || o.Auth != nil, o.Metrics.Handler)))
 		stop, err := serveMetrics(context.Background(), o.Metrics, orDiscard(o.Logger))
 		if err != nil {
 			_ = shutdown(context.Background())

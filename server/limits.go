@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -194,4 +195,39 @@ func (c *limitConn) CloseWrite() error {
 		return cw.CloseWrite()
 	}
 	return errors.ErrUnsupported
+}
+
+// releaseKey is the context key of a checked request's release of its
+// check slot (see checkCap).
+type releaseKey struct{}
+
+// checkCap returns check (Auth, the token) bounded to maxInflight requests
+// being checked at once, past which a request gets 503 before any check
+// runs: a flood of bad tokens costs no more than that. A request's slot is
+// released as soon as the check hands it on, so that a body trickling in
+// afterwards holds none; the call then counts against requestCap.
+func checkCap(maxInflight int, check func(http.Handler) http.Handler) func(http.Handler) http.Handler {
+	slots := make(semaphore, maxInflight)
+	return func(next http.Handler) http.Handler {
+		checked := check(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if release, ok := r.Context().Value(releaseKey{}).(func()); ok {
+				release()
+			}
+			next.ServeHTTP(w, r)
+		}))
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if isStream(r) {
+				checked.ServeHTTP(w, r)
+				return
+			}
+			if !slots.tryAcquire() {
+				busy(w, "too many requests in flight")
+				return
+			}
+			var once sync.Once
+			release := func() { once.Do(slots.release) }
+			defer release()
+			checked.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), releaseKey{}, release)))
+		})
+	}
 }

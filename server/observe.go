@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/loopback"
 )
 
 // Observer is told of the server's events, for metrics; the server itself
@@ -59,7 +61,7 @@ func serveMetrics(ctx context.Context, m Metrics, logger *slog.Logger) (stop fun
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", m.Handler)
+	mux.Handle("GET /metrics", loopbackHost(m.Handler))
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -77,4 +79,48 @@ func serveMetrics(ctx context.Context, m Metrics, logger *slog.Logger) (stop fun
 		}
 	}()
 	return func() { _ = srv.Close() }, nil
+}
+
+// unguardedOnLoopback serves h where it is guarded (a token, sign-in), or
+// else only on a loopback listener, and there only to a loopback Host: an
+// unguarded server on a public address serves its metrics on their own
+// listener alone.
+func unguardedOnLoopback(guarded bool, h http.Handler) http.Handler {
+	if guarded {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !onLoopback(r) {
+			http.NotFound(w, r)
+			return
+		}
+		loopbackHost(h).ServeHTTP(w, r)
+	})
+}
+
+// onLoopback reports whether r reached a loopback listener.
+func onLoopback(r *http.Request) bool {
+	a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok {
+		return false
+	}
+	host, _, err := net.SplitHostPort(a.String())
+	return err == nil && loopback.IP(host)
+}
+
+// loopbackHost refuses (403), on a loopback listener, a request whose Host
+// is not loopback: a page on another site whose name resolves to 127.0.0.1
+// (DNS rebinding) reads nothing.
+func loopbackHost(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name, _, err := net.SplitHostPort(r.Host)
+		if err != nil {
+			name = r.Host
+		}
+		if onLoopback(r) && !loopback.Host(name) {
+			http.Error(w, "Forbidden: invalid Host header", http.StatusForbidden)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

@@ -213,6 +213,7 @@ func (c *Config) httpOptions(logger *slog.Logger) server.HTTPOptions {
 		SessionIdleTimeout: c.sessionIdleTimeout,
 		MaxStreams:         c.maxStreams,
 		Metrics:            c.serverMetrics(),
+		CallerID:           tenant.CallerID(c.ManyCallers()),
 	}
 }
 

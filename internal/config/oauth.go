@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/loopback"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/oauth"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/server"
 )
@@ -56,6 +57,9 @@ func (c *Config) checkOAuth() error {
 	case c.UserAPIKey != "" && c.APIKey == "":
 		return errors.New("--oauth-issuer needs COMPOSIO_API_KEY, the project key: a user key (COMPOSIO_USER_API_KEY) cannot create sessions for other users")
 	}
+	if o.resourceURL == "" && !loopback.Addr(c.Listen) {
+		return fmt.Errorf("--listen %s is not a loopback address: set --oauth-resource-url to the public URL of the MCP endpoint, such as https://mcp.example.com/mcp (a request's Host header is the client's to choose, and is not trusted to name the resource)", c.Listen)
+	}
 	if o.resourceURL != "" {
 		if err := oauth.CheckResourceURL(o.resourceURL); err != nil {
 			return fmt.Errorf("--oauth-resource-url %q: %w", o.resourceURL, err)
@@ -83,7 +87,7 @@ func (c *Config) HTTPOptions(ctx context.Context, logger *slog.Logger) (server.H
 	rs, err := oauth.New(ctx, oauth.Config{
 		Issuer: c.oauth.issuer, Audience: c.oauth.audience, UserClaim: c.oauth.userClaim,
 		RequiredScope: c.oauth.requiredScope, ResourceURL: c.oauth.resourceURL,
-		EndpointPath: c.endpointPath(), Logger: logger,
+		Listen: c.Listen, EndpointPath: c.endpointPath(), Logger: logger,
 	})
 	if err != nil {
 		return server.HTTPOptions{}, err

@@ -23,7 +23,9 @@ func TestOAuthFlags(t *testing.T) {
 		wantErr string
 	}{
 		{args: on, env: key},
-		{args: append(on, "--listen", "0.0.0.0:8080", "--oauth-required-scope", "mcp:tools", "--oauth-user-claim", "email"), env: key},
+		{args: append(on, "--listen", "0.0.0.0:8080", "--oauth-resource-url", "https://mcp.example.com/mcp", "--oauth-required-scope", "mcp:tools", "--oauth-user-claim", "email"), env: key},
+		{args: append(on, "--listen", "0.0.0.0:8080"), env: key, wantErr: "--listen 0.0.0.0:8080 is not a loopback address: set --oauth-resource-url"},
+		{args: append(on, "--listen", "[::1]:8080"), env: key},
 		{args: append(on, "--sandbox")},
 		{args: []string{"--oauth-audience", "mcp"}, env: key, wantErr: "--oauth-audience needs --oauth-issuer"},
 		{args: on[:4], env: key, wantErr: "--oauth-issuer needs --oauth-audience"},

@@ -2,11 +2,14 @@ package oauth
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/loopback"
 )
 
 // metadataPath is the well-known path of Protected Resource Metadata (RFC
@@ -33,12 +36,12 @@ func (rs *ResourceServer) Middleware(next http.Handler) http.Handler {
 		}
 		id, err := rs.verify(r.Context(), raw)
 		if err != nil {
-			rs.log.Info("refused an access token", "reason", err.Error())
+			rs.log.Debug("refused an access token", "reason", err.Error())
 			rs.refuse(w, r, http.StatusUnauthorized, "invalid_token", err.Error(), "Unauthorized: "+err.Error())
 			return
 		}
 		if s := rs.cfg.RequiredScope; s != "" && !slices.Contains(id.scopes, s) {
-			rs.log.Info("refused an access token", "reason", "no required scope", "scope", s)
+			rs.log.Debug("refused an access token", "reason", "no required scope", "scope", s)
 			rs.refuse(w, r, http.StatusForbidden, "insufficient_scope", "the token does not grant the scope "+quotable(s),
 				"Forbidden: the access token does not grant the scope "+s)
 			return
@@ -79,7 +82,9 @@ func (rs *ResourceServer) refuse(w http.ResponseWriter, r *http.Request, code in
 }
 
 // resourceURL is the public URL of the MCP endpoint: Config.ResourceURL, or
-// the one the request reached.
+// the one the request reached when its Host is loopback, or the listen
+// address's. A Host a stranger sends (DNS rebinding, a forged header) never
+// names the resource a client is told to get a token for.
 func (rs *ResourceServer) resourceURL(r *http.Request) string {
 	if rs.cfg.ResourceURL != "" {
 		return rs.cfg.ResourceURL
@@ -88,7 +93,15 @@ func (rs *ResourceServer) resourceURL(r *http.Request) string {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host + rs.cfg.EndpointPath
+	host := r.Host
+	name, _, err := net.SplitHostPort(host)
+	if err != nil {
+		name = host
+	}
+	if !loopback.Host(name) {
+		host = rs.cfg.Listen
+	}
+	return scheme + "://" + host + rs.cfg.EndpointPath
 }
 
 // metadataURL is where the resource's metadata is: the well-known path

@@ -50,8 +50,14 @@ type Config struct {
 	// space-separated scope claim, or its scp array).
 	RequiredScope string
 	// ResourceURL is the public URL of the MCP endpoint, for a server behind
-	// a proxy; when empty it is derived from each request's Host.
+	// a proxy; when empty it is derived from each request's Host when that is
+	// a loopback host, else from Listen: a Host a client sends is never
+	// reflected to another.
 	ResourceURL string
+	// Listen is the server's listen address (host:port), the host of the
+	// resource URL when ResourceURL is empty and a request's Host is not
+	// loopback.
+	Listen string
 	// EndpointPath is the MCP endpoint's path on this server, such as /mcp;
 	// its metadata is served at the path form of the well-known URL too.
 	EndpointPath string
@@ -139,11 +145,20 @@ func New(ctx context.Context, cfg Config) (*ResourceServer, error) {
 	if err := p.Claims(&doc); err != nil || doc.JWKSURL == "" {
 		return nil, fmt.Errorf("--oauth-issuer %s: its discovery document names no jwks_uri", cfg.Issuer)
 	}
-	// A RemoteKeySet of its own, rather than the provider's, so that a
-	// failed signature check can be told from the claim checks that follow
-	// it (see keys). It fetches the keys again when a token names a key id
-	// it does not know: a rotation at the provider is followed.
-	ks := &keys{remote: oidc.NewRemoteKeySet(hctx, doc.JWKSURL)}
+	// The keys come from the discovery document: the same https-or-loopback
+	// rule as the issuer's, or a network attacker could serve them.
+	if err := CheckIssuer(doc.JWKSURL); err != nil {
+		return nil, fmt.Errorf("--oauth-issuer %s: its discovery document's jwks_uri %q: %w", cfg.Issuer, doc.JWKSURL, err)
+	}
+	fctx, cancel2 := context.WithTimeout(ctx, cfg.DiscoveryTimeout)
+	defer cancel2()
+	remote, err := newKeySet(fctx, doc.JWKSURL, hc, refetchInterval)
+	if err != nil {
+		return nil, fmt.Errorf("--oauth-issuer %s: its keys (%s): %w", cfg.Issuer, doc.JWKSURL, err)
+	}
+	// The key set is wrapped so that a failed signature check can be told
+	// from the claim checks that follow it (see keys).
+	ks := &keys{remote: remote}
 	v := oidc.NewVerifier(cfg.Issuer, ks, &oidc.Config{ClientID: cfg.Audience, SupportedSigningAlgs: signingAlgs})
 	log := cfg.Logger
 	if log == nil {

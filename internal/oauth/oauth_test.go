@@ -33,6 +33,9 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 	t.Cleanup(iss.Close)
 	var log bytes.Buffer
 	cfg.Issuer, cfg.Audience, cfg.EndpointPath = iss.URL, audience, "/mcp"
+	if cfg.Listen == "" {
+		cfg.Listen = "mcp.example.test"
+	}
 	cfg.Logger = slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	rs, err := New(context.Background(), cfg)
 	if err != nil {
@@ -83,7 +86,7 @@ func TestBadTokensRefused(t *testing.T) {
 	f := newFixture(t, Config{UserClaim: "email"})
 	good := func() map[string]any {
 		c := f.iss.Claims("alice", audience)
-		c["email"] = "alice@example.test"
+		c["email"], c["email_verified"] = "alice@example.test", true
 		return c
 	}
 	with := func(name string, v any) string {
@@ -104,7 +107,8 @@ func TestBadTokensRefused(t *testing.T) {
 		"unknown key id": {unknown.Sign(good()), "signature does not verify"},
 		"bad signature":  {stranger.Sign(good()), "signature does not verify"},
 		"missing claim":  {with("email", nil), `no email claim`},
-		"empty claim":    {with("email", " "), `no email claim`},
+		"empty claim":    {with("email", ""), `no email claim`},
+		"spaced claim":   {with("email", " "), `email claim begins or ends with a space`},
 		"non-string":     {with("email", 42), `no email claim`},
 		"not a jwt":      {"not-a-jwt", "not a JWT"},
 		"not yet valid":  {with("nbf", time.Now().Add(time.Hour).Unix()), "not valid yet"},
@@ -192,12 +196,12 @@ func TestMetadata(t *testing.T) {
 	}
 	for _, path := range []string{"/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"} {
 		w := httptest.NewRecorder()
-		mux.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "http://mcp.example.test:8080"+path, nil))
+		mux.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "http://[::1]:8080"+path, nil))
 		var m map[string]any
 		if err := json.Unmarshal(w.Body.Bytes(), &m); err != nil || w.Code != 200 {
 			t.Fatalf("%s: %d %s", path, w.Code, w.Body)
 		}
-		want := `map[authorization_servers:[` + f.iss.URL + `] bearer_methods_supported:[header] resource:http://mcp.example.test:8080/mcp scopes_supported:[mcp:tools]]`
+		want := `map[authorization_servers:[` + f.iss.URL + `] bearer_methods_supported:[header] resource:http://[::1]:8080/mcp scopes_supported:[mcp:tools]]`
 		if got := fmt.Sprint(m); got != want {
 			t.Errorf("%s:\n got %s\nwant %s", path, got, want)
 		}

@@ -4,17 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/go-jose/go-jose/v4"
 )
 
 // keys is the issuer's key set, noting in the context of each check whether
 // the signature verified and the payload it signed. go-oidc's verifier
 // reports a failed check as text only; the note lets a refusal say which
 // check failed without parsing that text or an unverified token.
-type keys struct{ remote *oidc.RemoteKeySet }
+type keys struct{ remote oidc.KeySet }
 
 // sigNote is what keys noted about one token's signature.
 type sigNote struct {
@@ -42,6 +45,9 @@ type identity struct {
 // verify checks raw and returns who it names. Its error is a description of
 // what was wrong, fit for error_description: it never holds the token.
 func (rs *ResourceServer) verify(ctx context.Context, raw string) (identity, error) {
+	if err := accessTokenType(raw); err != nil {
+		return identity{}, err
+	}
 	note := &sigNote{}
 	tok, err := rs.verifier.Verify(context.WithValue(ctx, sigNoteKey{}, note), raw)
 	if err != nil {
@@ -51,17 +57,69 @@ func (rs *ResourceServer) verify(ctx context.Context, raw string) (identity, err
 	if err := tok.Claims(&claims); err != nil {
 		return identity{}, errors.New("the token's claims are not a JSON object")
 	}
-	user, _ := claims[rs.cfg.UserClaim].(string)
-	if user = strings.TrimSpace(user); user == "" {
-		return identity{}, errors.New("the token has no " + quotable(rs.cfg.UserClaim) + " claim (a non-empty string) naming the user")
+	if _, ok := claims["nonce"]; ok {
+		// An ID token carries the nonce of its sign-in; an access token
+		// does not. An ID token is for the client, never for a resource.
+		return identity{}, errors.New("the token has a nonce claim: it is an ID token, not an access token")
+	}
+	user, err := userOf(claims, rs.cfg.UserClaim)
+	if err != nil {
+		return identity{}, err
 	}
 	return identity{user: user, scopes: scopesOf(claims)}, nil
+}
+
+// maxUserBytes caps the user id a claim may name.
+const maxUserBytes = 256
+
+// userOf is the user id the claim names, as it is: two ids that differ only
+// in spaces are not made one. An email names the user only once the
+// provider has verified it.
+func userOf(claims map[string]any, claim string) (string, error) {
+	user, _ := claims[claim].(string)
+	name := quotable(claim)
+	switch {
+	case user == "":
+		return "", errors.New("the token has no " + name + " claim (a non-empty string) naming the user")
+	case len(user) > maxUserBytes:
+		return "", fmt.Errorf("the token's %s claim is over %d bytes", name, maxUserBytes)
+	case strings.ContainsFunc(user, unicode.IsControl):
+		return "", errors.New("the token's " + name + " claim holds a control character")
+	case strings.TrimSpace(user) != user:
+		return "", errors.New("the token's " + name + " claim begins or ends with a space")
+	case claim == "email" && claims["email_verified"] != true:
+		return "", errors.New("the token's email claim is not verified (email_verified is not true)")
+	}
+	return user, nil
+}
+
+// accessTokenTypes are the JOSE typ headers an access token may have (RFC
+// 9068 §2.1, and the plain JWT many providers send), lower case.
+var accessTokenTypes = []string{"at+jwt", "application/at+jwt", "jwt"}
+
+// accessTokenType refuses a token whose typ header says it is no access
+// token (an ID token's, a logout token's); a token without one passes.
+func accessTokenType(raw string) error {
+	jws, err := jose.ParseSigned(raw, signingAlgorithms())
+	if err != nil || len(jws.Signatures) != 1 {
+		return nil // the verifier says what is wrong with it
+	}
+	typ, ok := jws.Signatures[0].Protected.ExtraHeaders[jose.HeaderType]
+	if !ok {
+		return nil
+	}
+	if s, _ := typ.(string); !slices.Contains(accessTokenTypes, strings.ToLower(s)) {
+		return errors.New("the token's typ header is " + quotable(fmt.Sprint(typ)) + ", not at+jwt: it is not an access token")
+	}
+	return nil
 }
 
 // describe says which check a token failed.
 func (rs *ResourceServer) describe(err error, note *sigNote) error {
 	var expired *oidc.TokenExpiredError
 	switch {
+	case errors.As(err, &expired) && expired.Expiry.IsZero():
+		return errors.New("the token has no exp")
 	case errors.As(err, &expired):
 		return errors.New("the token expired")
 	case note.failed:

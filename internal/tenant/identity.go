@@ -65,13 +65,17 @@ func RateLimitKey(perCaller bool, server string) func(context.Context, mcp.CallT
 		}
 		return func(context.Context, mcp.CallToolRequest) string { return server }
 	}
-	return func(ctx context.Context, req mcp.CallToolRequest) string {
-		if u := oauth.User(ctx); u != "" {
-			return signedInKey(u)
-		}
-		c := credentialsOf(req.Header)
-		return Credential(c.key, c.userKey)
+	return func(ctx context.Context, req mcp.CallToolRequest) string { return principal(ctx, req.Header) }
+}
+
+// principal is who a request acts as, for a rate-limit bucket or an SSE
+// session's owner: the signed-in user, or else the credential alone.
+func principal(ctx context.Context, h http.Header) string {
+	if u := oauth.User(ctx); u != "" {
+		return signedInKey(u)
 	}
+	c := credentialsOf(h)
+	return key(c.key, c.userKey, "")
 }
 
 // ResultOwner is who owns the results a request keeps, and may read them:
@@ -98,4 +102,16 @@ func ResultOwner(perCaller bool) func(context.Context, http.Header) string {
 func Secrets(h http.Header) []string {
 	c := credentialsOf(h)
 	return []string{c.key, c.userKey}
+}
+
+// CallerID names the caller of an HTTP request on a server with many
+// callers (perCaller), for binding an SSE session to the caller that opened
+// it: the signed-in user (hashed), or the multi-tenant credential (hashed,
+// as the rate limit's key), never the credential itself. Without perCaller
+// it is nil: the server has one user, and its sessions are theirs.
+func CallerID(perCaller bool) func(*http.Request) string {
+	if !perCaller {
+		return nil
+	}
+	return func(r *http.Request) string { return principal(r.Context(), r.Header) }
 }

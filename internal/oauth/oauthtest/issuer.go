@@ -107,17 +107,27 @@ func (i *Issuer) Claims(sub, aud string) map[string]any {
 }
 
 // Token is claims signed with the published key.
-func (i *Issuer) Token(claims map[string]any) string {
+func (i *Issuer) Token(claims map[string]any) string { return i.Key().Sign(claims) }
+
+// Key is the published key.
+func (i *Issuer) Key() *Key {
 	i.mu.Lock()
-	k := i.key
-	i.mu.Unlock()
-	return k.Sign(claims)
+	defer i.mu.Unlock()
+	return i.key
 }
 
-// Sign is claims as a JWT signed with k (RS256, its key id in the header).
-func (k *Key) Sign(claims map[string]any) string {
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: k.private, KeyID: k.ID}},
-		(&jose.SignerOptions{}).WithType("at+jwt"))
+// Sign is claims as an access token signed with k (RS256, its key id in the
+// header, typ at+jwt).
+func (k *Key) Sign(claims map[string]any) string { return k.SignTyped("at+jwt", claims) }
+
+// SignTyped is claims as a JWT signed with k whose typ header is typ, or
+// which has none when typ is "".
+func (k *Key) SignTyped(typ string, claims map[string]any) string {
+	opts := &jose.SignerOptions{}
+	if typ != "" {
+		opts = opts.WithType(jose.ContentType(typ))
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: k.private, KeyID: k.ID}}, opts)
 	if err != nil {
 		panic(err)
 	}
