@@ -61,7 +61,7 @@ func (f *fleetRun) keep(id string) {
 }
 
 // recentStored is how many of the latest stored results the reads pick
-// from: the caller's byte quota (--result-store-bytes) evicts the oldest, as
+// from: the caller's byte quota (--result-quota-per-caller) evicts the oldest, as
 // it should, so a read of any old one would fail by design.
 const recentStored = 32
 

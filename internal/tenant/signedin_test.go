@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -94,9 +96,9 @@ func TestSignedInLogHidesTheUser(t *testing.T) {
 	t.Parallel()
 	fake := composiotest.NewServer()
 	t.Cleanup(fake.Close)
-	var log strings.Builder
+	log := &syncBuffer{}
 	s := NewSignedIn([]client.Option{client.WithBaseURL(fake.URL), client.WithAPIKey(composiotest.APIKey)},
-		session.Config{Logger: slog.New(slog.NewTextHandler(&log, nil))})
+		session.Config{Logger: slog.New(slog.NewTextHandler(log, nil))})
 	tn, err := s.Tenant(oauth.WithUser(context.Background(), "alice@example.com"), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -104,10 +106,35 @@ func TestSignedInLogHidesTheUser(t *testing.T) {
 	if err := tn.Sessions.Run(context.Background(), func(string) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(log.String(), "created tool-router session") || !strings.Contains(log.String(), "user_hash=") {
-		t.Fatalf("no session line with a user hash:\n%s", log.String())
+	// The creation logs its line after it hands the id to its waiters.
+	var text string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if text = log.String(); strings.Contains(text, "created tool-router session") {
+			break
+		}
 	}
-	if strings.Contains(log.String(), "alice") {
-		t.Errorf("the log names the user:\n%s", log.String())
+	if !strings.Contains(text, "created tool-router session") || !strings.Contains(text, "user_hash=") {
+		t.Fatalf("no session line with a user hash:\n%s", text)
 	}
+	if strings.Contains(text, "alice") {
+		t.Errorf("the log names the user:\n%s", text)
+	}
+}
+
+// syncBuffer is a log sink safe to read while a goroutine writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
