@@ -28,7 +28,6 @@ func (retried) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Process
 	return next
 }
 
-
 // A claim whose command was applied and then retried finds its own marker
 // and is still the first attempt, not a call "still running" forever; a
 // second claim of the key is not.
