@@ -45,18 +45,22 @@ const replayPoll = 50 * time.Millisecond
 // replayer runs a confirmed call at most once per request state.
 type replayer struct {
 	store         Replays
+	caller        callerOwner
 	callerSecrets func(http.Header) []string
 	log           *slog.Logger
 	wait          time.Duration // for a first attempt still running; 0 means replayWait
 }
 
 // key is the replay key of a confirmed call: its request state (which binds
-// the exact call), and on a multi-tenant server the caller's credentials, so
-// that a state is never replayed to another caller. Hashed: the store holds
-// neither.
-func (r replayer) key(req mcp.CallToolRequest) string {
+// the exact call), the caller (signed in, or a multi-tenant credential and
+// user id; or a single-user server's own key and user), and on a
+// multi-tenant server the caller's credentials, so that a state is never
+// replayed to another caller. Hashed: the store holds none of them.
+func (r replayer) key(ctx context.Context, req mcp.CallToolRequest) string {
 	h := sha256.New()
 	h.Write([]byte(req.Params.RequestState))
+	h.Write([]byte{0})
+	h.Write([]byte(r.caller.of(ctx, req.Header)))
 	if r.callerSecrets != nil {
 		for _, s := range r.callerSecrets(req.Header) {
 			h.Write([]byte{0})
@@ -69,7 +73,7 @@ func (r replayer) key(req mcp.CallToolRequest) string {
 // once runs the confirmed call the first time its state is presented, and
 // answers a repeat with the recorded result, sending nothing.
 func (r replayer) once(ctx context.Context, req mcp.CallToolRequest, run func() (*mcp.CallToolResult, error)) (*mcp.CallToolResult, error) {
-	key := r.key(req)
+	key := r.key(ctx, req)
 	first, rec, err := r.store.Claim(ctx, key, replayTTL)
 	if err != nil {
 		r.log.WarnContext(ctx, "proxy_execute: the confirmation store did not answer", "err", err)

@@ -246,7 +246,7 @@ func (c *Config) ToolsConfig(logger *slog.Logger) tools.Config {
 		APIVersion:         c.APIVersion,
 		Secrets:            c.Secrets(),
 		ConnectWait:        c.ConnectWait, CallTimeout: c.Timeout,
-		ConfirmKey: c.ConfirmKey(), Replays: c.sharedReplays(),
+		ConfirmKey: c.ConfirmKey(), Replays: c.sharedReplays(), CallerOwner: c.resultOwner(),
 	}
 	rc := results.Config{
 		MaxBytes: c.ResultStoreBytes, QuotaPerCaller: c.ResultQuotaPerCaller, TTL: c.ResultTTL,

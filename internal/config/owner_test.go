@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/results"
@@ -65,5 +67,26 @@ func TestStoreResultsArePerDeployment(t *testing.T) {
 	}
 	if _, ok, err := deployment(t, srv.URL(), "ak_A", "alice").Get(ctx, ra.ID()); !ok {
 		t.Errorf("a replica of A does not read A's result: %v", err)
+	}
+}
+
+// The tools name the caller as the results do: on a multi-tenant server the
+// credential and the user id, so that one user's confirmation is neither
+// taken from nor replayed to another user of the same key.
+func TestToolsNameTheCaller(t *testing.T) {
+	t.Parallel()
+	c, err := Parse([]string{"--multi-tenant", "--transport", "http"}, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := c.ToolsConfig(nil).CallerOwner
+	if owner == nil {
+		t.Fatal("no CallerOwner")
+	}
+	as := func(user string) string {
+		return owner(context.Background(), http.Header{"X-Composio-Api-Key": {"ak_team"}, "X-Composio-User-Id": {user}})
+	}
+	if as("alice") == as("bob") || as("alice") != as("alice") || strings.Contains(as("alice"), "ak_team") {
+		t.Errorf("alice %q, bob %q", as("alice"), as("bob"))
 	}
 }
