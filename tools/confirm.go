@@ -46,8 +46,8 @@ type confirmer struct {
 	// them.
 	key    []byte
 	caller callerOwner
-	now func() time.Time
-	log *slog.Logger
+	now    func() time.Time
+	log    *slog.Logger
 }
 
 // check returns nil when the call may go ahead (a read, a server
