@@ -114,7 +114,11 @@ func (t *proxyTool) Handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.C
 	case res != nil:
 		return res, nil
 	case byState:
-		return t.replay.once(ctx, req, func() (*mcp.CallToolResult, error) { return t.execute(ctx, req, call, ex, sessions) })
+		return t.replay.once(ctx, req, func() (*mcp.CallToolResult, bool, error) {
+			ctx, w := withSendWatch(ctx)
+			res, err := t.execute(ctx, req, call, ex, sessions)
+			return res, w.maybeSent.Load(), err
+		})
 	}
 	return t.execute(ctx, req, call, ex, sessions)
 }
@@ -162,6 +166,7 @@ func (s sender) run(ctx context.Context, req mcp.CallToolRequest, ex executor, s
 	var resp *client.ProxyResponse
 	err := sessions.Run(ctx, func(sessionID string) (err error) {
 		resp, err = ex.ProxyExecute(ctx, sessionID, call)
+		noteSent(ctx, err)
 		return err
 	})
 	elapsed := time.Since(start)

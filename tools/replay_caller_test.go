@@ -39,13 +39,13 @@ func TestReplayIsBoundToTheCaller(t *testing.T) {
 	req.Params.RequestState = "1764640000.0011223344556677.mac"
 	alice := oauth.WithUser(context.Background(), "alice")
 	bob := oauth.WithUser(context.Background(), "bob")
-	if _, err := r.once(alice, req, func() (*mcp.CallToolResult, error) {
-		return mcp.NewToolResultText("alice's private data"), nil
+	if _, err := r.once(alice, req, func() (*mcp.CallToolResult, bool, error) {
+		return mcp.NewToolResultText("alice's private data"), true, nil
 	}); err != nil {
 		t.Fatal(err)
 	}
-	res, _ := r.once(bob, req, func() (*mcp.CallToolResult, error) {
-		return mcp.NewToolResultText("bob's own call"), nil
+	res, _ := r.once(bob, req, func() (*mcp.CallToolResult, bool, error) {
+		return mcp.NewToolResultText("bob's own call"), true, nil
 	})
 	for _, c := range res.Content {
 		if tc, ok := c.(mcp.TextContent); ok && strings.Contains(tc.Text, "alice") {

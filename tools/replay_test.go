@@ -112,6 +112,8 @@ func (s stuckReplays) Claim(context.Context, string, time.Duration) (bool, []byt
 
 func (stuckReplays) Record(context.Context, string, []byte, time.Duration) error { return nil }
 
+func (stuckReplays) Release(context.Context, string) error { return nil }
+
 // A repeat while the first attempt runs, or with the store down, sends
 // nothing and says what to do.
 func TestConfirmedCallNotSentWhenUnsure(t *testing.T) {

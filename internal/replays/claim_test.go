@@ -52,3 +52,21 @@ func TestClaimRetriedIsStillFirst(t *testing.T) {
 		t.Errorf("after the record: first %v, %q, %v", first, rec, err)
 	}
 }
+
+// A released claim (a confirmed call that sent nothing) is claimed afresh
+// by the repeat, on any replica.
+func TestReleasedClaimIsClaimedAgain(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	a, b := New(srv.Open(t)), New(srv.Open(t))
+	ctx := context.Background()
+	if first, _, err := a.Claim(ctx, "k", time.Minute); !first || err != nil {
+		t.Fatalf("claim: %v %v", first, err)
+	}
+	if err := a.Release(ctx, "k"); err != nil {
+		t.Fatal(err)
+	}
+	if first, rec, err := b.Claim(ctx, "k", time.Minute); !first || rec != nil || err != nil {
+		t.Errorf("after release: first %v, %q, %v", first, rec, err)
+	}
+}

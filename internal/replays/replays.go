@@ -75,6 +75,13 @@ func (r *Redis) Claim(ctx context.Context, key string, ttl time.Duration) (bool,
 	return false, nil, nil
 }
 
+// Release implements tools.Replays.
+func (r *Redis) Release(ctx context.Context, key string) error {
+	ctx, cancel := context.WithTimeout(ctx, r.st.Timeout())
+	defer cancel()
+	return r.st.Err("replay-release", r.st.Client().Del(ctx, store.Key("replay", key)).Err())
+}
+
 // Record implements tools.Replays.
 func (r *Redis) Record(ctx context.Context, key string, result []byte, ttl time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, r.st.Timeout())
