@@ -12,11 +12,11 @@ import (
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/store/redistest"
 )
 
-// deployment is the results of a single-user server on the store at url,
-// with this Composio key and user id and these flags.
-func deployment(t *testing.T, url, key, user string, args ...string) *results.Store {
+// opened is the configuration of args and the environment vars, its store
+// (if any) opened until the test ends.
+func opened(t *testing.T, args []string, vars map[string]string) *Config {
 	t.Helper()
-	c, err := Parse(append([]string{"--store", url, "--transport", "http"}, args...), env(map[string]string{"COMPOSIO_API_KEY": key, "COMPOSIO_USER_ID": user}), io.Discard)
+	c, err := Parse(args, env(vars), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,15 @@ func deployment(t *testing.T, url, key, user string, args ...string) *results.St
 		t.Fatal(err)
 	}
 	t.Cleanup(closeStore)
-	return c.ToolsConfig(nil).Results
+	return c
+}
+
+// deployment is the results of a single-user server on the store at url,
+// with this Composio key and user id and these flags.
+func deployment(t *testing.T, url, key, user string, args ...string) *results.Store {
+	t.Helper()
+	vars := map[string]string{"COMPOSIO_API_KEY": key, "COMPOSIO_USER_ID": user}
+	return opened(t, append([]string{"--store", url, "--transport", "http"}, args...), vars).ToolsConfig(nil).Results
 }
 
 // Two single-user deployments on one store (other keys, or other users)
