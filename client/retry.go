@@ -93,6 +93,15 @@ func Attempts(err error) int {
 	return 1
 }
 
+// NothingSent reports whether the call that failed with err surely reached
+// no third-party API: it found no free slot (*BusyError), no connection was
+// made, or Composio answered with its rate limit, which it documents as a
+// call not executed. After any other failure the call may have been made.
+func NothingSent(err error) bool {
+	var busy *BusyError
+	return errors.As(err, &busy) || failureClass(err) == notSent
+}
+
 // withAttempts wraps err in an *AttemptsError when the call was sent more than once.
 func withAttempts(err error, attempts int) error {
 	if err == nil || attempts <= 1 {

@@ -42,10 +42,12 @@ const confirmNote = "\n\nThis server runs with --confirm-writes: each POST, PUT,
 // can change data may go ahead.
 type confirmer struct {
 	enabled bool
-	// key signs confirmation states; now dates them.
-	key []byte
-	now func() time.Time
-	log *slog.Logger
+	// key signs confirmation states, each bound to its caller; now dates
+	// them.
+	key    []byte
+	caller callerOwner
+	now    func() time.Time
+	log    *slog.Logger
 }
 
 // check returns nil when the call may go ahead (a read, a server
@@ -73,11 +75,12 @@ func (c confirmer) check(ctx context.Context, req mcp.CallToolRequest, pc proxyC
 	}
 	var answer *mcp.ElicitationResult
 	if server.IsModernRequest(ctx) {
-		if checkConfirmState(c.key, req.Params.RequestState, call, c.now()) {
+		who := c.caller.of(ctx, req.Header)
+		if checkConfirmState(c.key, req.Params.RequestState, who, call, c.now()) {
 			answer = server.ElicitationResponse(req.Params.InputResponses, confirmID)
 		}
 		if answer == nil {
-			return server.NewInputRequestBuilder(confirmState(c.key, call, c.now())).Elicit(confirmID, params).ToolResult(), false
+			return server.NewInputRequestBuilder(confirmState(c.key, who, call, c.now())).Elicit(confirmID, params).ToolResult(), false
 		}
 		byState = true
 	} else {
@@ -224,20 +227,23 @@ func isShownPlain(r rune) bool {
 }
 
 // confirmState is the request state of a confirmation: when it was asked, a
-// nonce, and a MAC under key binding both to the exact call. The nonce makes
+// nonce, and a MAC under key binding both to the exact call and to the
+// caller asked (who, a hash; "" on a server of one caller), so that another
+// caller presenting it is asked again. The nonce makes
 // each question's state its own, so that a call confirmed twice (asked
 // twice, even within a second) is made twice, while a repeat of one answer
 // is recognised as such (replayer).
-func confirmState(key []byte, call *client.ProxyRequest, t time.Time) string {
+func confirmState(key []byte, who string, call *client.ProxyRequest, t time.Time) string {
 	ts := strconv.FormatInt(t.Unix(), 10)
 	nonce := make([]byte, 8)
 	_, _ = rand.Read(nonce)
 	n := hex.EncodeToString(nonce)
-	return ts + "." + n + "." + confirmMAC(key, ts, n, call)
+	return ts + "." + n + "." + confirmMAC(key, ts, n, who, call)
 }
 
-// checkConfirmState reports whether state is a live confirmation state for call.
-func checkConfirmState(key []byte, state string, call *client.ProxyRequest, now time.Time) bool {
+// checkConfirmState reports whether state is a live confirmation state for
+// call, asked of who.
+func checkConfirmState(key []byte, state, who string, call *client.ProxyRequest, now time.Time) bool {
 	parts := strings.Split(state, ".")
 	if len(parts) != 3 {
 		return false
@@ -251,14 +257,16 @@ func checkConfirmState(key []byte, state string, call *client.ProxyRequest, now 
 	if age < -time.Minute || age > confirmStateTTL {
 		return false
 	}
-	return hmac.Equal([]byte(mac), []byte(confirmMAC(key, ts, nonce, call)))
+	return hmac.Equal([]byte(mac), []byte(confirmMAC(key, ts, nonce, who, call)))
 }
 
-func confirmMAC(key []byte, ts, nonce string, call *client.ProxyRequest) string {
+func confirmMAC(key []byte, ts, nonce, who string, call *client.ProxyRequest) string {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(ts))
 	m.Write([]byte{0})
 	m.Write([]byte(nonce))
+	m.Write([]byte{0})
+	m.Write([]byte(who))
 	m.Write([]byte{0})
 	b, _ := json.Marshal(call)
 	m.Write(b)

@@ -153,24 +153,30 @@ func TestConfirmState(t *testing.T) {
 	a := &client.ProxyRequest{ToolkitSlug: "github", Method: "DELETE", Endpoint: "/repos/o/r"}
 	b := &client.ProxyRequest{ToolkitSlug: "github", Method: "DELETE", Endpoint: "/repos/o/other"}
 	key := []byte("k")
-	st := confirmState(key, a, now)
-	if !checkConfirmState(key, st, a, now.Add(time.Minute)) {
+	st := confirmState(key, "", a, now)
+	if !checkConfirmState(key, st, "", a, now.Add(time.Minute)) {
 		t.Error("a fresh state for the same call was refused")
 	}
-	if checkConfirmState(key, st, b, now) {
+	if checkConfirmState(key, st, "", b, now) {
 		t.Error("a state was accepted for another call")
 	}
-	if checkConfirmState(key, st, a, now.Add(confirmStateTTL+time.Second)) {
+	if checkConfirmState(key, st, "", a, now.Add(confirmStateTTL+time.Second)) {
 		t.Error("an old state was accepted")
 	}
-	if checkConfirmState([]byte("another key"), st, a, now) {
+	if checkConfirmState([]byte("another key"), st, "", a, now) {
 		t.Error("a state was accepted under another key")
 	}
-	if other := confirmState(key, a, now); other == st || !checkConfirmState(key, other, a, now) {
+	if other := confirmState(key, "", a, now); other == st || !checkConfirmState(key, other, "", a, now) {
 		t.Error("two questions about one call share a state")
 	}
+	if checkConfirmState(key, st, "bob", a, now) || checkConfirmState(key, confirmState(key, "alice", a, now), "bob", a, now) {
+		t.Error("a state was accepted from another caller")
+	}
+	if !checkConfirmState(key, confirmState(key, "alice", a, now), "alice", a, now) {
+		t.Error("a caller's own state was refused")
+	}
 	for _, bad := range []string{"", "x", "1.2", "1.2.3", st + "0", strings.Replace(st, ".", "..", 1)} {
-		if checkConfirmState(key, bad, a, now) {
+		if checkConfirmState(key, bad, "", a, now) {
 			t.Errorf("state %q accepted", bad)
 		}
 	}

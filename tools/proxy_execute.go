@@ -50,8 +50,8 @@ func newProxyTool(e *env) *proxyTool {
 		args:    argDecoder{uploadRoots: cfg.UploadRoots},
 		policy:  cfg.Policy,
 		route:   router{tenants: e.tenants, connectTool: e.connectTool},
-		confirm: confirmer{enabled: cfg.ConfirmWrites, key: cfg.ConfirmKey, now: e.now, log: e.log},
-		replay:  replayer{store: cfg.Replays, callerSecrets: cfg.CallerSecrets, log: e.log},
+		confirm: confirmer{enabled: cfg.ConfirmWrites, key: cfg.ConfirmKey, caller: cfg.CallerOwner, now: e.now, log: e.log},
+		replay:  replayer{store: cfg.Replays, caller: cfg.CallerOwner, callerSecrets: cfg.CallerSecrets, log: e.log},
 		send:    sender{log: e.log},
 		shape: shaper{keep: keep, now: e.now, jq: e.jq,
 			inline: newInliner(cfg.InlineImagesMax, cfg.DownloadClient, cfg.DownloadTimeout, keep, e.masker, e.log)},
@@ -114,7 +114,11 @@ func (t *proxyTool) Handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.C
 	case res != nil:
 		return res, nil
 	case byState:
-		return t.replay.once(ctx, req, func() (*mcp.CallToolResult, error) { return t.execute(ctx, req, call, ex, sessions) })
+		return t.replay.once(ctx, req, func() (*mcp.CallToolResult, bool, error) {
+			ctx, w := withSendWatch(ctx)
+			res, err := t.execute(ctx, req, call, ex, sessions)
+			return res, w.maybeSent.Load(), err
+		})
 	}
 	return t.execute(ctx, req, call, ex, sessions)
 }
@@ -162,6 +166,7 @@ func (s sender) run(ctx context.Context, req mcp.CallToolRequest, ex executor, s
 	var resp *client.ProxyResponse
 	err := sessions.Run(ctx, func(sessionID string) (err error) {
 		resp, err = ex.ProxyExecute(ctx, sessionID, call)
+		noteSent(ctx, err)
 		return err
 	})
 	elapsed := time.Since(start)

@@ -9,9 +9,12 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 )
 
 // Replays records the outcome of each confirmed call (a confirmation answered
@@ -26,6 +29,9 @@ type Replays interface {
 	Claim(ctx context.Context, key string, ttl time.Duration) (first bool, result []byte, err error)
 	// Record keeps the first attempt's result under key, for ttl.
 	Record(ctx context.Context, key string, result []byte, ttl time.Duration) error
+	// Release drops the claim of a first attempt that sent nothing, so
+	// that a repeat goes ahead.
+	Release(ctx context.Context, key string) error
 }
 
 // ReplayMetaKey is the _meta field, true, of a result that is the recorded
@@ -45,18 +51,22 @@ const replayPoll = 50 * time.Millisecond
 // replayer runs a confirmed call at most once per request state.
 type replayer struct {
 	store         Replays
+	caller        callerOwner
 	callerSecrets func(http.Header) []string
 	log           *slog.Logger
 	wait          time.Duration // for a first attempt still running; 0 means replayWait
 }
 
 // key is the replay key of a confirmed call: its request state (which binds
-// the exact call), and on a multi-tenant server the caller's credentials, so
-// that a state is never replayed to another caller. Hashed: the store holds
-// neither.
-func (r replayer) key(req mcp.CallToolRequest) string {
+// the exact call), the caller (signed in, or a multi-tenant credential and
+// user id; or a single-user server's own key and user), and on a
+// multi-tenant server the caller's credentials, so that a state is never
+// replayed to another caller. Hashed: the store holds none of them.
+func (r replayer) key(ctx context.Context, req mcp.CallToolRequest) string {
 	h := sha256.New()
 	h.Write([]byte(req.Params.RequestState))
+	h.Write([]byte{0})
+	h.Write([]byte(r.caller.of(ctx, req.Header)))
 	if r.callerSecrets != nil {
 		for _, s := range r.callerSecrets(req.Header) {
 			h.Write([]byte{0})
@@ -67,9 +77,13 @@ func (r replayer) key(req mcp.CallToolRequest) string {
 }
 
 // once runs the confirmed call the first time its state is presented, and
-// answers a repeat with the recorded result, sending nothing.
-func (r replayer) once(ctx context.Context, req mcp.CallToolRequest, run func() (*mcp.CallToolResult, error)) (*mcp.CallToolResult, error) {
-	key := r.key(req)
+// answers a repeat with the recorded result, sending nothing. run reports
+// whether its request may have reached Composio: when it surely did not
+// (no session, the server busy, Composio's rate limit), nothing is recorded
+// and the claim is dropped, so that a repeat of the answer goes ahead
+// instead of being told it was sent.
+func (r replayer) once(ctx context.Context, req mcp.CallToolRequest, run func() (res *mcp.CallToolResult, maybeSent bool, err error)) (*mcp.CallToolResult, error) {
+	key := r.key(ctx, req)
 	first, rec, err := r.store.Claim(ctx, key, replayTTL)
 	if err != nil {
 		r.log.WarnContext(ctx, "proxy_execute: the confirmation store did not answer", "err", err)
@@ -78,9 +92,15 @@ func (r replayer) once(ctx context.Context, req mcp.CallToolRequest, run func() 
 	if !first {
 		return r.recorded(ctx, key, rec)
 	}
-	res, err := run()
+	res, maybeSent, err := run()
 	if err != nil {
 		return nil, err // the wiring's fault; the claim stays, so nothing is sent twice
+	}
+	if !maybeSent {
+		if rerr := r.store.Release(context.WithoutCancel(ctx), key); rerr != nil {
+			r.log.WarnContext(ctx, "proxy_execute: the claim of a confirmed call that sent nothing was not dropped; a repeat of it will be told it is still running", "err", rerr)
+		}
+		return res, nil
 	}
 	b, merr := json.Marshal(res)
 	if merr == nil {
@@ -186,6 +206,37 @@ func (m *memoryReplays) Record(_ context.Context, key string, result []byte, ttl
 	en.result, en.expires = result, m.now().Add(ttl)
 	m.trimLocked()
 	return nil
+}
+
+// Release implements Replays.
+func (m *memoryReplays) Release(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e, ok := m.items[key]; ok {
+		m.removeLocked(e)
+	}
+	return nil
+}
+
+// sendWatch notes whether a call's requests may have reached Composio, for
+// replayer.once: a call that surely sent nothing is not recorded.
+type sendWatch struct{ maybeSent atomic.Bool }
+
+type sendWatchKey struct{}
+
+// withSendWatch returns ctx carrying a new sendWatch, which sender.run
+// marks after each request that may have been made.
+func withSendWatch(ctx context.Context) (context.Context, *sendWatch) {
+	w := new(sendWatch)
+	return context.WithValue(ctx, sendWatchKey{}, w), w
+}
+
+// noteSent marks ctx's sendWatch, if any, unless the request that ended
+// with err surely sent nothing (client.NothingSent).
+func noteSent(ctx context.Context, err error) {
+	if w, ok := ctx.Value(sendWatchKey{}).(*sendWatch); ok && (err == nil || !client.NothingSent(err)) {
+		w.maybeSent.Store(true)
+	}
 }
 
 // trimLocked drops the oldest entries past the bounds.

@@ -16,6 +16,18 @@ type Sessions interface {
 	Run(ctx context.Context, fn func(sessionID string) error) error
 }
 
+// callerOwner names the caller of a call (Config.CallerOwner); nil names
+// the one caller of a server that has one.
+type callerOwner func(context.Context, http.Header) string
+
+// of is the caller of a call with headers h; "" when f is nil.
+func (f callerOwner) of(ctx context.Context, h http.Header) string {
+	if f == nil {
+		return ""
+	}
+	return f(ctx, h)
+}
+
 // FixedSession is a Sessions that always uses one session id and never
 // replaces it, for a server given only a session id.
 type FixedSession string

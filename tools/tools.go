@@ -98,6 +98,11 @@ type Config struct {
 	// CallerSecrets, when set, returns more secrets to mask in the result of
 	// a call with these HTTP headers: a multi-tenant caller's own key.
 	CallerSecrets func(http.Header) []string
+	// CallerOwner, when set, names the caller of a call with these HTTP
+	// headers, as a hash (tenant.ResultOwner): a confirmation asked of one
+	// caller is taken only from them, and a confirmed call is replayed only
+	// to them. nil means one caller.
+	CallerOwner func(context.Context, http.Header) string
 	// Audit, when set, receives one entry per tool call.
 	Audit *audit.Log
 	// Observe, when set, is told of every finished tool call, for metrics.

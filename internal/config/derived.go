@@ -1,8 +1,10 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"slices"
 	"time"
 
@@ -244,11 +246,11 @@ func (c *Config) ToolsConfig(logger *slog.Logger) tools.Config {
 		APIVersion:         c.APIVersion,
 		Secrets:            c.Secrets(),
 		ConnectWait:        c.ConnectWait, CallTimeout: c.Timeout,
-		ConfirmKey: c.ConfirmKey(), Replays: c.sharedReplays(),
+		ConfirmKey: c.ConfirmKey(), Replays: c.sharedReplays(), CallerOwner: c.resultOwner(),
 	}
 	rc := results.Config{
 		MaxBytes: c.ResultStoreBytes, QuotaPerCaller: c.ResultQuotaPerCaller, TTL: c.ResultTTL,
-		Owner: tenant.ResultOwner(c.ManyCallers()),
+		Owner: c.resultOwner(),
 		// nil without --store: the results stay in this process.
 		Redis: c.Store(),
 	}
@@ -262,4 +264,14 @@ func (c *Config) ToolsConfig(logger *slog.Logger) tools.Config {
 		tc.CallerSecrets = tenant.Secrets
 	}
 	return tc
+}
+
+// resultOwner owns the results of a call: each caller on a server with many;
+// otherwise the process, or, with a store other deployments may share, the
+// server's own credential and user (tenant.StoredOwner).
+func (c *Config) resultOwner() func(context.Context, http.Header) string {
+	if c.ManyCallers() || c.Store() == nil {
+		return tenant.ResultOwner(c.ManyCallers())
+	}
+	return tenant.StoredOwner(tenant.Credential(c.APIKey, c.UserAPIKey), c.UserID)
 }

@@ -3,7 +3,6 @@ package config
 import (
 	"context"
 	"io"
-	"log/slog"
 	"strings"
 	"testing"
 
@@ -42,16 +41,7 @@ func TestStoreWiring(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
 	open := func() *Config {
-		c, err := Parse([]string{"--store", srv.URL(), "--transport", "http"}, env(map[string]string{"COMPOSIO_API_KEY": "ak_x", "COMPOSIO_USER_ID": "u"}), io.Discard)
-		if err != nil {
-			t.Fatal(err)
-		}
-		closeStore, err := c.OpenStore(slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(closeStore)
-		return c
+		return opened(t, []string{"--store", srv.URL(), "--transport", "http"}, map[string]string{"COMPOSIO_API_KEY": "ak_x", "COMPOSIO_USER_ID": "u"})
 	}
 	a, b := open(), open()
 	ctx := context.Background()

@@ -1,8 +1,6 @@
 package config
 
 import (
-	"io"
-	"log/slog"
 	"testing"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
@@ -22,15 +20,7 @@ func TestSharedStateWiring(t *testing.T) {
 		{"memory", []string{"--transport", "http"}, false},
 		{"store", []string{"--transport", "http", "--store", "redis://127.0.0.1:1/0"}, true},
 	} {
-		c, err := Parse(tc.args, env(map[string]string{"COMPOSIO_API_KEY": "ak_x", "COMPOSIO_USER_ID": "u"}), io.Discard)
-		if err != nil {
-			t.Fatal(err)
-		}
-		closeStore, err := c.OpenStore(slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(closeStore)
+		c := opened(t, tc.args, map[string]string{"COMPOSIO_API_KEY": "ak_x", "COMPOSIO_USER_ID": "u"})
 		so := c.ServerOptions("t", "0", set, nil)
 		sc := c.SessionConfig(nil)
 		tc2 := c.ToolsConfig(nil)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -111,46 +110,72 @@ func (b *redisBackend) keep(ctx context.Context, r *Result) (bool, error) {
 	return true, nil
 }
 
+// loadScript reads a result's meta, the length of its data and the bytes
+// asked for (all of them, or page ARGV[1]) at once, so that bytes gone since
+// the meta was written (evicted under maxmemory, expired between two reads)
+// are seen as gone: GETRANGE of a missing key answers "", not nil.
+//
+// KEYS: meta, data. ARGV: the page (0: the whole). It returns {} when there
+// is no meta, else {meta as name/value pairs, data length, bytes}, the bytes
+// false when the page is past the last.
+var loadScript = redis.NewScript(`
+local meta = redis.call('HGETALL', KEYS[1])
+if #meta == 0 then return {} end
+local n, f, starts = tonumber(ARGV[1]), {}, {}
+for i = 1, #meta, 2 do f[meta[i]] = meta[i + 1] end
+for v in string.gmatch(f['starts'] or '', '[^,]+') do starts[#starts + 1] = tonumber(v) end
+local size = redis.call('STRLEN', KEYS[2])
+local data = false
+if n == 0 then
+  data = redis.call('GET', KEYS[2])
+elseif n <= #starts then
+  local first, last = starts[n], tonumber(f['size'] or '0')
+  if n < #starts then last = starts[n + 1] end
+  data = ''
+  if last > first then data = redis.call('GETRANGE', KEYS[2], first, last - 1) end
+end
+return {meta, size, data}
+`)
+
 func (b *redisBackend) load(ctx context.Context, owner, id string, n int) (*Result, []byte, bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.st.Timeout())
 	defer cancel()
 	p := b.prefix(owner) + id
-	c := b.st.Client()
-	meta, err := c.HGetAll(ctx, p+":meta").Result()
+	out, err := loadScript.Run(ctx, b.st.Client(), []string{p + ":meta", p + ":data"}, n).Slice()
 	if err != nil {
 		return nil, nil, false, b.st.Err("results.get", err)
 	}
-	r, ok := resultOf(id, owner, meta)
+	if len(out) != 3 {
+		return nil, nil, false, nil
+	}
+	r, ok := resultOf(id, owner, pairs(out[0]))
 	if !ok {
 		return nil, nil, false, nil
 	}
 	if n > r.Pages() {
 		return r, nil, false, nil
 	}
-	var data []byte
-	if n == 0 {
-		data, err = c.Get(ctx, p+":data").Bytes()
-	} else {
-		// Only the page: GETRANGE's end is inclusive.
-		start, end := r.pageRange(n)
-		data, err = c.GetRange(ctx, p+":data", int64(start), int64(end-1)).Bytes()
-		if end == start {
-			data = []byte{}
-		}
-	}
-	switch {
-	case errors.Is(err, redis.Nil):
-		return nil, nil, false, nil // expired between the two reads
-	case err != nil:
-		return nil, nil, false, b.st.Err("results.get", err)
+	size, _ := out[1].(int64)
+	data, isData := out[2].(string)
+	if !isData || size != int64(r.size) {
+		return nil, nil, false, nil // the bytes are gone, or were never whole
 	}
 	if n == 0 {
-		if len(data) != r.size {
-			return nil, nil, false, nil
-		}
-		r.data = data
+		r.data = []byte(data)
 	}
-	return r, data, true, nil
+	return r, []byte(data), true, nil
+}
+
+// pairs is a Lua list of name/value pairs (HGETALL's answer) as a map.
+func pairs(v any) map[string]string {
+	list, _ := v.([]any)
+	m := make(map[string]string, len(list)/2)
+	for i := 0; i+1 < len(list); i += 2 {
+		k, _ := list[i].(string)
+		val, _ := list[i+1].(string)
+		m[k] = val
+	}
+	return m
 }
 
 // resultOf is the result that meta describes; false when meta is empty

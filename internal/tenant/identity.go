@@ -97,6 +97,18 @@ func ResultOwner(perCaller bool) func(context.Context, http.Header) string {
 	}
 }
 
+// StoredOwner is the ResultOwner of a server with one user whose results
+// live in a store (--store) that other deployments may share: the server's
+// own credential (Credential) and user id, hashed, so that two servers of
+// other keys or users on one Redis neither read each other's results by id
+// nor spend one quota. Replicas of one deployment, with the same key and
+// user, share it. (Without a store the process is the owner, ProcessOwner.)
+func StoredOwner(credential, userID string) func(context.Context, http.Header) string {
+	sum := sha256.Sum256([]byte("process\x00" + credential + "\x00" + userID))
+	owner := hex.EncodeToString(sum[:])
+	return func(context.Context, http.Header) string { return owner }
+}
+
 // Secrets are the credentials a multi-tenant caller sent, to be masked in its
 // results.
 func Secrets(h http.Header) []string {
