@@ -65,13 +65,16 @@ func (c *Config) OpenStore(logger *slog.Logger) (func(), error) {
 func (c *Config) Store() *store.Redis { return c.store }
 
 // StoreConfig is the shared store's settings; ok is false without --store.
-// Each command is bounded by the call timeout as well as the store's own
-// bound, whichever ends first.
+// Each command is bounded by a quarter of --timeout (at most the store's
+// default bound): a call runs several store commands (the rate gate, the
+// session, its result), and together they must leave it time for its
+// upstream request and its answer.
 func (c *Config) StoreConfig(logger *slog.Logger) (cfg store.Config, ok bool) {
 	if c.StoreURL == "" {
 		return store.Config{}, false
 	}
-	cfg = store.Config{URL: c.StoreURL, Password: c.StorePassword, Logger: logger}
+	cfg = store.Config{URL: c.StoreURL, Password: c.StorePassword, Logger: logger,
+		OpTimeout: min(store.DefaultOpTimeout, c.Timeout/4)}
 	if m := c.Metrics(); m != nil {
 		cfg.OnError = m.StoreError
 	}
