@@ -58,7 +58,19 @@ func (c *Config) OpenStore(logger *slog.Logger) (func(), error) {
 	}
 	c.store = st
 	logger.Info("keeping shared state in the store", "addr", st.Addr())
+	if w := c.storeWarning(); w != "" {
+		logger.Warn(w)
+	}
 	return func() { _ = st.Close() }, nil
+}
+
+// storeWarning is what OpenStore warns of in settings that start but do
+// not work as a fleet would expect; "" when there is nothing.
+func (c *Config) storeWarning() string {
+	if c.ConfirmWrites && c.StateKey == "" {
+		return "--confirm-writes with --store and no COMPOSIO_MCP_STATE_KEY: each replica signs confirmations with a random key of its own, so a confirmation started on one is refused on another; give every replica the same COMPOSIO_MCP_STATE_KEY"
+	}
+	return ""
 }
 
 // Store is the store OpenStore opened; nil without --store.
