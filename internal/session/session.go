@@ -102,6 +102,7 @@ type Manager struct {
 	mu      sync.Mutex
 	id      string
 	pending *creation // the creation in flight, nil when none
+	gone    goneIDs   // ids seen gone, never adopted or published again
 }
 
 // creation is one CreateSession call that any number of callers wait for.
@@ -265,6 +266,7 @@ func (m *Manager) create(ctx context.Context, c *creation, stale string) {
 		id = sessionID(s)
 	}
 	m.mu.Lock()
+	m.gone.add(stale)
 	if err == nil {
 		m.id = id
 		c.id = id

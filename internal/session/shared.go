@@ -59,18 +59,24 @@ func (m *Manager) currentShared(ctx context.Context) (string, error) {
 		m.storeDown("using this replica's tool-router session", err)
 		return m.currentLocal(ctx)
 	}
+	if id != "" && m.isGone(id) {
+		return m.supersede(ctx, id)
+	}
 	if id != "" {
 		m.adopt(id)
 		return id, nil
 	}
-	if own := m.ID(); own != "" {
+	if own := m.ID(); own != "" && m.isGone(own) {
+		// Ours went and its replacement failed: never publish it.
+		return m.replace(ctx, own)
+	} else if own != "" {
 		// Ours (given at start, or the cache forgot it): publish it, unless
 		// another replica published first.
 		ok, err := m.shared.CompareAndSwap(ctx, m.sharedKey, "", own)
 		if err != nil || ok {
 			return own, nil
 		}
-		if id, err := m.shared.Load(ctx, m.sharedKey); err == nil && id != "" {
+		if id, err := m.shared.Load(ctx, m.sharedKey); err == nil && id != "" && !m.isGone(id) {
 			m.adopt(id)
 			return id, nil
 		}
@@ -79,11 +85,35 @@ func (m *Manager) currentShared(ctx context.Context) (string, error) {
 	return m.replace(ctx, "")
 }
 
+// supersede is Current when the shared cache holds dead, an id this Manager
+// has seen gone (a replica that has not published it again): ours replaces
+// it for the fleet, or a new session when we have none.
+func (m *Manager) supersede(ctx context.Context, dead string) (string, error) {
+	own := m.ID()
+	if own == "" || own == dead {
+		return m.replace(ctx, dead)
+	}
+	if ok, err := m.shared.CompareAndSwap(ctx, m.sharedKey, dead, own); err == nil && !ok {
+		if id, ok := m.sharedOther(ctx, dead); ok {
+			m.adopt(id)
+			return id, nil
+		}
+	}
+	return own, nil
+}
+
 // adopt makes id, found in the shared cache, the Manager's own.
 func (m *Manager) adopt(id string) {
 	m.mu.Lock()
 	m.id = id
 	m.mu.Unlock()
+}
+
+// isGone reports whether the Manager has seen id gone.
+func (m *Manager) isGone(id string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.gone.has(id)
 }
 
 // obtainShared is a creation with a shared cache: another replica's
@@ -130,10 +160,11 @@ func (m *Manager) obtainShared(ctx context.Context, stale string) (id string, s 
 	return s.SessionID, s, nil
 }
 
-// sharedOther returns the shared id when there is one other than stale.
+// sharedOther returns the shared id when there is one other than stale and
+// not seen gone.
 func (m *Manager) sharedOther(ctx context.Context, stale string) (string, bool) {
 	id, err := m.shared.Load(ctx, m.sharedKey)
-	return id, err == nil && id != "" && id != stale
+	return id, err == nil && id != "" && id != stale && !m.isGone(id)
 }
 
 // errNoSharedSession is a wait for another replica's creation that saw none.
@@ -153,7 +184,7 @@ func (m *Manager) awaitShared(ctx context.Context, stale string) (string, func()
 		switch {
 		case err != nil:
 			return "", nil, err
-		case id != "" && id != stale:
+		case id != "" && id != stale && !m.isGone(id):
 			return id, nil, nil
 		}
 		// The lock is held by the caller's context, not the wait's: it
