@@ -112,8 +112,6 @@ func TestStoreDownKeepsSessionsInMemory(t *testing.T) {
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// A's pool fails fast for a moment after the failures it saw.
-	time.Sleep(store.BreakerCooldown)
 	call(t, a, ca)
 	c, cc := replica(t, fake, srv)
 	call(t, c, cc)

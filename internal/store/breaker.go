@@ -9,8 +9,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// BreakerCooldown is how long commands fail fast after one found the store
-// unavailable; then one goes through as a probe, and its success lets the
+// BreakerCooldown is how long commands fail fast after one waited out its
+// bound (see breaker.failed); then one goes through as a probe, and its success lets the
 // others through again. Without it a call that runs several store commands
 // (rate gate, session, result) against a hung store waits each one's bound
 // in turn, far past its own timeout.
@@ -28,8 +28,8 @@ type probeKey struct{}
 // known to be unavailable. It is safe for concurrent use.
 type breaker struct {
 	cooldown time.Duration
-	// slow is how long a command may wait before a deadline that ends it
-	// says the store is unavailable: half the command bound.
+	// slow is how long a failed command must have waited to open the
+	// breaker: half the command bound.
 	slow time.Duration
 	now  func() time.Time
 
@@ -78,20 +78,18 @@ func (b *breaker) done(start time.Time, probe bool, err error) {
 }
 
 // failed reports whether err, of a command sent at start, says the store is
-// unavailable: not an answer (nil, redis.Nil, an error reply such as
-// WRONGTYPE), not the caller's cancellation, and not a deadline that came
-// before the store had long to answer (a call's own, nearly spent), which
-// say nothing of the store. The commands' bounds are deadlines too: one the
-// store let run out is a failure.
+// unavailable in the way the breaker guards against: no answer (nil,
+// redis.Nil and an error reply such as WRONGTYPE are answers), not the
+// caller's cancellation, and slow: a failure that came at once (a refused
+// connection, the store restarting) costs the next command nothing, while
+// one that waited out a bound (a hung store, an unreachable host) would cost
+// each command its own.
 func (b *breaker) failed(start time.Time, err error) bool {
-	switch {
-	case err == nil, errors.Is(err, redis.Nil), errors.Is(err, context.Canceled):
+	if err == nil || errors.Is(err, redis.Nil) || errors.Is(err, context.Canceled) {
 		return false
-	case errors.Is(err, context.DeadlineExceeded):
-		return b.now().Sub(start) >= b.slow
 	}
 	var reply redis.Error
-	return !errors.As(err, &reply)
+	return !errors.As(err, &reply) && b.now().Sub(start) >= b.slow
 }
 
 // asProbe marks a probe's context, so that the commands go-redis sends on
