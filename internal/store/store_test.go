@@ -178,3 +178,28 @@ func TestBreakerFailsFastThenRecovers(t *testing.T) {
 		t.Fatalf("a GET after a successful ping: %v", err)
 	}
 }
+
+// A store that refuses connections (it is restarting) fails each command at
+// once, so they are not failed fast for it: the first after its return
+// works.
+func TestRefusedConnectionsDoNotHoldCommandsBack(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	st, err := store.Open(store.Config{URL: srv.URL(), OpTimeout: 400 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	key := store.Key("t", "refused")
+	srv.Stop()
+	if err := st.Client().Set(ctx, key, "v", 0).Err(); err == nil {
+		t.Fatal("a SET on a stopped store succeeded")
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Client().Set(ctx, key, "v", 0).Err(); err != nil {
+		t.Fatalf("the first SET after the store returned: %v", err)
+	}
+}
