@@ -134,11 +134,7 @@ func TestBreakerFailsFastThenRecovers(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
 	const bound = 400 * time.Millisecond
-	st, err := store.Open(store.Config{URL: srv.URL(), OpTimeout: bound})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openBounded(t, srv, bound)
 	ctx := context.Background()
 	key := store.Key("t", "breaker")
 	if err := st.Client().Set(ctx, key, "v", 0).Err(); err != nil {
@@ -149,7 +145,7 @@ func TestBreakerFailsFastThenRecovers(t *testing.T) {
 		t.Fatal("a GET on a hung store succeeded")
 	}
 	start := time.Now()
-	err = st.Client().Get(ctx, key).Err()
+	err := st.Client().Get(ctx, key).Err()
 	if d := time.Since(start); d > bound/2 {
 		t.Errorf("the command after a failure took %s; want a fast failure, well under the %s bound", d, bound)
 	}
@@ -185,11 +181,7 @@ func TestBreakerFailsFastThenRecovers(t *testing.T) {
 func TestRefusedConnectionsDoNotHoldCommandsBack(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
-	st, err := store.Open(store.Config{URL: srv.URL(), OpTimeout: 400 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openBounded(t, srv, 400*time.Millisecond)
 	ctx := context.Background()
 	key := store.Key("t", "refused")
 	srv.Stop()
@@ -202,4 +194,16 @@ func TestRefusedConnectionsDoNotHoldCommandsBack(t *testing.T) {
 	if err := st.Client().Set(ctx, key, "v", 0).Err(); err != nil {
 		t.Fatalf("the first SET after the store returned: %v", err)
 	}
+}
+
+// openBounded opens a pool to srv with commands bounded by bound, closed
+// when the test ends.
+func openBounded(t *testing.T, srv *redistest.Server, bound time.Duration) *store.Redis {
+	t.Helper()
+	st, err := store.Open(store.Config{URL: srv.URL(), OpTimeout: bound})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	return st
 }
