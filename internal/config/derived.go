@@ -153,6 +153,7 @@ func (c *Config) SessionConfig(logger *slog.Logger) session.Config {
 		AuthConfigs: c.AuthConfigs, ConnectedAccounts: c.ConnectedAccounts,
 		Logger: logger,
 		Shared: c.sharedSessions(), Owner: c.sharedCaller(),
+		CreateTimeout: c.Timeout,
 	}
 }
 

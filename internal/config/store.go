@@ -58,20 +58,35 @@ func (c *Config) OpenStore(logger *slog.Logger) (func(), error) {
 	}
 	c.store = st
 	logger.Info("keeping shared state in the store", "addr", st.Addr())
+	if w := c.storeWarning(); w != "" {
+		logger.Warn(w)
+	}
 	return func() { _ = st.Close() }, nil
+}
+
+// storeWarning is what OpenStore warns of in settings that start but do
+// not work as a fleet would expect; "" when there is nothing.
+func (c *Config) storeWarning() string {
+	if c.ConfirmWrites && c.StateKey == "" {
+		return "--confirm-writes with --store and no COMPOSIO_MCP_STATE_KEY: each replica signs confirmations with a random key of its own, so a confirmation started on one is refused on another; give every replica the same COMPOSIO_MCP_STATE_KEY"
+	}
+	return ""
 }
 
 // Store is the store OpenStore opened; nil without --store.
 func (c *Config) Store() *store.Redis { return c.store }
 
 // StoreConfig is the shared store's settings; ok is false without --store.
-// Each command is bounded by the call timeout as well as the store's own
-// bound, whichever ends first.
+// Each command is bounded by a quarter of --timeout (at most the store's
+// default bound): a call runs several store commands (the rate gate, the
+// session, its result), and together they must leave it time for its
+// upstream request and its answer.
 func (c *Config) StoreConfig(logger *slog.Logger) (cfg store.Config, ok bool) {
 	if c.StoreURL == "" {
 		return store.Config{}, false
 	}
-	cfg = store.Config{URL: c.StoreURL, Password: c.StorePassword, Logger: logger}
+	cfg = store.Config{URL: c.StoreURL, Password: c.StorePassword, Logger: logger,
+		OpTimeout: min(store.DefaultOpTimeout, c.Timeout/4)}
 	if m := c.Metrics(); m != nil {
 		cfg.OnError = m.StoreError
 	}

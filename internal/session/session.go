@@ -34,6 +34,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/logging"
@@ -73,6 +74,11 @@ type Config struct {
 	// Owner names the credential sessions are created with, already hashed
 	// (never the credential itself): part of the Shared key.
 	Owner string
+	// CreateTimeout bounds a creation (the client's call timeout): with
+	// Shared, the creation lock is held for it and a little more, and other
+	// replicas wait that long for the holder's session. 0 means
+	// DefaultCreateTimeout.
+	CreateTimeout time.Duration
 }
 
 // ErrNoSession is returned when there is no session id and no user id to
@@ -91,10 +97,12 @@ type Manager struct {
 	// logged while the store is down.
 	sharedKey string
 	warn      *logging.Every
+	lockTTL   time.Duration // how long the creation lock is held at most
 
 	mu      sync.Mutex
 	id      string
 	pending *creation // the creation in flight, nil when none
+	gone    goneIDs   // ids seen gone, never adopted or published again
 }
 
 // creation is one CreateSession call that any number of callers wait for.
@@ -127,6 +135,11 @@ func New(c Creator, cfg Config) *Manager {
 	if cfg.Shared != nil && cfg.UserID != "" {
 		m.shared, m.sharedKey = cfg.Shared, sharedKey(cfg.Owner, &m.req)
 	}
+	m.lockTTL = cfg.CreateTimeout
+	if m.lockTTL <= 0 {
+		m.lockTTL = DefaultCreateTimeout
+	}
+	m.lockTTL += lockMargin
 	return m
 }
 
@@ -253,6 +266,7 @@ func (m *Manager) create(ctx context.Context, c *creation, stale string) {
 		id = sessionID(s)
 	}
 	m.mu.Lock()
+	m.gone.add(stale)
 	if err == nil {
 		m.id = id
 		c.id = id

@@ -28,10 +28,12 @@ type Shared interface {
 	Lock(ctx context.Context, key string, ttl time.Duration) (unlock func(), ok bool, err error)
 }
 
-// creationLockTTL bounds how long a replica holds the creation lock, and how
-// long the others wait for its session before creating one themselves: a
-// creation is one request to Composio, well within it.
-const creationLockTTL = 30 * time.Second
+// DefaultCreateTimeout is Config.CreateTimeout when it is 0.
+const DefaultCreateTimeout = 60 * time.Second
+
+// lockMargin is how long the creation lock outlives a creation's bound: time
+// to publish the new id after Composio answered.
+const lockMargin = 5 * time.Second
 
 // sharedPoll is how often a replica waiting for another's creation looks
 // for the new id.
@@ -57,18 +59,24 @@ func (m *Manager) currentShared(ctx context.Context) (string, error) {
 		m.storeDown("using this replica's tool-router session", err)
 		return m.currentLocal(ctx)
 	}
+	if id != "" && m.isGone(id) {
+		return m.supersede(ctx, id)
+	}
 	if id != "" {
 		m.adopt(id)
 		return id, nil
 	}
-	if own := m.ID(); own != "" {
+	if own := m.ID(); own != "" && m.isGone(own) {
+		// Ours went and its replacement failed: never publish it.
+		return m.replace(ctx, own)
+	} else if own != "" {
 		// Ours (given at start, or the cache forgot it): publish it, unless
 		// another replica published first.
 		ok, err := m.shared.CompareAndSwap(ctx, m.sharedKey, "", own)
 		if err != nil || ok {
 			return own, nil
 		}
-		if id, err := m.shared.Load(ctx, m.sharedKey); err == nil && id != "" {
+		if id, err := m.shared.Load(ctx, m.sharedKey); err == nil && id != "" && !m.isGone(id) {
 			m.adopt(id)
 			return id, nil
 		}
@@ -77,11 +85,35 @@ func (m *Manager) currentShared(ctx context.Context) (string, error) {
 	return m.replace(ctx, "")
 }
 
+// supersede is Current when the shared cache holds dead, an id this Manager
+// has seen gone (a replica that has not published it again): ours replaces
+// it for the fleet, or a new session when we have none.
+func (m *Manager) supersede(ctx context.Context, dead string) (string, error) {
+	own := m.ID()
+	if own == "" || own == dead {
+		return m.replace(ctx, dead)
+	}
+	if ok, err := m.shared.CompareAndSwap(ctx, m.sharedKey, dead, own); err == nil && !ok {
+		if id, ok := m.sharedOther(ctx, dead); ok {
+			m.adopt(id)
+			return id, nil
+		}
+	}
+	return own, nil
+}
+
 // adopt makes id, found in the shared cache, the Manager's own.
 func (m *Manager) adopt(id string) {
 	m.mu.Lock()
 	m.id = id
 	m.mu.Unlock()
+}
+
+// isGone reports whether the Manager has seen id gone.
+func (m *Manager) isGone(id string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.gone.has(id)
 }
 
 // obtainShared is a creation with a shared cache: another replica's
@@ -93,17 +125,22 @@ func (m *Manager) obtainShared(ctx context.Context, stale string) (id string, s 
 	if id, ok := m.sharedOther(ctx, stale); ok {
 		return id, nil, nil
 	}
-	unlock, ok, err := m.shared.Lock(ctx, m.sharedKey, creationLockTTL)
-	switch {
-	case err != nil:
+	unlock, ok, err := m.shared.Lock(ctx, m.sharedKey, m.lockTTL)
+	if err != nil {
 		m.storeDown("creating a tool-router session for this replica alone", err)
 		s, err := m.createSession(ctx)
 		return sessionID(s), s, err
-	case !ok:
-		if id, err := m.awaitShared(ctx, stale); err == nil {
+	}
+	if !ok {
+		// Another replica is creating: use its session, or, when it gave up
+		// (its creation failed) and released the lock, create ours under it.
+		// A store fault or a wait that saw nothing creates ours without it.
+		id, unlock, err = m.awaitShared(ctx, stale)
+		if err == nil && unlock == nil {
 			return id, nil, nil
 		}
-	default:
+	}
+	if unlock != nil {
 		defer unlock()
 		if id, ok := m.sharedOther(ctx, stale); ok { // published while we took the lock
 			return id, nil, nil
@@ -123,34 +160,46 @@ func (m *Manager) obtainShared(ctx context.Context, stale string) (id string, s 
 	return s.SessionID, s, nil
 }
 
-// sharedOther returns the shared id when there is one other than stale.
+// sharedOther returns the shared id when there is one other than stale and
+// not seen gone.
 func (m *Manager) sharedOther(ctx context.Context, stale string) (string, bool) {
 	id, err := m.shared.Load(ctx, m.sharedKey)
-	return id, err == nil && id != "" && id != stale
+	return id, err == nil && id != "" && id != stale && !m.isGone(id)
 }
 
 // errNoSharedSession is a wait for another replica's creation that saw none.
 var errNoSharedSession = errors.New("no shared session appeared")
 
 // awaitShared polls the cache for the session another replica is creating,
-// for at most creationLockTTL.
-func (m *Manager) awaitShared(ctx context.Context, stale string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, creationLockTTL)
+// for at most the lock's TTL. It returns that session's id, or, when the
+// lock is released with no id published (the other's creation failed), the
+// lock taken for a creation of our own, with its unlock.
+func (m *Manager) awaitShared(ctx context.Context, stale string) (string, func(), error) {
+	wait, cancel := context.WithTimeout(ctx, m.lockTTL)
 	defer cancel()
 	t := time.NewTicker(sharedPoll)
 	defer t.Stop()
 	for {
-		id, err := m.shared.Load(ctx, m.sharedKey)
+		id, err := m.shared.Load(wait, m.sharedKey)
 		switch {
 		case err != nil:
-			return "", err
-		case id != "" && id != stale:
-			return id, nil
+			return "", nil, err
+		case id != "" && id != stale && !m.isGone(id):
+			return id, nil, nil
+		}
+		// The lock is held by the caller's context, not the wait's: it
+		// outlives this function.
+		unlock, ok, err := m.shared.Lock(ctx, m.sharedKey, m.lockTTL)
+		switch {
+		case err != nil:
+			return "", nil, err
+		case ok:
+			return "", unlock, nil
 		}
 		select {
 		case <-t.C:
-		case <-ctx.Done():
-			return "", errNoSharedSession
+		case <-wait.Done():
+			return "", nil, errNoSharedSession
 		}
 	}
 }

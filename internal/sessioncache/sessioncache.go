@@ -19,7 +19,8 @@ import (
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/store"
 )
 
-// TTL is how long a cached session id is kept after it was last published.
+// TTL is how long a cached session id is kept after it was last published
+// or read: one in use never runs out.
 // Composio documents no session lifetime; a forgotten id is published again
 // by the next replica that uses it, so this only bounds what the store holds.
 const TTL = 24 * time.Hour
@@ -35,11 +36,13 @@ func New(st *store.Redis) *Redis { return &Redis{st: st} }
 func idKey(key string) string   { return store.Key("session", key) }
 func lockKey(key string) string { return store.Key("session-lock", key) }
 
-// Load implements session.Shared.
+// Load implements session.Shared, and renews the id's TTL (GETEX): were it
+// counted from the last publish, the entry of a session in use would run
+// out, and a replica could publish again an id replaced since.
 func (r *Redis) Load(ctx context.Context, key string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.st.Timeout())
 	defer cancel()
-	id, err := r.st.Client().Get(ctx, idKey(key)).Result()
+	id, err := r.st.Client().GetEx(ctx, idKey(key), TTL).Result()
 	if errors.Is(err, redis.Nil) {
 		return "", nil
 	}

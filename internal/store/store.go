@@ -5,8 +5,9 @@
 //
 // A store that is down, slow or restarting never holds a call past its
 // deadline: every command is bounded (Config.OpTimeout, and the caller's
-// context), a failed command is an error that Is ErrUnavailable, and the
-// client reconnects by itself when the server returns.
+// context), a failed command is an error that Is ErrUnavailable, the commands
+// after it fail fast for a moment (BreakerCooldown) instead of each waiting
+// its bound, and the client reconnects by itself when the server returns.
 //
 //	st, err := store.Open(store.Config{URL: "redis://valkey:6379/0", Password: os.Getenv("COMPOSIO_MCP_STORE_PASSWORD")})
 //	if err := st.Ping(ctx); err != nil { … } // readiness, not a reason to stop
@@ -131,7 +132,9 @@ func Open(cfg Config) (*Redis, error) {
 	// No CLIENT SETINFO: Valkey and older Redis log it as an error.
 	opts.DisableIdentity = true
 	setLogger(cfg.Logger)
-	return &Redis{c: redis.NewClient(opts), timeout: timeout, onError: cfg.OnError, addr: opts.Addr}, nil
+	c := redis.NewClient(opts)
+	c.AddHook(newBreaker(BreakerCooldown, timeout))
+	return &Redis{c: c, timeout: timeout, onError: cfg.OnError, addr: opts.Addr}, nil
 }
 
 // Client is the go-redis client, for the packages that keep their state in
@@ -148,9 +151,11 @@ func (r *Redis) Timeout() time.Duration { return r.timeout }
 // Key is the store key for parts, joined by ':' after KeyPrefix.
 func Key(parts ...string) string { return KeyPrefix + strings.Join(parts, ":") }
 
-// Ping checks that the store answers, within the command bound.
+// Ping checks that the store answers, within the command bound. It is sent
+// even while other commands fail fast (see BreakerCooldown), and its answer
+// lets them through again: readiness sees the store come back.
 func (r *Redis) Ping(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	ctx, cancel := context.WithTimeout(context.WithValue(ctx, probeKey{}, true), r.timeout)
 	defer cancel()
 	return r.Err("ping", r.c.Ping(ctx).Err())
 }

@@ -125,3 +125,85 @@ func TestHungStoreIsBounded(t *testing.T) {
 		t.Fatalf("ping after the store resumed: %v", err)
 	}
 }
+
+// After one command finds the store hung, the next fails at once instead of
+// waiting its own bound; once the store runs again, commands work after the
+// cooldown without a new pool, and a Ping goes through at once and lets
+// them through.
+func TestBreakerFailsFastThenRecovers(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	const bound = 400 * time.Millisecond
+	st := openBounded(t, srv, bound)
+	ctx := context.Background()
+	key := store.Key("t", "breaker")
+	if err := st.Client().Set(ctx, key, "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	srv.Pause(t)
+	if err := st.Client().Get(ctx, key).Err(); err == nil {
+		t.Fatal("a GET on a hung store succeeded")
+	}
+	start := time.Now()
+	err := st.Client().Get(ctx, key).Err()
+	if d := time.Since(start); d > bound/2 {
+		t.Errorf("the command after a failure took %s; want a fast failure, well under the %s bound", d, bound)
+	}
+	if err := st.Err("t.get", err); !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("%v: want ErrUnavailable", err)
+	}
+	srv.Resume(t)
+	deadline := time.Now().Add(3 * store.BreakerCooldown)
+	for st.Client().Get(ctx, key).Err() != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("commands still fail %s after the store resumed", 3*store.BreakerCooldown)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	// Ping probes even while commands fail fast, and closes the breaker.
+	srv.Pause(t)
+	if err := st.Ping(ctx); err == nil {
+		t.Fatal("a PING on a hung store succeeded")
+	}
+	srv.Resume(t)
+	if err := st.Ping(ctx); err != nil {
+		t.Fatalf("ping right after the store resumed: %v", err)
+	}
+	if err := st.Client().Get(ctx, key).Err(); err != nil {
+		t.Fatalf("a GET after a successful ping: %v", err)
+	}
+}
+
+// A store that refuses connections (it is restarting) fails each command at
+// once, so they are not failed fast for it: the first after its return
+// works.
+func TestRefusedConnectionsDoNotHoldCommandsBack(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	st := openBounded(t, srv, 400*time.Millisecond)
+	ctx := context.Background()
+	key := store.Key("t", "refused")
+	srv.Stop()
+	if err := st.Client().Set(ctx, key, "v", 0).Err(); err == nil {
+		t.Fatal("a SET on a stopped store succeeded")
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Client().Set(ctx, key, "v", 0).Err(); err != nil {
+		t.Fatalf("the first SET after the store returned: %v", err)
+	}
+}
+
+// openBounded opens a pool to srv with commands bounded by bound, closed
+// when the test ends.
+func openBounded(t *testing.T, srv *redistest.Server, bound time.Duration) *store.Redis {
+	t.Helper()
+	st, err := store.Open(store.Config{URL: srv.URL(), OpTimeout: bound})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	return st
+}
