@@ -109,15 +109,18 @@ func (m *Metrics) Evicted(reason string) {
 // storeOps are the parts of the server that store_errors_total names: what
 // a failed store command was for.
 func storeOps() []string {
-	return []string{"results", "ratelimit", "session", "confirm", "ping"}
+	return []string{"results", "ratelimit", "session", "replay", "ping"}
 }
 
 // StoreError counts a failed command on the shared store by its operation,
-// "area.command" (results.keep, session.lock, …) or "ping": the label is the
-// area (results, ratelimit, session, confirm, ping), and anything else
-// counts as "other".
+// "area.command" or "area-command" (results.keep, session-lock, …) or a
+// bare area: the label is the area (results, ratelimit, session, replay,
+// ping), and anything else counts as "other".
 func (m *Metrics) StoreError(op string) {
-	area, _, _ := strings.Cut(op, ".")
+	area := op
+	if i := strings.IndexAny(op, ".-"); i >= 0 {
+		area = op[:i]
+	}
 	m.storeErrors.WithLabelValues(bounded(area, storeOps())).Inc()
 }
 

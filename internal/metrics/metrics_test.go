@@ -202,3 +202,20 @@ func TestClientHook(t *testing.T) {
 		t.Errorf("a session id or an endpoint reached the metrics:\n%s", body)
 	}
 }
+
+// The operations the store's users name (internal/results, ratelimit,
+// replays, sessioncache) each count under their area, none as "other".
+func TestStoreErrorAreas(t *testing.T) {
+	t.Parallel()
+	m := New(Options{})
+	for _, op := range []string{"results.keep", "results.get", "ratelimit", "replay-claim", "replay-release", "replay-record", "session-load", "session-swap", "session-lock", "ping"} {
+		m.StoreError(op)
+	}
+	body := scrape(t, m)
+	for area, n := range map[string]string{"results": "2", "ratelimit": "1", "replay": "3", "session": "3", "ping": "1"} {
+		wantValue(t, body, `composio_mcp_store_errors_total{operation="`+area+`"}`, n)
+	}
+	if strings.Contains(body, `composio_mcp_store_errors_total{operation="other"}`) {
+		t.Error("a store operation counted as other")
+	}
+}
