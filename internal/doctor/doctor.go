@@ -62,7 +62,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, version
 	}
 	r := &report{w: stdout}
 	fmt.Fprintf(stdout, "composio-proxy-mcp %s doctor\n", version)
-	if c := doctorEnv(r, cfg, version); c != nil {
+	if c := doctorEnv(ctx, r, cfg, version); c != nil {
 		if id := doctorSession(ctx, r, cfg, c); id != "" {
 			doctorToolkits(ctx, r, cfg, c, id)
 			if id != cfg.SessionID {
@@ -81,7 +81,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, version
 
 // doctorEnv checks the settings and returns a client to check them against
 // Composio with, or nil when that cannot or need not be done.
-func doctorEnv(r *report, cfg *config.Config, version string) *client.Client {
+func doctorEnv(ctx context.Context, r *report, cfg *config.Config, version string) *client.Client {
 	if cfg.Sandbox {
 		r.ok("--sandbox: the server uses an embedded fake Composio; nothing to check")
 		return nil
@@ -92,6 +92,7 @@ func doctorEnv(r *report, cfg *config.Config, version string) *client.Client {
 		r.fail("", "%v", err)
 		return nil
 	}
+	doctorFleet(ctx, r, cfg)
 	if cfg.MultiTenant {
 		r.ok("--multi-tenant: the server holds no Composio key; each MCP client sends its own, so there is no key to check here")
 		return nil
@@ -113,6 +114,11 @@ func doctorEnv(r *report, cfg *config.Config, version string) *client.Client {
 		r.ok("COMPOSIO_USER_API_KEY is set (%s)", describeKey(cfg.UserAPIKey))
 	}
 	switch {
+	case cfg.SignIn():
+		// Each person's session is created for their own user id on their
+		// first call: there is no user here to make one for.
+		r.ok("sign-in: each person gets a tool-router session for their own user id, created on their first call")
+		return nil
 	case cfg.UserID != "" && cfg.SessionID != "":
 		r.ok("session %s, renewed for user %q when it expires", cfg.SessionID, cfg.UserID)
 	case cfg.UserID != "":
