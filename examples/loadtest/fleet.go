@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/roundrobin"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/store/redistest"
 )
 
 // fleetReplicas is how many servers share the store in the fleet scenario.
@@ -80,19 +82,18 @@ func (f *fleetRun) pickStored(r *rand.Rand) string {
 // fleet runs three replicas sharing one redis-server behind a round-robin
 // proxy, and -fleet-clients clients making -fleet-calls calls in all.
 func (b *bench) fleet(ctx context.Context) error {
-	bin := redisBinary()
-	if bin == "" {
+	if redistest.Binary() == "" {
 		if ciSet() {
 			return errors.New("redis-server is not installed: CI installs it (.ci/run)")
 		}
 		b.notes = append(b.notes, "fleet: skipped, no redis-server on PATH (apt-get install -y redis-server).")
 		return nil
 	}
-	redis, err := startRedis(bin, b.tmp)
+	redis, err := redistest.Run(b.tmp)
 	if err != nil {
 		return err
 	}
-	defer redis.stop()
+	defer redis.Stop()
 	env := make([]string, 0, len(b.env)+2)
 	for _, kv := range b.env {
 		if !strings.HasPrefix(kv, "COMPOSIO_SESSION_ID=") {
@@ -113,7 +114,7 @@ func (b *bench) fleet(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		args := append(append([]string{}, b.o.serverArgs...), "--transport", "http", "--listen", addr, "--store", redis.url(), "--rate-limit", "0", "--log-level", "warn")
+		args := append(append([]string{}, b.o.serverArgs...), "--transport", "http", "--listen", addr, "--store", redis.URL(), "--rate-limit", "0", "--log-level", "warn")
 		p, err := spawn(b.bin, env, args, false, "")
 		if err != nil {
 			return err
@@ -124,8 +125,8 @@ func (b *bench) fleet(ctx context.Context) error {
 		}
 		addrs = append(addrs, addr)
 	}
-	rr := newRoundRobin(addrs, b.o.fleetClients)
-	lbAddr, lb, err := rr.serve()
+	rr := roundrobin.New(addrs, hc.Transport)
+	lbAddr, lb, err := serveLoopback(rr)
 	if err != nil {
 		return err
 	}
@@ -204,7 +205,7 @@ func (b *bench) fleet(ctx context.Context) error {
 }
 
 // reportFleet adds the fleet's rows and notes to the report.
-func (b *bench) reportFleet(run *fleetRun, rr *roundRobin, replicas []*proc, before []int64, elapsed, cpuPerCall time.Duration) {
+func (b *bench) reportFleet(run *fleetRun, rr *roundrobin.Proxy, replicas []*proc, before []int64, elapsed, cpuPerCall time.Duration) {
 	var all []time.Duration
 	var kinds []string
 	for _, kind := range []string{"small", "cut", "read"} {
@@ -223,11 +224,15 @@ func (b *bench) reportFleet(run *fleetRun, rr *roundRobin, replicas []*proc, bef
 	})
 	var rss []string
 	var peak int64
+	sent, total := rr.Sent(), 0
+	for _, n := range sent {
+		total += n
+	}
 	for i, p := range replicas {
 		m, _ := readMem(p.pid())
 		peak = max(peak, m.hwm)
 		b.mems = append(b.mems, memRow{scenario: fmt.Sprintf("fleet replica %c (idle: after a warm-up)", 'A'+i), idle: before[i], peak: m.hwm, cpuPerCall: cpuPerCall})
-		rss = append(rss, fmt.Sprintf("%c %s → %s (peak %s, %s of the requests)", 'A'+i, mib(before[i]), mib(m.rss), mib(m.hwm), pctOf(rr.sent[i], rr.total())))
+		rss = append(rss, fmt.Sprintf("%c %s → %s (peak %s, %s of the requests)", 'A'+i, mib(before[i]), mib(m.rss), mib(m.hwm), pctOf(sent[i], total)))
 	}
 	b.rows = append(b.rows, row{
 		measure: "fleet: peak RSS (VmHWM) of the largest replica",
@@ -240,14 +245,4 @@ func (b *bench) reportFleet(run *fleetRun, rr *roundRobin, replicas []*proc, bef
 	if len(run.first) > 0 {
 		b.notes = append(b.notes, "Fleet: first failures: "+strings.Join(run.first, " | "))
 	}
-}
-
-func (rr *roundRobin) total() int {
-	rr.mu.Lock()
-	defer rr.mu.Unlock()
-	n := 0
-	for _, s := range rr.sent {
-		n += s
-	}
-	return n
 }

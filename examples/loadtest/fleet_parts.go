@@ -1,75 +1,29 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"os"
-	"os/exec"
 	"strconv"
-	"strings"
-	"sync"
 	"time"
 )
 
-// The parts of the fleet scenario: a Redis of its own, a round-robin proxy
-// in front of the replicas, and a 2026-07-28 client that needs no session.
+// The parts of the fleet scenario besides Redis (internal/store/redistest)
+// and the proxy (internal/roundrobin): a 2026-07-28 client that needs no
+// session, and what the report reads off the processes.
 
-// redisServer is a redis-server (or valkey-server) on a loopback port, with
-// no persistence.
-type redisServer struct {
-	cmd  *exec.Cmd
-	addr string
-}
-
-// redisBinary is the Redis or Valkey server on PATH, "" when there is none.
-func redisBinary() string {
-	for _, name := range []string{"redis-server", "valkey-server"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
-// startRedis runs bin on a free loopback port in dir and waits for PONG.
-func startRedis(bin, dir string) (*redisServer, error) {
-	addr, err := freeAddr()
+// serveLoopback serves h on a loopback port and returns its address and its
+// server, to Close at the end.
+func serveLoopback(h http.Handler) (string, *http.Server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	_, port, _ := net.SplitHostPort(addr)
-	cmd := exec.Command(bin, "--port", port, "--bind", "127.0.0.1", "--dir", dir,
-		"--save", "", "--appendonly", "no", "--loglevel", "warning")
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	r := &redisServer{cmd: cmd, addr: addr}
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
-			_, _ = c.Write([]byte("PING\r\n"))
-			_ = c.SetReadDeadline(time.Now().Add(time.Second))
-			line, _ := bufio.NewReader(c).ReadString('\n')
-			c.Close()
-			if strings.HasPrefix(line, "+PONG") {
-				return r, nil
-			}
-		}
-	}
-	r.stop()
-	return nil, errors.New("redis-server did not answer on " + addr)
-}
-
-func (r *redisServer) url() string { return "redis://" + r.addr + "/0" }
-
-func (r *redisServer) stop() {
-	_ = r.cmd.Process.Kill()
-	_ = r.cmd.Wait()
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return ln.Addr().String(), srv, nil
 }
 
 // freeAddr is a loopback address whose port was free a moment ago.
@@ -80,51 +34,6 @@ func freeAddr() (string, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().String(), nil
-}
-
-// roundRobin sends each request to the next replica in turn, with no
-// affinity, flushing streamed answers as they come, and counts the requests
-// each replica got.
-type roundRobin struct {
-	proxy *httputil.ReverseProxy
-	addrs []string
-	mu    sync.Mutex
-	next  int
-	sent  []int
-}
-
-func newRoundRobin(addrs []string, conns int) *roundRobin {
-	rr := &roundRobin{addrs: addrs, sent: make([]int, len(addrs))}
-	rr.proxy = &httputil.ReverseProxy{
-		FlushInterval: -1,
-		Transport:     newHTTPClient(conns).Transport,
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.SetURL(&url.URL{Scheme: "http", Host: rr.pick()})
-			pr.Out.Host = pr.Out.URL.Host
-		},
-	}
-	return rr
-}
-
-func (rr *roundRobin) pick() string {
-	rr.mu.Lock()
-	defer rr.mu.Unlock()
-	i := rr.next
-	rr.next = (i + 1) % len(rr.addrs)
-	rr.sent[i]++
-	return rr.addrs[i]
-}
-
-// serve runs the proxy on a loopback port and returns its address and its
-// server, to Close at the end.
-func (rr *roundRobin) serve() (string, *http.Server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	srv := &http.Server{Handler: rr.proxy, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	return ln.Addr().String(), srv, nil
 }
 
 // modernMeta is the _meta of a 2026-07-28 request: the protocol revision and

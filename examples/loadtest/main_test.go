@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/store/redistest"
 )
 
 // TestMain serves as the cold-start floor when the load test re-executes
@@ -38,7 +40,7 @@ func TestLoadTestRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	wants := []string{"| cold start", "| start-up against plain mcp-go: cold start", "| start-up against plain mcp-go: idle RSS", "| stdio, 1 KiB", "| stdio, 256 KiB", "calls in flight", "| streamable HTTP", "binary_body upload", "| stdio-1KiB |", "| http |"}
-	if redisBinary() != "" {
+	if redistest.Binary() != "" {
 		wants = append(wants, "| fleet: 3 replicas", "| fleet replica C")
 	}
 	for _, want := range wants {

@@ -8,8 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -18,6 +16,7 @@ import (
 	"time"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/client/composiotest"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/roundrobin"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/store/redistest"
 )
 
@@ -38,7 +37,7 @@ type fleet struct {
 	fake     *composiotest.Server
 	replicas []*proc
 	addrs    []string
-	lb       *roundRobin
+	lb       *roundrobin.Proxy
 	url      string // the proxy's /mcp
 	ids      atomic.Int64
 }
@@ -59,78 +58,11 @@ func startFleet(t *testing.T, args ...string) *fleet {
 		f.addrs = append(f.addrs, addr)
 		f.replicas = append(f.replicas, p)
 	}
-	f.lb = newRoundRobin(t, f.addrs)
+	f.lb = roundrobin.New(f.addrs, nil)
 	srv := httptest.NewServer(f.lb)
 	t.Cleanup(srv.Close)
 	f.url = srv.URL + "/mcp"
 	return f
-}
-
-// roundRobin is a reverse proxy that sends each request to the next replica
-// still in rotation, with no affinity, flushing streamed answers as they come.
-type roundRobin struct {
-	proxy *httputil.ReverseProxy
-	mu    sync.Mutex
-	addrs []string
-	live  []bool
-	next  int
-}
-
-func newRoundRobin(t *testing.T, addrs []string) *roundRobin {
-	rr := &roundRobin{addrs: addrs, live: make([]bool, len(addrs))}
-	for i := range rr.live {
-		rr.live[i] = true
-	}
-	rr.proxy = &httputil.ReverseProxy{
-		FlushInterval: -1,
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.SetURL(&url.URL{Scheme: "http", Host: rr.pick()})
-			pr.Out.Host = pr.Out.URL.Host
-		},
-		ModifyResponse: func(resp *http.Response) error {
-			resp.Header.Set("X-Replica", rr.name(resp.Request.URL.Host))
-			return nil
-		},
-		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			w.Header().Set("X-Replica", rr.name(r.URL.Host))
-			http.Error(w, "proxy: "+err.Error(), http.StatusBadGateway)
-		},
-	}
-	return rr
-}
-
-func (rr *roundRobin) ServeHTTP(w http.ResponseWriter, r *http.Request) { rr.proxy.ServeHTTP(w, r) }
-
-// pick is the next live replica's address.
-func (rr *roundRobin) pick() string {
-	rr.mu.Lock()
-	defer rr.mu.Unlock()
-	for range rr.addrs {
-		i := rr.next
-		rr.next = (rr.next + 1) % len(rr.addrs)
-		if rr.live[i] {
-			return rr.addrs[i]
-		}
-	}
-	return rr.addrs[0]
-}
-
-// down takes replica i out of rotation, as a load balancer's health check
-// does once the replica stops answering.
-func (rr *roundRobin) down(i int) {
-	rr.mu.Lock()
-	rr.live[i] = false
-	rr.mu.Unlock()
-}
-
-// name is the letter of the replica at addr: A, B or C.
-func (rr *roundRobin) name(addr string) string {
-	for i, a := range rr.addrs {
-		if a == addr {
-			return string(rune('A' + i))
-		}
-	}
-	return "?"
 }
 
 // toolResult is what the tests read of a tools/call answer.
@@ -210,7 +142,7 @@ func (f *fleet) call(method, name string, params map[string]any) toolResult {
 		return toolResult{rpcErr: err.Error()}
 	}
 	defer resp.Body.Close()
-	out := toolResult{replica: resp.Header.Get("X-Replica"), status: resp.StatusCode}
+	out := toolResult{replica: resp.Header.Get(roundrobin.ReplicaHeader), status: resp.StatusCode}
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
 		out.rpcErr = err.Error()
@@ -465,7 +397,7 @@ func TestFleetReplicaKilledLosesNothingStored(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-f.replicas[1].exited
-	f.lb.down(1)
+	f.lb.Down(1)
 	mu.Lock()
 	t.Logf("B  SIGKILL with calls running; %d results kept so far", len(stored))
 	mu.Unlock()

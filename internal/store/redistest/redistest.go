@@ -13,6 +13,7 @@ package redistest
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -47,27 +48,43 @@ func Binary() string {
 // redis-server options, such as "--appendonly", "yes".
 func Start(t testing.TB, args ...string) *Server {
 	t.Helper()
-	bin := Binary()
-	if bin == "" {
+	if Binary() == "" {
 		msg := "redis-server is not installed (apt-get install -y redis-server); the store tests need a real one"
 		if os.Getenv("CI") != "" {
 			t.Fatal(msg + ": CI installs it in .ci/run, so this is a CI set-up fault")
 		}
 		t.Skip(msg)
 	}
-	s := &Server{bin: bin, dir: t.TempDir(), args: args}
-	var err error
-	for range 5 { // a port picked free can be taken before the server binds it
-		s.port = freePort(t)
-		if err = s.start(); err == nil {
-			break
-		}
-	}
+	s, err := Run(t.TempDir(), args...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Stop)
 	return s
+}
+
+// ErrNoBinary is Run's error when neither redis-server nor valkey-server is
+// on PATH.
+var ErrNoBinary = errors.New("neither redis-server nor valkey-server is on PATH (apt-get install -y redis-server)")
+
+// Run runs a server in dir, for a program rather than a test (the fleet
+// load test): the caller stops it.
+func Run(dir string, args ...string) (*Server, error) {
+	bin := Binary()
+	if bin == "" {
+		return nil, ErrNoBinary
+	}
+	s := &Server{bin: bin, dir: dir, args: args}
+	var err error
+	for range 5 { // a port picked free can be taken before the server binds it
+		if s.port, err = freePort(); err != nil {
+			return nil, err
+		}
+		if err = s.start(); err == nil {
+			return s, nil
+		}
+	}
+	return nil, err
 }
 
 // Addr is the server's host:port.
@@ -182,12 +199,11 @@ func ping(addr string) bool {
 	return err == nil && (strings.HasPrefix(line, "+PONG") || strings.HasPrefix(line, "-NOAUTH"))
 }
 
-func freePort(t testing.TB) int {
-	t.Helper()
+func freePort() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return 0, err
 	}
 	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return ln.Addr().(*net.TCPAddr).Port, nil
 }
