@@ -9,6 +9,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+	"golang.org/x/time/rate"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/logging"
 )
@@ -29,8 +30,8 @@ type rateGate struct {
 	key       func(context.Context, mcp.CallToolRequest) string
 	unit      string // what a key names, for the refusal: "session" or "caller"
 	log       *slog.Logger
-	warn      *logging.Every // store faults are logged once per interval
-	refused   func()         // told of each refusal; nil: no one
+	warn      *rate.Sometimes // store faults are logged once per interval
+	refused   func()          // told of each refusal; nil: no one
 }
 
 func newRateGate(perMinute int, lim Limiter, key func(context.Context, mcp.CallToolRequest) string, log *slog.Logger) *rateGate {
@@ -39,7 +40,7 @@ func newRateGate(perMinute int, lim Limiter, key func(context.Context, mcp.CallT
 		key = func(ctx context.Context, _ mcp.CallToolRequest) string { return sessionKey(ctx) }
 		unit = "session"
 	}
-	return &rateGate{perMinute: perMinute, limiter: lim, key: key, unit: unit, log: log, warn: logging.NewEvery(logging.StoreWarnEvery)}
+	return &rateGate{perMinute: perMinute, limiter: lim, key: key, unit: unit, log: log, warn: &rate.Sometimes{Interval: logging.StoreWarnEvery}}
 }
 
 // middleware refuses a tool call past the key's rate with an isError result
@@ -50,9 +51,9 @@ func (g *rateGate) middleware(next server.ToolHandlerFunc) server.ToolHandlerFun
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		ok, wait, err := g.limiter.Allow(ctx, g.key(ctx, req))
 		if err != nil {
-			if g.warn.Allow() {
+			g.warn.Do(func() {
 				g.log.WarnContext(ctx, "rate limit not applied: the store did not answer, so calls go ahead unlimited until it does", "err", err)
-			}
+			})
 			return next(ctx, req)
 		}
 		if ok {

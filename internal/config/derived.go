@@ -3,6 +3,7 @@ package config
 import (
 	"context"
 	"errors"
+	"golang.org/x/time/rate"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -153,6 +154,8 @@ func (c *Config) SessionConfig(logger *slog.Logger) session.Config {
 		AuthConfigs: c.AuthConfigs, ConnectedAccounts: c.ConnectedAccounts,
 		Logger: logger,
 		Shared: c.sharedSessions(), Owner: c.sharedCaller(),
+		// One for every Manager of the process: a pool of them warns once.
+		StoreWarn:     &rate.Sometimes{Interval: logging.StoreWarnEvery},
 		CreateTimeout: c.Timeout,
 	}
 }

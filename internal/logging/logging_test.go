@@ -5,10 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/url"
-	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestRedactMasksEverywhere(t *testing.T) {
@@ -80,21 +78,5 @@ func TestColourOnlyOnATerminalWithoutNoColor(t *testing.T) {
 		if got := strings.Contains(buf.String(), "\x1b["); got != tc.want {
 			t.Errorf("terminal=%v NoColor=%v: colour %v, want %v:\n%q", tc.terminal, tc.noColor, got, tc.want, buf.String())
 		}
-	}
-}
-
-func TestEvery(t *testing.T) {
-	t.Parallel()
-	now := time.Unix(1000, 0)
-	e := NewEvery(10 * time.Second)
-	e.now = func() time.Time { return now }
-	got := []bool{e.Allow(), e.Allow()}
-	now = now.Add(9 * time.Second)
-	got = append(got, e.Allow())
-	now = now.Add(time.Second)
-	got = append(got, e.Allow(), e.Allow())
-	want := []bool{true, false, false, true, false}
-	if !slices.Equal(got, want) {
-		t.Errorf("Allow = %v, want %v", got, want)
 	}
 }

@@ -30,6 +30,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"golang.org/x/time/rate"
 	"log/slog"
 	"maps"
 	"slices"
@@ -67,6 +68,11 @@ type Config struct {
 	// with many callers the ids are other people's (often their email), and
 	// the log is the operator's.
 	HideUser bool
+	// StoreWarn spaces out the warnings of a shared store that does not
+	// answer; one for all the Managers of a process, so that a pool of them
+	// logs one line per interval, not one each. nil gives each Manager its
+	// own.
+	StoreWarn *rate.Sometimes
 	// Shared, when set, is the cache of session ids a fleet shares; the
 	// Manager's session is keyed there by Owner, the user id and the
 	// options. Without a user id it is not used.
@@ -96,7 +102,7 @@ type Manager struct {
 	// sharedKey is the Manager's key in shared; warn spaces out the lines
 	// logged while the store is down.
 	sharedKey string
-	warn      *logging.Every
+	warn      *rate.Sometimes
 	lockTTL   time.Duration // how long the creation lock is held at most
 
 	mu      sync.Mutex
@@ -130,7 +136,10 @@ func New(c Creator, cfg Config) *Manager {
 		logger:  logger,
 		logUser: userAttr(cfg.UserID, cfg.HideUser),
 		id:      cfg.SessionID,
-		warn:    logging.NewEvery(logging.StoreWarnEvery),
+		warn:    cfg.StoreWarn,
+	}
+	if m.warn == nil && cfg.Shared != nil {
+		m.warn = &rate.Sometimes{Interval: logging.StoreWarnEvery}
 	}
 	if cfg.Shared != nil && cfg.UserID != "" {
 		m.shared, m.sharedKey = cfg.Shared, sharedKey(cfg.Owner, &m.req)

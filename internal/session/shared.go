@@ -206,9 +206,7 @@ func (m *Manager) awaitShared(ctx context.Context, stale string) (string, func()
 
 // storeDown logs a store fault worked around, at most once per interval.
 func (m *Manager) storeDown(doing string, err error) {
-	if m.warn.Allow() {
-		m.logger.Warn("the shared store did not answer: "+doing+" until it does", "err", err)
-	}
+	m.warn.Do(func() { m.logger.Warn("the shared store did not answer: "+doing+" until it does", "err", err) })
 }
 
 func sessionID(s *client.Session) string {
