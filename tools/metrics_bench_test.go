@@ -27,7 +27,7 @@ func BenchmarkCallObserver(b *testing.B) {
 	var req mcp.CallToolRequest
 	ctx := context.Background()
 	logger := slog.New(slog.DiscardHandler)
-	m := metrics.New(metrics.Options{})
+	m := metrics.New(metrics.Options{Tools: Names()})
 	for _, bc := range []struct {
 		name string
 		h    func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error)

@@ -51,7 +51,7 @@ func newProxyTool(e *env) *proxyTool {
 		policy:  cfg.Policy,
 		route:   router{tenants: e.tenants, connectTool: e.connectTool},
 		confirm: confirmer{enabled: cfg.ConfirmWrites, key: cfg.ConfirmKey, caller: cfg.CallerOwner, now: e.now, log: e.log},
-		replay:  replayer{store: cfg.Replays, caller: cfg.CallerOwner, callerSecrets: cfg.CallerSecrets, log: e.log},
+		replay:  replayer{store: cfg.Replays, caller: cfg.CallerOwner, log: e.log},
 		send:    sender{log: e.log},
 		shape: shaper{keep: keep, now: e.now, jq: e.jq,
 			inline: newInliner(cfg.InlineImagesMax, cfg.DownloadClient, cfg.DownloadTimeout, keep, e.masker, e.log)},

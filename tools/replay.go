@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"log/slog"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,29 +49,22 @@ const replayPoll = 50 * time.Millisecond
 
 // replayer runs a confirmed call at most once per request state.
 type replayer struct {
-	store         Replays
-	caller        callerOwner
-	callerSecrets func(http.Header) []string
-	log           *slog.Logger
-	wait          time.Duration // for a first attempt still running; 0 means replayWait
+	store  Replays
+	caller callerOwner
+	log    *slog.Logger
+	wait   time.Duration // for a first attempt still running; 0 means replayWait
 }
 
 // key is the replay key of a confirmed call: its request state (which binds
-// the exact call), the caller (signed in, or a multi-tenant credential and
-// user id; or a single-user server's own key and user), and on a
-// multi-tenant server the caller's credentials, so that a state is never
-// replayed to another caller. Hashed: the store holds none of them.
+// the exact call) and the caller (signed in, or a hash of a multi-tenant
+// credential and user id; or a single-user server's own key and user), so
+// that a state is never replayed to another caller. Hashed: the store holds
+// neither.
 func (r replayer) key(ctx context.Context, req mcp.CallToolRequest) string {
 	h := sha256.New()
 	h.Write([]byte(req.Params.RequestState))
 	h.Write([]byte{0})
 	h.Write([]byte(r.caller.of(ctx, req.Header)))
-	if r.callerSecrets != nil {
-		for _, s := range r.callerSecrets(req.Header) {
-			h.Write([]byte{0})
-			h.Write([]byte(s))
-		}
-	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/tools"
 	"net"
 	"strconv"
 
@@ -43,7 +44,7 @@ func (c *Config) Metrics() *metrics.Metrics {
 	if c.metrics == nil && (c.Transport != "stdio" || c.MetricsListen() != "") {
 		// Toolkits outside --allow-toolkits are refused, so a label needs no
 		// other; without it, the well-known slugs.
-		c.metrics = metrics.New(metrics.Options{Toolkits: c.allowToolkits})
+		c.metrics = metrics.New(metrics.Options{Toolkits: c.allowToolkits, Tools: tools.Names()})
 	}
 	return c.metrics
 }

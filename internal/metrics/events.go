@@ -33,13 +33,7 @@ const (
 // ToolCall counts a finished tool call. toolkit is what the call named, and
 // is bounded to the known set; outcome is an audit.Outcome constant.
 func (m *Metrics) ToolCall(tool, toolkit, outcome string) {
-	m.toolCalls.WithLabelValues(bounded(tool, toolNames()), m.toolkitLabel(toolkit), outcomeLabel(outcome)).Inc()
-}
-
-// toolNames are the tools' names; a call reaches a tool only by one of them,
-// but a label is bounded whatever its source.
-func toolNames() []string {
-	return []string{"proxy_execute", "list_toolkits", "connect_toolkit", "query_result"}
+	m.toolCalls.WithLabelValues(bounded(tool, m.tools), m.toolkitLabel(toolkit), outcomeLabel(outcome)).Inc()
 }
 
 // outcomeLabel folds the audit log's outcomes into the metric's four.
@@ -66,7 +60,7 @@ func operations() []string {
 // Upstream records one attempt of a request to Composio: its latency, and a
 // retry when it was not the first.
 func (m *Metrics) Upstream(o client.Observation) {
-	op := bounded(o.Op, operations())
+	op := bounded(o.Op, m.ops)
 	m.upstream.WithLabelValues(op, statusClass(o.Status)).Observe(o.Duration.Seconds())
 	if o.Attempt > 1 {
 		m.retries.WithLabelValues(op).Inc()
@@ -121,7 +115,7 @@ func (m *Metrics) StoreError(op string) {
 	if i := strings.IndexAny(op, ".-"); i >= 0 {
 		area = op[:i]
 	}
-	m.storeErrors.WithLabelValues(bounded(area, storeOps())).Inc()
+	m.storeErrors.WithLabelValues(bounded(area, m.areas)).Inc()
 }
 
 // bounded is v when it is one of known, else "other".

@@ -9,13 +9,14 @@
 // secret, a user id, an endpoint or its query, and a caller cannot grow the
 // number of series.
 //
-//	m := metrics.New(metrics.Options{Toolkits: []string{"github"}})
+//	m := metrics.New(metrics.Options{Toolkits: []string{"github"}, Tools: tools.Names()})
 //	m.ToolCall("proxy_execute", "github", audit.OutcomeOK)
 //	http.Handle("/metrics", m.Handler())
 package metrics
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -32,6 +33,9 @@ type Options struct {
 	// (the server's --allow-toolkits); nil means WellKnownToolkits. Any other
 	// toolkit is counted as OtherToolkit.
 	Toolkits []string
+	// Tools are the names a tool call's tool label may take: the server's
+	// tool registry (tools.Names). Any other name is counted as "other".
+	Tools []string
 }
 
 // OtherToolkit is the toolkit label of a call whose toolkit is outside the
@@ -44,6 +48,9 @@ const OtherToolkit = "other"
 type Metrics struct {
 	reg      *prometheus.Registry
 	toolkits map[string]string // lower-case slug → its label
+	// The fixed label values of tools, upstream operations and store areas,
+	// made once: an event only looks its value up.
+	tools, ops, areas []string
 
 	toolCalls   *prometheus.CounterVec
 	upstream    *prometheus.HistogramVec
@@ -63,7 +70,7 @@ func New(o Options) *Metrics {
 	if known == nil {
 		known = WellKnownToolkits()
 	}
-	m := &Metrics{reg: prometheus.NewRegistry(), toolkits: map[string]string{}}
+	m := &Metrics{reg: prometheus.NewRegistry(), toolkits: map[string]string{}, tools: slices.Clone(o.Tools), ops: operations(), areas: storeOps()}
 	for _, t := range known {
 		t = strings.ToLower(strings.TrimSpace(t))
 		if t != "" && t != OtherToolkit {

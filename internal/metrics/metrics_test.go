@@ -57,7 +57,7 @@ func wantValue(t *testing.T, body, series, want string) {
 
 func TestEachSeriesMovesWithItsEvent(t *testing.T) {
 	t.Parallel()
-	m := New(Options{})
+	m := New(Options{Tools: tools.Names()})
 	m.ToolCall("proxy_execute", "GitHub", audit.OutcomeOK)
 	m.ToolCall("proxy_execute", "github", audit.OutcomeUpstreamError)
 	m.ToolCall("proxy_execute", "github", audit.OutcomeComposioError)
@@ -107,7 +107,7 @@ func TestEachSeriesMovesWithItsEvent(t *testing.T) {
 // series each, never one per value.
 func TestLabelsAreBounded(t *testing.T) {
 	t.Parallel()
-	m := New(Options{})
+	m := New(Options{Tools: tools.Names()})
 	for i := range 200 {
 		slug := fmt.Sprintf("made_up_%d?token=ak_SECRET", i)
 		m.ToolCall("proxy_execute", slug, audit.OutcomeOK)
@@ -135,7 +135,7 @@ func TestLabelsAreBounded(t *testing.T) {
 // outside it is "other".
 func TestAllowedToolkitsAreTheKnownSet(t *testing.T) {
 	t.Parallel()
-	m := New(Options{Toolkits: []string{"Acme_CRM", "github"}})
+	m := New(Options{Tools: tools.Names(), Toolkits: []string{"Acme_CRM", "github"}})
 	m.ToolCall("proxy_execute", "acme_crm", audit.OutcomeOK)
 	m.ToolCall("proxy_execute", "gmail", audit.OutcomeRejected)
 	body := scrape(t, m)
@@ -146,7 +146,7 @@ func TestAllowedToolkitsAreTheKnownSet(t *testing.T) {
 // Two Metrics share nothing: each has its own registry.
 func TestMetricsShareNoRegistry(t *testing.T) {
 	t.Parallel()
-	a, b := New(Options{}), New(Options{})
+	a, b := New(Options{Tools: tools.Names()}), New(Options{Tools: tools.Names()})
 	a.RateLimited()
 	wantValue(t, scrape(t, b), "composio_mcp_rate_limit_refusals_total", "0")
 	wantValue(t, scrape(t, a), "composio_mcp_rate_limit_refusals_total", "1")
@@ -156,7 +156,7 @@ func TestMetricsShareNoRegistry(t *testing.T) {
 // and for room.
 func TestResultStoreHook(t *testing.T) {
 	t.Parallel()
-	m := New(Options{})
+	m := New(Options{Tools: tools.Names()})
 	now := time.Unix(1_000_000, 0)
 	s := results.New(results.Config{MaxBytes: 100, TTL: time.Minute, Now: func() time.Time { return now }, Observer: m})
 	ctx := context.Background()
@@ -179,7 +179,7 @@ func TestClientHook(t *testing.T) {
 	t.Parallel()
 	fake := composiotest.NewServer()
 	t.Cleanup(fake.Close)
-	m := New(Options{})
+	m := New(Options{Tools: tools.Names()})
 	c, err := client.New(client.WithBaseURL(fake.URL), client.WithAPIKey(composiotest.APIKey), client.WithObserver(m.Upstream))
 	if err != nil {
 		t.Fatal(err)
@@ -207,7 +207,7 @@ func TestClientHook(t *testing.T) {
 // replays, sessioncache) each count under their area, none as "other".
 func TestStoreErrorAreas(t *testing.T) {
 	t.Parallel()
-	m := New(Options{})
+	m := New(Options{Tools: tools.Names()})
 	for _, op := range []string{"results.keep", "results.get", "ratelimit", "replay-claim", "replay-release", "replay-record", "session-load", "session-swap", "session-lock", "ping"} {
 		m.StoreError(op)
 	}
@@ -217,5 +217,19 @@ func TestStoreErrorAreas(t *testing.T) {
 	}
 	if strings.Contains(body, `composio_mcp_store_errors_total{operation="other"}`) {
 		t.Error("a store operation counted as other")
+	}
+}
+
+// Every tool the server registers is counted under its own name: the label
+// set is the tool registry, not a copy of it.
+func TestEveryToolHasItsLabel(t *testing.T) {
+	t.Parallel()
+	m := New(Options{Tools: tools.Names()})
+	for _, name := range tools.Names() {
+		m.ToolCall(name, "", audit.OutcomeOK)
+	}
+	body := scrape(t, m)
+	for _, name := range tools.Names() {
+		wantValue(t, body, `composio_mcp_tool_calls_total{outcome="ok",tool="`+name+`",toolkit=""}`, "1")
 	}
 }

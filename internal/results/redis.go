@@ -160,10 +160,11 @@ func (b *redisBackend) load(ctx context.Context, owner, id string, n int) (*Resu
 	if !isData || size != int64(r.size) {
 		return nil, nil, false, nil // the bytes are gone, or were never whole
 	}
+	page := []byte(data)
 	if n == 0 {
-		r.data = []byte(data)
+		r.data = page
 	}
-	return r, []byte(data), true, nil
+	return r, page, true, nil
 }
 
 // pairs is a Lua list of name/value pairs (HGETALL's answer) as a map.
