@@ -224,7 +224,7 @@ func (c *Config) secrets() []secret {
 
 // Secrets are the values to mask in logs and results.
 func (c *Config) Secrets() []string {
-	return []string{c.APIKey, c.UserAPIKey, c.AuthToken, c.StorePassword, c.StateKey, storeURLPassword(c.StoreURL)}
+	return []string{c.APIKey, c.UserAPIKey, c.AuthToken, c.StorePassword, c.StateKey, store.URLPassword(c.StoreURL)}
 }
 
 // UseSandbox points the configuration at the embedded fake backend. The

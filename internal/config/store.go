@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/ratelimit"
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/replays"
@@ -101,17 +100,6 @@ func (c *Config) ConfirmKey() []byte {
 		return nil
 	}
 	return []byte(c.StateKey)
-}
-
-// storeURLPassword is the password a store URL holds, "" for none: a secret
-// to mask like the others.
-func storeURLPassword(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return ""
-	}
-	p, _ := u.User.Password()
-	return p
 }
 
 // ready is the readiness check of the HTTP transports: the store answers;

@@ -80,23 +80,25 @@ func ParseURL(raw string) (*redis.Options, error) {
 	return opts, nil
 }
 
-// HasPassword reports whether a store URL holds a password.
-func HasPassword(raw string) bool {
+// URLPassword is the password a store URL holds, "" for none: a secret, to
+// keep off the command line and out of logs.
+func URLPassword(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.User == nil {
-		return false
+		return ""
 	}
-	_, ok := u.User.Password()
-	return ok
+	p, _ := u.User.Password()
+	return p
 }
+
+// HasPassword reports whether a store URL holds a password.
+func HasPassword(raw string) bool { return URLPassword(raw) != "" }
 
 // scrub removes raw, and its password, from an error text.
 func scrub(msg, raw string) string {
 	msg = strings.ReplaceAll(msg, raw, "<url>")
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
-		if p, ok := u.User.Password(); ok && p != "" {
-			msg = strings.ReplaceAll(msg, p, "<password>")
-		}
+	if p := URLPassword(raw); p != "" {
+		msg = strings.ReplaceAll(msg, p, "<password>")
 	}
 	return msg
 }
