@@ -36,8 +36,6 @@ func New(st *store.Redis, perMinute int) *Redis {
 // Allow implements server.Limiter. An error (the store did not answer within
 // its bound) Is store.ErrUnavailable; the caller decides what it means.
 func (r *Redis) Allow(ctx context.Context, key string) (bool, time.Duration, error) {
-	ctx, cancel := context.WithTimeout(ctx, r.st.Timeout())
-	defer cancel()
 	res, err := r.lim.Allow(ctx, storeKey(key), r.limit)
 	if err = r.st.Err("ratelimit", err); err != nil {
 		return false, 0, err

@@ -49,8 +49,6 @@ func New(st *store.Redis) *Redis { return &Redis{st: st} }
 
 // Claim implements tools.Replays.
 func (r *Redis) Claim(ctx context.Context, key string, ttl time.Duration) (bool, []byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, r.st.Timeout())
-	defer cancel()
 	token := make([]byte, 16)
 	_, _ = rand.Read(token)
 	v, err := claimScript.Run(ctx, r.st.Client(), []string{store.Key("replay", key)},
@@ -77,14 +75,10 @@ func (r *Redis) Claim(ctx context.Context, key string, ttl time.Duration) (bool,
 
 // Release implements tools.Replays.
 func (r *Redis) Release(ctx context.Context, key string) error {
-	ctx, cancel := context.WithTimeout(ctx, r.st.Timeout())
-	defer cancel()
 	return r.st.Err("replay-release", r.st.Client().Del(ctx, store.Key("replay", key)).Err())
 }
 
 // Record implements tools.Replays.
 func (r *Redis) Record(ctx context.Context, key string, result []byte, ttl time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, r.st.Timeout())
-	defer cancel()
 	return r.st.Err("replay-record", r.st.Client().Set(ctx, store.Key("replay", key), result, ttl).Err())
 }

@@ -88,8 +88,6 @@ func (b *redisBackend) keep(ctx context.Context, r *Result) (bool, error) {
 	if int64(r.size) > b.quota {
 		return false, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, b.st.Timeout())
-	defer cancel()
 	p := b.prefix(r.owner)
 	text := "0"
 	if r.text {
@@ -138,8 +136,6 @@ return {meta, size, data}
 `)
 
 func (b *redisBackend) load(ctx context.Context, owner, id string, n int) (*Result, []byte, bool, error) {
-	ctx, cancel := context.WithTimeout(ctx, b.st.Timeout())
-	defer cancel()
 	p := b.prefix(owner) + id
 	out, err := loadScript.Run(ctx, b.st.Client(), []string{p + ":meta", p + ":data"}, n).Slice()
 	if err != nil {

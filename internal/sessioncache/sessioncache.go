@@ -40,8 +40,6 @@ func lockKey(key string) string { return store.Key("session-lock", key) }
 // counted from the last publish, the entry of a session in use would run
 // out, and a replica could publish again an id replaced since.
 func (r *Redis) Load(ctx context.Context, key string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, r.st.Timeout())
-	defer cancel()
 	id, err := r.st.Client().GetEx(ctx, idKey(key), TTL).Result()
 	if errors.Is(err, redis.Nil) {
 		return "", nil
@@ -59,8 +57,6 @@ return 1`)
 
 // CompareAndSwap implements session.Shared.
 func (r *Redis) CompareAndSwap(ctx context.Context, key, old, id string) (bool, error) {
-	ctx, cancel := context.WithTimeout(ctx, r.st.Timeout())
-	defer cancel()
 	n, err := swap.Run(ctx, r.st.Client(), []string{idKey(key)}, old, id, TTL.Milliseconds()).Int()
 	if err = r.st.Err("session-swap", err); err != nil {
 		return false, err
@@ -79,15 +75,12 @@ func (r *Redis) Lock(ctx context.Context, key string, ttl time.Duration) (func()
 	tok := make([]byte, 16)
 	_, _ = rand.Read(tok)
 	token := hex.EncodeToString(tok)
-	cctx, cancel := context.WithTimeout(ctx, r.st.Timeout())
-	defer cancel()
-	ok, err := r.st.Client().SetNX(cctx, lockKey(key), token, ttl).Result()
+	ok, err := r.st.Client().SetNX(ctx, lockKey(key), token, ttl).Result()
 	if err = r.st.Err("session-lock", err); err != nil || !ok {
 		return nil, false, err
 	}
 	unlock := func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.st.Timeout())
-		defer cancel()
+		ctx := context.WithoutCancel(ctx) // released even when the caller gave up
 		// A failed release leaves the lock to run out by itself.
 		_ = release.Run(ctx, r.st.Client(), []string{lockKey(key)}, token).Err()
 	}

@@ -31,7 +31,10 @@ type breaker struct {
 	// slow is how long a failed command must have waited to open the
 	// breaker: half the command bound.
 	slow time.Duration
-	now  func() time.Time
+	// bound is each command's, or pipeline's, whole time, retries included:
+	// the store's rule, applied here once rather than by every caller.
+	bound time.Duration
+	now   func() time.Time
 
 	mu        sync.Mutex
 	openUntil time.Time // zero when closed
@@ -39,7 +42,7 @@ type breaker struct {
 }
 
 func newBreaker(cooldown, bound time.Duration) *breaker {
-	return &breaker{cooldown: cooldown, slow: bound / 2, now: time.Now}
+	return &breaker{cooldown: cooldown, slow: bound / 2, bound: bound, now: time.Now}
 }
 
 // allow reports whether a command may be sent; probe is true when it is the
@@ -111,8 +114,10 @@ func (b *breaker) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 		if !ok {
 			return errBreakerOpen
 		}
+		ctx, cancel := context.WithTimeout(asProbe(ctx, probe), b.bound)
+		defer cancel()
 		start := b.now()
-		err := next(asProbe(ctx, probe), cmd)
+		err := next(ctx, cmd)
 		b.done(start, probe, err)
 		return err
 	}
@@ -128,8 +133,10 @@ func (b *breaker) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Proc
 			}
 			return errBreakerOpen
 		}
+		ctx, cancel := context.WithTimeout(asProbe(ctx, probe), b.bound)
+		defer cancel()
 		start := b.now()
-		err := next(asProbe(ctx, probe), cmds)
+		err := next(ctx, cmds)
 		b.done(start, probe, err)
 		return err
 	}
