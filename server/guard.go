@@ -50,7 +50,7 @@ func (g Guard) origin(next http.Handler) http.Handler {
 	allowed := g.allowedOrigins()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if origin := r.Header.Get("Origin"); origin != "" && !g.originAllowed(origin, allowed) {
-			refuse(w, fmt.Sprintf("Forbidden: origin %q is not allowed", origin), http.StatusForbidden)
+			Refuse(w, fmt.Sprintf("Forbidden: origin %q is not allowed", origin), http.StatusForbidden)
 			return
 		}
 		next.ServeHTTP(noWildcardCORS{w}, r)
@@ -76,7 +76,7 @@ func (g Guard) token(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !bearerMatches(r.Header.Get("Authorization"), token) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="composio-proxy-mcp"`)
-			refuse(w, "Unauthorized: send Authorization: Bearer <token>", http.StatusUnauthorized)
+			Refuse(w, "Unauthorized: send Authorization: Bearer <token>", http.StatusUnauthorized)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -92,7 +92,7 @@ func (g Guard) size(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil && r.Body != http.NoBody {
 			if r.ContentLength > limit {
-				refuse(w, fmt.Sprintf("Request body over %d bytes", limit), http.StatusRequestEntityTooLarge)
+				Refuse(w, fmt.Sprintf("Request body over %d bytes", limit), http.StatusRequestEntityTooLarge)
 				return
 			}
 			// The whole body is read here, under the read deadline the
@@ -102,13 +102,13 @@ func (g Guard) size(next http.Handler) http.Handler {
 			b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 			switch {
 			case isTimeout(err):
-				refuse(w, "Request Timeout: the request body was not sent in time", http.StatusRequestTimeout)
+				Refuse(w, "Request Timeout: the request body was not sent in time", http.StatusRequestTimeout)
 				return
 			case err != nil:
-				refuse(w, "Reading request body: "+err.Error(), http.StatusBadRequest)
+				Refuse(w, "Reading request body: "+err.Error(), http.StatusBadRequest)
 				return
 			case int64(len(b)) > limit:
-				refuse(w, fmt.Sprintf("Request body over %d bytes", limit), http.StatusRequestEntityTooLarge)
+				Refuse(w, fmt.Sprintf("Request body over %d bytes", limit), http.StatusRequestEntityTooLarge)
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(b))
@@ -122,10 +122,11 @@ func (g Guard) size(next http.Handler) http.Handler {
 // the answer rather than a reset.
 const refuseGrace = time.Second
 
-// refuse answers with code and closes the connection after the answer. The
-// handler never reads the body; net/http would read up to 256 KiB of it, at
-// the sender's pace, to keep the connection, and is given refuseGrace for it.
-func refuse(w http.ResponseWriter, msg string, code int) {
+// Refuse answers with code and closes the connection after the answer: the
+// one way a request is refused, here and by an Auth middleware. The handler
+// never reads the body; net/http would read up to 256 KiB of it, at the
+// sender's pace, to keep the connection, and is given refuseGrace for it.
+func Refuse(w http.ResponseWriter, msg string, code int) {
 	w.Header().Set("Connection", "close")
 	http.Error(w, msg, code)
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(refuseGrace))
@@ -147,12 +148,19 @@ func (g Guard) originAllowed(origin string, allowed map[string]bool) bool {
 }
 
 func bearerMatches(header string, token []byte) bool {
-	const prefix = "bearer "
-	if len(header) < len(prefix) || !strings.EqualFold(header[:len(prefix)], prefix) {
-		return false
+	got, ok := BearerToken(header)
+	return ok && subtle.ConstantTimeCompare([]byte(got), token) == 1
+}
+
+// BearerToken is the token of an Authorization header "Bearer <token>" (RFC
+// 6750 §2.1, the scheme in any case); false when the header holds none.
+func BearerToken(h string) (string, bool) {
+	scheme, tok, found := strings.Cut(strings.TrimSpace(h), " ")
+	tok = strings.TrimSpace(tok)
+	if !found || !strings.EqualFold(scheme, "Bearer") || tok == "" || strings.ContainsAny(tok, " \t") {
+		return "", false
 	}
-	got := []byte(strings.TrimSpace(header[len(prefix):]))
-	return subtle.ConstantTimeCompare(got, token) == 1
+	return tok, true
 }
 
 // noWildcardCORS removes "Access-Control-Allow-Origin: *" before the response

@@ -96,3 +96,18 @@ func TestGuardWithoutLoopbackOrigins(t *testing.T) {
 		t.Errorf("status %d, want 403 for a localhost page when the server is not on loopback", rec.Code)
 	}
 }
+
+// BearerToken is the one parser of "Authorization: Bearer <token>", for the
+// server's own token and for sign-in.
+func TestBearerToken(t *testing.T) {
+	t.Parallel()
+	for h, want := range map[string]string{
+		"Bearer abc": "abc", "bearer abc": "abc", "BEARER  abc ": "abc", " Bearer abc": "abc",
+		"": "", "Bearer": "", "Bearer ": "", "Basic abc": "", "Bearer a b": "", "Bearerabc": "",
+	} {
+		got, ok := BearerToken(h)
+		if got != want || ok != (want != "") {
+			t.Errorf("BearerToken(%q) = %q, %v; want %q", h, got, ok, want)
+		}
+	}
+}

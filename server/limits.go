@@ -90,7 +90,7 @@ func (s semaphore) release() { <-s }
 // may try again shortly. Like any refusal, it leaves the body unread.
 func busy(w http.ResponseWriter, what string) {
 	w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
-	refuse(w, "Service Unavailable: "+what+"; retry later", http.StatusServiceUnavailable)
+	Refuse(w, "Service Unavailable: "+what+"; retry later", http.StatusServiceUnavailable)
 }
 
 // isStream reports whether r opens a long-lived event stream (GET /sse, GET

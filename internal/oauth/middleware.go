@@ -7,20 +7,15 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/composio-proxy-mcp/composio-proxy-mcp/internal/loopback"
+	"github.com/composio-proxy-mcp/composio-proxy-mcp/server"
 )
 
 // metadataPath is the well-known path of Protected Resource Metadata (RFC
 // 9728 §3); a resource with a path has its metadata at this path followed
 // by the resource's own.
 const metadataPath = "/.well-known/oauth-protected-resource"
-
-// refuseGrace is how long net/http may spend reading the part of a refused
-// request's body the client has already sent, so that the client reads the
-// answer rather than a reset.
-const refuseGrace = time.Second
 
 // Middleware returns next behind the token check: a request without a valid
 // access token is refused (401, or 403 without the required scope) before
@@ -29,7 +24,7 @@ const refuseGrace = time.Second
 // behind the check.
 func (rs *ResourceServer) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw, ok := bearer(r.Header.Get("Authorization"))
+		raw, ok := server.BearerToken(r.Header.Get("Authorization"))
 		if !ok {
 			rs.refuse(w, r, http.StatusUnauthorized, "", "", "Unauthorized: sign in and send Authorization: Bearer <access token>")
 			return
@@ -53,17 +48,6 @@ func (rs *ResourceServer) Middleware(next http.Handler) http.Handler {
 	})
 }
 
-// bearer is the token of an Authorization header "Bearer <token>" (RFC 6750
-// §2.1); false when the header holds none.
-func bearer(h string) (string, bool) {
-	scheme, tok, found := strings.Cut(strings.TrimSpace(h), " ")
-	tok = strings.TrimSpace(tok)
-	if !found || !strings.EqualFold(scheme, "Bearer") || tok == "" || strings.ContainsAny(tok, " \t") {
-		return "", false
-	}
-	return tok, true
-}
-
 // refuse answers code with a Bearer challenge pointing to the metadata; code
 // and description are the RFC 6750 error, "" on a request with no token. The
 // connection is closed after the answer, the body unread.
@@ -76,9 +60,7 @@ func (rs *ResourceServer) refuse(w http.ResponseWriter, r *http.Request, code in
 		c += `, scope="` + quotable(s) + `"`
 	}
 	w.Header().Set("WWW-Authenticate", c)
-	w.Header().Set("Connection", "close")
-	http.Error(w, text, code)
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(refuseGrace))
+	server.Refuse(w, text, code)
 }
 
 // resourceURL is the public URL of the MCP endpoint: Config.ResourceURL, or
